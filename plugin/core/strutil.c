@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Strict parsing of untrusted text, bounded file reads and atomic file writes. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "strutil.h"
+
+int sg_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (s[0] == '0' && s[1] != '\0')
+		return -EINVAL;
+	for (const char *p = s; *p; p++) {
+		unsigned d;
+
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int sg_read_file(const char *path, size_t max, char **out, size_t *len, struct sg_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t n = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return sg_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		return sg_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return sg_error_set(err, -EINVAL, "%s: not a regular file", path);
+	if ((uint64_t)st.st_size > max)
+		return sg_error_set(err, -EFBIG, "%s: larger than %zu bytes", path, max);
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	/* Read to EOF, not to st_size: the file may change, and the bound must still hold. */
+	for (;;) {
+		ssize_t r = read(fd, buf + n, (size_t)st.st_size + 1 - n);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return sg_error_set(err, -errno, "%s: %s", path, strerror(errno));
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > (size_t)st.st_size)
+			return sg_error_set(err, -EFBIG, "%s: grew while being read", path);
+	}
+	buf[n] = '\0';
+	*out = steal_pointer(&buf);
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int sg_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
+			 struct sg_error *err)
+{
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	const char *p = data;
+	size_t done = 0;
+	int r;
+
+	if (asprintf(&tmp, "%s.sgtmp.%d", path, (int)getpid()) < 0) {
+		tmp = NULL;
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return sg_error_set(err, -errno, "%s: %s", tmp, strerror(errno));
+	while (done < len) {
+		ssize_t w = write(fd, p + done, len - done);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			r = sg_error_set(err, -errno, "%s: %s", tmp, strerror(errno));
+			goto fail;
+		}
+		done += (size_t)w;
+	}
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		r = sg_error_set(err, -errno, "%s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (close(steal_fd(&fd)) < 0) {
+		r = sg_error_set(err, -errno, "%s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (rename(tmp, path) < 0) {
+		r = sg_error_set(err, -errno, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	(void)unlink(tmp);
+	return r;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Strict parsing of untrusted text: integers, names, and file reading with a bound. */
+#ifndef SG_CORE_STRUTIL_H
+#define SG_CORE_STRUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <shimgate/shimgate.h>
+
+/* Decimal, digits only: no sign, no spaces, no leading zeros ("0" itself is fine), no
+ * overflow, value <= max. Returns 0 or -EINVAL / -ERANGE. */
+int sg_parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+/* Reads a whole regular file of at most max bytes into a NUL-terminated buffer. Larger
+ * files are refused (-EFBIG). */
+int sg_read_file(const char *path, size_t max, char **out, size_t *len, struct sg_error *err);
+
+/* Writes data to path atomically: a temp file in the same directory, fsync, rename. */
+int sg_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
+			 struct sg_error *err);
+
+#endif

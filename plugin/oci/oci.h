@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Reading OCI documents (config.json, a process spec) into requests, and writing the policy's
+ * changes back. Also where the signature token is carried and taken out:
+ *   exec:   env "SHIMGATE_TOKEN=<token>", or argv[0] "SHIMGATE_TOKEN=<token>" (for clients
+ *           that can set only argv: ctr task exec, kubectl exec);
+ *   create: annotation "io.shimgate.token", or process env "SHIMGATE_TOKEN=<token>".
+ * Every carrier is stripped from the document, also when it is malformed or duplicated. */
+#ifndef SG_OCI_OCI_H
+#define SG_OCI_OCI_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include <shimgate/shimgate.h>
+
+#define SG_TOKEN_ENV "SHIMGATE_TOKEN"
+#define SG_TOKEN_ANNOTATION "io.shimgate.token"
+
+struct sg_request;
+struct sg_process;
+struct sg_mount;
+
+/* Parses JSON text with the project's bounds (size, depth) and refuses duplicate keys. */
+int sg_oci_parse(const char *text, size_t len, json_t **out, struct sg_error *err);
+
+/* Strict read of an OCI process object into typed fields (args, env, cwd, terminal, user,
+ * capabilities, noNewPrivileges). Unknown capability names, wrong types and values over the
+ * limits are errors naming the field. */
+int sg_oci_process_read(const json_t *process, struct sg_process *out, struct sg_error *err);
+/* Writes the typed fields back into process (args, env, user, capabilities, noNewPrivileges). */
+int sg_oci_process_apply(const struct sg_process *p, json_t *process, struct sg_error *err);
+
+/* Builds an exec request from the process JSON of an ExecProcessRequest. container_doc (the
+ * container's config.json, may be NULL) gives base_env and the container's capabilities; it
+ * is borrowed (reference taken). The token is moved into req->token. */
+int sg_oci_exec_request(const char *ns, const char *id, const char *exec_id, const char *json,
+			size_t len, json_t *container_doc, struct sg_request **out,
+			struct sg_error *err);
+/* The process JSON to forward, with the policy's changes and without the token. Caller frees. */
+int sg_oci_exec_serialize(const struct sg_request *req, char **out, size_t *len,
+			  struct sg_error *err);
+
+/* Builds a create request from config.json (reference taken) and the rootfs mounts of the
+ * CreateTaskRequest (copied; may be NULL/0). Spec mounts come first in req->mounts. */
+int sg_oci_create_request(const char *ns, const char *id, json_t *config,
+			  const struct sg_mount *rootfs, size_t n_rootfs, struct sg_request **out,
+			  struct sg_error *err);
+/* Writes the changes into req->doc: process fields, linux.seccomp, mount options; removes
+ * the token carriers. */
+int sg_oci_create_apply(struct sg_request *req, struct sg_error *err);
+
+/* A request described as JSON, for `shimgate policy test`, `sign`, and the test vectors:
+ *   {"op":"exec","namespace":"default","id":"c1","exec_id":"e1",
+ *    "process":{...OCI process...},"container":{...OCI config.json, optional...},
+ *    "now":1700000000}
+ *   {"op":"create","namespace":"default","id":"c1","spec":{...config.json...},
+ *    "rootfs":[{"type":"overlay","source":"overlay","options":[...]}]}
+ *   {"op":"mount", ... same as create, plus "mount": index into the create's mounts}
+ * Unknown keys are errors. */
+int sg_oci_request_from_json(const json_t *envelope, struct sg_request **out,
+			     struct sg_error *err);
+
+/* Capability names: "CAP_SYS_ADMIN" <-> 21. Returns -1 / NULL when unknown. */
+int sg_cap_from_name(const char *name);
+const char *sg_cap_name(int cap);
+#define SG_CAP_LAST 40 /* CAP_CHECKPOINT_RESTORE */
+
+#endif

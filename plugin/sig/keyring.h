@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The keyring: one HMAC key per file in keys.d, named by its key id, with an optional scope. */
+#ifndef SG_SIG_KEYRING_H
+#define SG_SIG_KEYRING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <shimgate/shimgate.h>
+
+#define SG_MAC_LEN 32
+
+struct sg_keyring;
+struct sg_key;
+
+/* Loads every key file of dir (safe-path checked, all or nothing). */
+int sg_keyring_load(const char *dir, struct sg_keyring **out, struct sg_error *err);
+/* Wipes every secret and frees. */
+void sg_keyring_free(struct sg_keyring *kr);
+size_t sg_keyring_count(const struct sg_keyring *kr);
+const struct sg_key *sg_keyring_find(const struct sg_keyring *kr, const char *key_id);
+
+const char *sg_key_id(const struct sg_key *k);
+/* 0 when k may sign op for ns/id at time now; -EACCES with a reason naming the key id and
+ * the scope rule otherwise. */
+int sg_key_check_scope(const struct sg_key *k, enum sg_op op, const char *ns, const char *id,
+		       int64_t now, struct sg_error *err);
+/* HMAC-SHA256 of data under k. */
+int sg_key_hmac(const struct sg_key *k, const void *data, size_t len, uint8_t mac[SG_MAC_LEN],
+		struct sg_error *err);
+
+/* A key id is a plain name, never a path: [A-Za-z0-9][A-Za-z0-9_-]{0,63}. */
+int sg_key_id_valid(const char *key_id);
+
+#endif
