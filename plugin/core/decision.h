@@ -24,6 +24,7 @@ struct sg_trace_step {
 struct sg_decision {
 	bool allowed;
 	bool audit_only;                /* denied by policy, let through because mode = audit-only */
+	bool audit_mode;                /* the gate runs in audit-only mode (for the audit line) */
 	enum sg_op op;                  /* the stack that decided (mount, for a refused mount) */
 	enum sg_verdict verdict;        /* the status the stack ended with */
 	char module[SG_MODULE_NAME_MAX];/* the module whose verdict decided; "" if the stack was empty */

@@ -9,6 +9,7 @@
 #define SG_OCI_OCI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -37,6 +38,9 @@ int sg_oci_process_apply(const struct sg_process *p, json_t *process, struct sg_
 int sg_oci_exec_request(const char *ns, const char *id, const char *exec_id, const char *json,
 			size_t len, json_t *container_doc, struct sg_request **out,
 			struct sg_error *err);
+/* The same from an already parsed process object (reference taken). */
+int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id, json_t *process,
+			    json_t *container_doc, struct sg_request **out, struct sg_error *err);
 /* The process JSON to forward, with the policy's changes and without the token. Caller frees. */
 int sg_oci_exec_serialize(const struct sg_request *req, char **out, size_t *len,
 			  struct sg_error *err);
@@ -65,5 +69,12 @@ int sg_oci_request_from_json(const json_t *envelope, struct sg_request **out,
 int sg_cap_from_name(const char *name);
 const char *sg_cap_name(int cap);
 #define SG_CAP_LAST 40 /* CAP_CHECKPOINT_RESTORE */
+#define SG_CAP_MASK_ALL ((UINT64_C(1) << (SG_CAP_LAST + 1)) - 1)
+
+/* A policy's comma list of capabilities ("CAP_NET_RAW,chown,ALL": prefix and case optional)
+ * as a mask. An unknown or empty item is an error naming it. */
+int sg_cap_parse_list(const char *list, uint64_t *mask, struct sg_error *err);
+/* The names of the bits of mask, comma separated, into buf (cut at size). */
+void sg_cap_format(uint64_t mask, char *buf, size_t size);
 
 #endif

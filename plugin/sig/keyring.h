@@ -9,12 +9,16 @@
 #include <shimgate/shimgate.h>
 
 #define SG_MAC_LEN 32
+#define SG_KEY_SECRET_MIN 32u  /* bytes */
+#define SG_KEY_SECRET_MAX 128u
 
 struct sg_keyring;
 struct sg_key;
 
 /* Loads every key file of dir (safe-path checked, all or nothing). */
 int sg_keyring_load(const char *dir, struct sg_keyring **out, struct sg_error *err);
+/* Loads one key file; its key id is its file name (shimgate sign/verify --key). */
+int sg_keyring_load_file(const char *path, struct sg_keyring **out, struct sg_error *err);
 /* Wipes every secret and frees. */
 void sg_keyring_free(struct sg_keyring *kr);
 size_t sg_keyring_count(const struct sg_keyring *kr);
@@ -28,6 +32,9 @@ int sg_key_check_scope(const struct sg_key *k, enum sg_op op, const char *ns, co
 /* HMAC-SHA256 of data under k. */
 int sg_key_hmac(const struct sg_key *k, const void *data, size_t len, uint8_t mac[SG_MAC_LEN],
 		struct sg_error *err);
+
+/* "exec,create" -> SG_OP_BIT set; -EINVAL for an unknown or empty list. */
+int sg_key_ops_parse(const char *value, unsigned *ops);
 
 /* A key id is a plain name, never a path: [A-Za-z0-9][A-Za-z0-9_-]{0,63}. */
 int sg_key_id_valid(const char *key_id);

@@ -10,8 +10,12 @@
 
 struct sg_replay;
 
+/* Slots of a store shimgate verify creates (the shim takes replay_capacity from its config). */
+#define SG_REPLAY_CAPACITY_DEFAULT 65536u
+
 /* Opens (creating if needed, 0600, in a safe directory) the store at path with capacity
- * slots. An existing file with another capacity or a bad header is refused. */
+ * slots. An existing file with another capacity or a bad header is refused. Capacity 0
+ * opens an existing store with the capacity its header gives (shimgate verify). */
 int sg_replay_open(const char *path, uint32_t capacity, struct sg_replay **out,
 		   struct sg_error *err);
 void sg_replay_free(struct sg_replay *r);

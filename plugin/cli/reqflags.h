@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The request flags shared by sign, verify and explain: one parser, one request builder. */
+#ifndef SG_CLI_REQFLAGS_H
+#define SG_CLI_REQFLAGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/request.h"
+
+struct sg_keyring;
+
+/* Options a command accepts besides the request flags. */
+enum sg_rf_extra {
+	SG_RF_KEY = 1u << 0,     /* --key FILE, --key-dir DIR */
+	SG_RF_TOKEN = 1u << 1,   /* --token TOKEN */
+	SG_RF_VERIFY = 1u << 2,  /* --now N, --replay-store PATH */
+	SG_RF_SIGNING = 1u << 3, /* --key-id ID, --timestamp N, --nonce HEX */
+};
+
+struct sg_reqflags {
+	unsigned extra;
+	bool help;
+	/* what request */
+	bool op_set;
+	enum sg_op op;
+	const char *ns, *id, *exec_id;
+	const char *process_file, *spec_file, *request_file, *base_env_file;
+	const char *user, *cwd;
+	bool terminal;
+	bool no_bind_exec_id;
+	struct sg_strv env;
+	char **argv; /* the command line after the options */
+	int argc;
+	/* extras */
+	const char *key_file, *key_dir, *token, *key_id, *nonce, *replay_store;
+	bool timestamp_set, now_set;
+	int64_t timestamp, now;
+};
+
+/* Parses argv (argv[0] is the command name): options anywhere, then the operation (exec or
+ * create; optional with --request) and the process ARGV after "--". On a usage error prints it to stderr and
+ * returns -EINVAL; the caller exits SG_EXIT_USAGE. */
+int sg_reqflags_parse(int argc, char **argv, unsigned extra, struct sg_reqflags *rf);
+void sg_reqflags_clear(struct sg_reqflags *rf);
+/* Prints the request flags' help. */
+void sg_reqflags_usage(FILE *out);
+
+/* Builds the request the flags describe. */
+int sg_reqflags_build(const struct sg_reqflags *rf, struct sg_request **out,
+		      struct sg_error *err);
+/* Whether the exec id is part of what is signed: --exec-id (or the request's) and no
+ * --no-bind-exec-id. */
+bool sg_reqflags_bind_exec_id(const struct sg_reqflags *rf, const struct sg_request *req);
+
+/* Prints "shimgate CMD: message" to stderr; returns SG_EXIT_USAGE. */
+int sg_reqflags_fail(const char *cmd, const struct sg_error *err);
+
+/* Loads --key FILE or --key-dir DIR. */
+int sg_reqflags_keyring(const struct sg_reqflags *rf, struct sg_keyring **out,
+			struct sg_error *err);
+
+#endif

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* shimgate sign: builds the request from flags or OCI documents and prints its token. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "commands.h"
+#include "reqflags.h"
+#include "sig/keyring.h"
+#include "sig/token.h"
+#include "sig/verify.h"
+
+static void sign_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: shimgate sign exec|create --key FILE [REQUEST FLAGS] [-- ARGV...]\n"
+		"       shimgate sign --key FILE --request req.json\n"
+		"Prints the signature token for the request. Give it to the client as\n"
+		"env SHIMGATE_TOKEN=<token>, as argv[0] SHIMGATE_TOKEN=<token> (ctr task exec), or\n"
+		"as the annotation io.shimgate.token (create).\n"
+		"  --key FILE           the key file (its name is the key id)\n"
+		"  --key-dir DIR --key-id ID   or a key directory and the key id\n"
+		"  --timestamp N        signing time (default: now)\n"
+		"  --nonce HEX          32 lowercase hex characters (default: random; tests only)\n");
+	sg_reqflags_usage(out);
+}
+
+int sg_cmd_sign(int argc, char **argv)
+{
+	struct sg_reqflags rf;
+	struct sg_keyring *kr = NULL;
+	struct sg_request *req = NULL;
+	struct sg_error err = { 0 };
+	char nonce[SG_NONCE_HEX + 1];
+	char token[SG_TOKEN_MAX + 1];
+	const char *key_id;
+	int rc = SG_EXIT_USAGE;
+
+	if (sg_reqflags_parse(argc, argv, SG_RF_KEY | SG_RF_SIGNING, &rf) < 0)
+		goto out;
+	if (rf.help) {
+		sign_usage(stdout);
+		rc = SG_EXIT_OK;
+		goto out;
+	}
+	if (rf.nonce && sg_nonce_valid(rf.nonce) < 0) {
+		sg_error_set(&err, -EINVAL, "--nonce: want %u lowercase hex characters", SG_NONCE_HEX);
+		rc = sg_reqflags_fail("sign", &err);
+		goto out;
+	}
+	if (sg_reqflags_keyring(&rf, &kr, &err) < 0 || sg_reqflags_build(&rf, &req, &err) < 0) {
+		rc = sg_reqflags_fail("sign", &err);
+		goto out;
+	}
+	/* A token the documents carried is not part of what is signed. */
+	sg_request_drop_token(req);
+	if (rf.key_file) {
+		key_id = strrchr(rf.key_file, '/') ? strrchr(rf.key_file, '/') + 1 : rf.key_file;
+		if (rf.key_id && strcmp(rf.key_id, key_id) != 0) {
+			sg_error_set(&err, -EINVAL, "--key-id '%s' differs from the key file's id '%s'",
+				     rf.key_id, key_id);
+			rc = sg_reqflags_fail("sign", &err);
+			goto out;
+		}
+	} else if (!(key_id = rf.key_id)) {
+		sg_error_set(&err, -EINVAL, "--key-dir needs --key-id");
+		rc = sg_reqflags_fail("sign", &err);
+		goto out;
+	}
+	if (rf.nonce)
+		memcpy(nonce, rf.nonce, sizeof(nonce));
+	else if (sg_nonce_generate(nonce, &err) < 0) {
+		rc = sg_reqflags_fail("sign", &err);
+		goto out;
+	}
+	if (sg_sign_request(kr, key_id, rf.timestamp_set ? rf.timestamp : (int64_t)time(NULL),
+			    nonce, sg_reqflags_bind_exec_id(&rf, req), req, token, sizeof(token),
+			    &err) < 0) {
+		rc = sg_reqflags_fail("sign", &err);
+		goto out;
+	}
+	printf("%s\n", token);
+	OPENSSL_cleanse(token, sizeof(token));
+	rc = SG_EXIT_OK;
+out:
+	sg_request_free(req);
+	sg_keyring_free(kr);
+	sg_reqflags_clear(&rf);
+	return rc;
+}

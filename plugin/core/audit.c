@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The audit trail: one JSON line per decision, to a file, to syslog, or nowhere. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "cleanup.h"
+#include "request.h"
+
+enum audit_kind {
+	AUDIT_NONE,
+	AUDIT_SYSLOG,
+	AUDIT_FILE,
+};
+
+struct sg_audit {
+	enum audit_kind kind;
+	int fd;
+	char *path;
+};
+
+int sg_audit_open(const char *dest, struct sg_audit **out, struct sg_error *err)
+{
+	_cleanup_free_ struct sg_audit *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	a->fd = -1;
+	if (strcmp(dest, "none") == 0) {
+		a->kind = AUDIT_NONE;
+	} else if (strcmp(dest, "syslog") == 0) {
+		a->kind = AUDIT_SYSLOG;
+		/* syslog's ident and facility are process-wide by nature; the shim has one trail. */
+		openlog("shimgate", LOG_PID, LOG_AUTHPRIV);
+	} else if (dest[0] == '/') {
+		a->kind = AUDIT_FILE;
+		a->path = strdup(dest);
+		if (!a->path)
+			return sg_error_set(err, -ENOMEM, "out of memory");
+		/* Not following a symlink: the trail goes where the configuration says. */
+		a->fd = open(dest, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (a->fd < 0) {
+			int e = errno;
+
+			free(a->path);
+			return sg_error_set(err, -e, "audit %s: %s", dest, strerror(e));
+		}
+	} else {
+		return sg_error_set(err, -EINVAL, "audit '%s': not none, syslog or an absolute path",
+				    dest);
+	}
+	*out = steal_pointer(&a);
+	return 0;
+}
+
+void sg_audit_free(struct sg_audit *audit)
+{
+	if (!audit)
+		return;
+	if (audit->kind == AUDIT_SYSLOG)
+		closelog();
+	if (audit->fd >= 0)
+		(void)close(audit->fd); /* nothing is buffered: every line was one write */
+	free(audit->path);
+	free(audit);
+}
+
+static json_t *string_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+static const char *decision_name(const struct sg_decision *d)
+{
+	if (!d->allowed)
+		return "deny";
+	return d->audit_only ? "allow-audit-only" : "allow";
+}
+
+char *sg_audit_format(const struct sg_request *req, const struct sg_decision *d)
+{
+	json_auto_t *o = json_object();
+	json_t *changes = json_array();
+	char when[32];
+	struct tm tm;
+	time_t t = req->now > 0 ? (time_t)req->now : time(NULL);
+	int bad = 0;
+
+	if (!o || !changes || !gmtime_r(&t, &tm) ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+		json_decref(changes);
+		return NULL;
+	}
+	for (size_t i = 0; i < req->notes.n; i++)
+		bad |= json_array_append_new(changes, json_string(req->notes.v[i]));
+	bad |= json_object_set_new(o, "time", json_string(when));
+	bad |= json_object_set_new(o, "op", json_string(sg_op_name(req->op)));
+	bad |= json_object_set_new(o, "namespace", string_or_null(req->ns));
+	bad |= json_object_set_new(o, "container", string_or_null(req->id));
+	if (req->op == SG_OP_EXEC)
+		bad |= json_object_set_new(o, "exec_id", string_or_null(req->exec_id));
+	bad |= json_object_set_new(o, "key_id", string_or_null(sg_request_key_id(req)));
+	bad |= json_object_set_new(o, "decision", json_string(decision_name(d)));
+	bad |= json_object_set_new(o, "module", string_or_null(d->module));
+	bad |= json_object_set_new(o, "where", string_or_null(d->where));
+	bad |= json_object_set_new(o, "reason", string_or_null(d->reason));
+	bad |= json_object_set_new(o, "changes", changes);
+	bad |= json_object_set_new(o, "mode", json_string(d->audit_mode ? "audit-only" : "enforce"));
+	if (bad)
+		return NULL;
+	return json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+}
+
+static int write_line(struct sg_audit *a, const char *line, struct sg_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	ssize_t n;
+
+	if (asprintf(&buf, "%s\n", line) < 0) {
+		buf = NULL;
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	}
+	len = strlen(buf);
+	/* One write per line: with O_APPEND, concurrent shims never interleave lines. */
+	do {
+		n = write(a->fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return sg_error_set(err, -errno, "audit %s: %s", a->path, strerror(errno));
+	if ((size_t)n != len)
+		return sg_error_set(err, -EIO, "audit %s: short write", a->path);
+	return 0;
+}
+
+int sg_audit_record(struct sg_audit *audit, const struct sg_request *req,
+		    const struct sg_decision *d, struct sg_error *err)
+{
+	_cleanup_free_ char *line = NULL;
+
+	if (audit->kind == AUDIT_NONE)
+		return 0;
+	line = sg_audit_format(req, d);
+	if (!line)
+		return sg_error_set(err, -ENOMEM, "audit: cannot format the record");
+	if (audit->kind == AUDIT_SYSLOG) {
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s", line);
+		return 0;
+	}
+	return write_line(audit, line, err);
+}

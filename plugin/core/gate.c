@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The gate: configuration, keyring, replay store and policy loaded all or nothing, and decide(). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cleanup.h"
+#include "config.h"
+#include "gate.h"
+#include "request.h"
+#include "sig/keyring.h"
+#include "sig/replay.h"
+#include "stack.h"
+
+struct sg_gate {
+	struct sg_config *config;
+	struct sg_keyring *keyring;
+	struct sg_replay *replay;
+	/* Borrowed by module states: it lives as long as the stacks. */
+	struct sg_context ctx;
+	struct sg_stack *stacks[SG_OP_COUNT];
+};
+
+void sg_gate_free(struct sg_gate *gate)
+{
+	if (!gate)
+		return;
+	/* Stacks first: module states borrow the context. */
+	sg_policy_free(gate->stacks);
+	sg_replay_free(gate->replay);
+	sg_keyring_free(gate->keyring);
+	sg_config_free(gate->config);
+	free(gate);
+}
+
+static void sg_gate_freep(struct sg_gate **gate)
+{
+	sg_gate_free(*gate);
+}
+
+/* Every load error names the file; add it when the callee's message does not. */
+static int name_file(struct sg_error *err, const char *what, const char *path)
+{
+	if (err && !strstr(err->msg, path))
+		return sg_error_prefix(err, "%s %s", what, path);
+	return err ? err->code : -EINVAL;
+}
+
+int sg_gate_open_config(struct sg_config *cfg, unsigned flags, struct sg_gate **out,
+			struct sg_error *err)
+{
+	_cleanup_(sg_gate_freep) struct sg_gate *gate = calloc(1, sizeof(*gate));
+	int r;
+
+	if (!gate) {
+		sg_config_free(cfg);
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	}
+	gate->config = cfg;
+	if (!(flags & SG_GATE_NO_KEYRING)) {
+		r = sg_keyring_load(cfg->key_dir, &gate->keyring, err);
+		if (r < 0)
+			return name_file(err, "key_dir", cfg->key_dir);
+	}
+	r = sg_replay_open(cfg->replay_store, cfg->replay_capacity, &gate->replay, err);
+	if (r < 0)
+		return name_file(err, "replay_store", cfg->replay_store);
+	gate->ctx = (struct sg_context){
+		.config = cfg,
+		.keyring = gate->keyring,
+		.replay = gate->replay,
+	};
+	r = sg_policy_load(&gate->ctx, cfg->policy_dir, cfg->module_dir, gate->stacks, err);
+	if (r < 0)
+		return r;
+	*out = steal_pointer(&gate);
+	return 0;
+}
+
+int sg_gate_open(const char *config_path, struct sg_gate **out, struct sg_error *err)
+{
+	struct sg_config *cfg = NULL;
+	int r;
+
+	r = sg_config_load(config_path ? config_path : SG_CONFIG_DEFAULT_PATH, &cfg, err);
+	if (r < 0)
+		return r;
+	return sg_gate_open_config(cfg, 0, out, err);
+}
+
+const struct sg_config *sg_gate_config(const struct sg_gate *gate)
+{
+	return gate->config;
+}
+
+const struct sg_stack *sg_gate_stack(const struct sg_gate *gate, enum sg_op op)
+{
+	return (unsigned)op < SG_OP_COUNT ? gate->stacks[op] : NULL;
+}
+
+/* Runs the mount stack once per mount of a create; the first refusal decides. */
+static int decide_mounts(struct sg_gate *gate, struct sg_request *req, struct sg_decision *d,
+			 struct sg_error *err)
+{
+	struct sg_decision create = *d;
+
+	for (size_t i = 0; i < req->n_mounts; i++) {
+		_cleanup_request_ struct sg_request *m = NULL;
+		struct sg_error why = { 0 };
+		const char *dst;
+		int r;
+
+		r = sg_request_for_mount(req, i, &m, err);
+		if (r < 0)
+			return r;
+		r = sg_stack_eval(gate->stacks[SG_OP_MOUNT], m, d, err);
+		if (r < 0)
+			return r;
+		if (d->allowed)
+			continue;
+		dst = req->mounts[i].destination ? req->mounts[i].destination : "";
+		memcpy(why.msg, d->reason, sizeof(why.msg));
+		(void)sg_error_prefix(&why, "mount %zu ('%s')", i, dst);
+		memcpy(d->reason, why.msg, sizeof(d->reason));
+		d->op = SG_OP_MOUNT;
+		return 0;
+	}
+	/* Every mount passed: the create stack's decision is the one to report. The trace (which
+	 * the mount stacks extended) stays as it is now. */
+	create.trace = d->trace;
+	create.n_trace = d->n_trace;
+	*d = create;
+	return 0;
+}
+
+int sg_gate_decide(struct sg_gate *gate, struct sg_request *req, struct sg_decision *d,
+		   struct sg_error *err)
+{
+	int r;
+
+	sg_decision_clear(d);
+	d->audit_mode = gate->config->mode == SG_MODE_AUDIT_ONLY;
+	if ((unsigned)req->op >= SG_OP_COUNT)
+		return sg_error_set(err, -EINVAL, "unknown operation %d", (int)req->op);
+	if (req->now == 0)
+		req->now = (int64_t)time(NULL);
+	r = sg_stack_eval(gate->stacks[req->op], req, d, err);
+	if (r < 0)
+		return r;
+	if (req->op == SG_OP_CREATE && d->allowed) {
+		r = decide_mounts(gate, req, d, err);
+		if (r < 0)
+			return r;
+	}
+	if (!d->allowed && d->audit_mode) {
+		/* Audit-only: the refusal is recorded (decision "allow-audit-only"), not enforced. */
+		d->audit_only = true;
+		d->allowed = true;
+	}
+	return 0;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* seccomp profile=PATH [mode=replace|default]: gives a container the policy's seccomp profile.
+ *
+ * Create only: an exec'd process inherits the filter runc installs at create, so the
+ * profile is fixed by config.json linux.seccomp (PROTOCOL 4.5). The profile is loaded and
+ * checked with libseccomp when the policy loads; a bad profile fails the policy. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+#include "core/registry.h"
+#include "core/request.h"
+#include "seccomp_profile.h"
+
+struct sg_module_state {
+	struct sg_seccomp_profile *profile;
+	char *path;
+	bool replace; /* mode=replace: always; mode=default: only when the spec has none */
+};
+
+static void seccomp_fini(struct sg_module_state *s)
+{
+	if (!s)
+		return;
+	sg_seccomp_profile_free(s->profile);
+	free(s->path);
+	free(s);
+}
+
+static inline void seccomp_finip(struct sg_module_state **s)
+{
+	seccomp_fini(*s);
+}
+
+static int seccomp_init_module(const struct sg_module_init *init,
+			       struct sg_module_state **state, struct sg_error *err)
+{
+	__attribute__((cleanup(seccomp_finip))) struct sg_module_state *s = NULL;
+	const char *profile = NULL, *mode = NULL;
+	char path[PATH_MAX];
+	int r;
+
+	for (int i = 0; i < init->argc; i++) {
+		const char *a = init->argv[i];
+
+		if (strncmp(a, "profile=", 8) == 0 && !profile)
+			profile = a + 8;
+		else if (strncmp(a, "mode=", 5) == 0 && !mode)
+			mode = a + 5;
+		else
+			return sg_error_set(err, -EINVAL, "unknown or repeated argument '%s' (want "
+					    "profile=PATH mode=replace|default)", a);
+	}
+	if (!profile || !*profile)
+		return sg_error_set(err, -EINVAL, "missing profile=PATH");
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	s->replace = true;
+	if (mode && strcmp(mode, "default") == 0)
+		s->replace = false;
+	else if (mode && strcmp(mode, "replace") != 0)
+		return sg_error_set(err, -EINVAL, "unknown mode '%s' (want replace or default)",
+				    mode);
+	if (profile[0] == '/' || !init->policy_dir)
+		r = snprintf(path, sizeof(path), "%s", profile);
+	else
+		r = snprintf(path, sizeof(path), "%s/%s", init->policy_dir, profile);
+	if (r < 0 || (size_t)r >= sizeof(path))
+		return sg_error_set(err, -ENAMETOOLONG, "profile path too long");
+	s->path = strdup(path);
+	if (!s->path)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	r = sg_seccomp_profile_load(path, &s->profile, err);
+	if (r < 0)
+		return r;
+	*state = steal_pointer(&s);
+	return 0;
+}
+
+static bool spec_has_seccomp(const struct sg_request *req)
+{
+	/* "seccomp": null is no profile at all */
+	return req->seccomp ||
+	       json_is_object(json_object_get(json_object_get(req->doc, "linux"), "seccomp"));
+}
+
+static int seccomp_check(struct sg_module_state *s, struct sg_request *req,
+			 struct sg_error *reason)
+{
+	/* The filter is decided against the bounding set: a capability outside it can never
+	 * be gained, and the caps module (when earlier in the stack) has already cut it. */
+	uint64_t caps = req->proc.caps_present[SG_CAPSET_BOUNDING]
+				? req->proc.caps[SG_CAPSET_BOUNDING] : 0;
+	json_t *resolved = NULL;
+	int r;
+
+	if (req->op != SG_OP_CREATE) {
+		sg_error_set(reason, -EINVAL, "seccomp applies to create only");
+		return SG_VERDICT_ERROR;
+	}
+	if (!s->replace && spec_has_seccomp(req)) {
+		sg_error_set(reason, 0, "the spec has its own seccomp profile (mode=default)");
+		return SG_VERDICT_SUCCESS;
+	}
+	r = sg_seccomp_profile_resolve(s->profile, caps, &resolved, reason);
+	if (r < 0)
+		return SG_VERDICT_ERROR;
+	json_decref(req->seccomp);
+	req->seccomp = resolved;
+	sg_request_note(req, "seccomp: set profile %s", s->path);
+	return SG_VERDICT_SUCCESS;
+}
+
+const struct sg_module sg_module_seccomp = {
+	SG_MODULE_HEADER,
+	.name = "seccomp",
+	.summary = "sets the container's seccomp profile (Docker profile format, checked)",
+	.ops = SG_OP_BIT(SG_OP_CREATE),
+	.init = seccomp_init_module,
+	.check = seccomp_check,
+	.fini = seccomp_fini,
+};

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The signature token's carriers: found, recorded once, and stripped everywhere (THREATS T10:
+ * the container never sees a token, also a malformed or duplicated one). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "oci/carrier.h"
+#include "oci/oci.h"
+
+#define TOKEN_PREFIX SG_TOKEN_ENV "="
+#define TOKEN_PREFIX_LEN (sizeof(TOKEN_PREFIX) - 1)
+
+static bool is_carrier(const char *s)
+{
+	return s && strncmp(s, TOKEN_PREFIX, TOKEN_PREFIX_LEN) == 0;
+}
+
+static void wipe_string(char *s)
+{
+	if (s)
+		OPENSSL_cleanse(s, strlen(s));
+}
+
+/* jansson owns the buffer; it is wiped in place before the value is released, so the token
+ * does not linger in freed heap memory (core dumps, T10). */
+static void wipe_json_string(json_t *v)
+{
+	if (json_is_string(v))
+		OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
+}
+
+void sg_carrier_clear(struct sg_carrier *c)
+{
+	wipe_string(c->value);
+	free(c->value);
+	memset(c, 0, sizeof(*c));
+}
+
+static int record(struct sg_carrier *c, const char *value, const char *where,
+		  struct sg_error *err)
+{
+	size_t n = strlen(c->where);
+
+	(void)snprintf(c->where + n, sizeof(c->where) - n, "%s%s", n ? ", " : "", where);
+	if (c->count++ > 0)
+		return 0;
+	c->value = strdup(value);
+	if (!c->value)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Removes every carrier string from doc[key] (an array), or only element 0 when first_only. */
+static void strip_json_array(json_t *doc, const char *key, bool first_only)
+{
+	json_t *arr = json_object_get(doc, key);
+	size_t i = 0;
+
+	if (!json_is_array(arr))
+		return;
+	while (i < json_array_size(arr)) {
+		json_t *v = json_array_get(arr, i);
+
+		if (is_carrier(json_string_value(v))) {
+			wipe_json_string(v);
+			(void)json_array_remove(arr, i); /* i < size: cannot fail */
+		} else {
+			i++;
+		}
+		if (first_only)
+			return;
+	}
+}
+
+int sg_carrier_take_env(struct sg_strv *env, json_t *process, struct sg_carrier *c,
+			struct sg_error *err)
+{
+	size_t i = 0;
+	int r = 0;
+
+	strip_json_array(process, "env", false);
+	while (i < env->n) {
+		if (!is_carrier(env->v[i])) {
+			i++;
+			continue;
+		}
+		if (r == 0)
+			r = record(c, env->v[i] + TOKEN_PREFIX_LEN, "env", err);
+		wipe_string(env->v[i]);
+		sg_strv_remove(env, i);
+	}
+	return r;
+}
+
+int sg_carrier_take_argv0(struct sg_strv *args, json_t *process, struct sg_carrier *c,
+			  struct sg_error *err)
+{
+	int r;
+
+	strip_json_array(process, "args", true);
+	if (args->n == 0 || !is_carrier(args->v[0]))
+		return 0;
+	r = record(c, args->v[0] + TOKEN_PREFIX_LEN, "argv[0]", err);
+	wipe_string(args->v[0]);
+	sg_strv_remove(args, 0);
+	return r;
+}
+
+int sg_carrier_take_annotation(json_t *config, struct sg_carrier *c, struct sg_error *err)
+{
+	json_t *ann = json_object_get(config, "annotations");
+	json_t *v;
+	int r;
+
+	if (!ann)
+		return 0;
+	if (!json_is_object(ann))
+		return sg_error_set(err, -EINVAL, "annotations: not an object");
+	v = json_object_get(ann, SG_TOKEN_ANNOTATION);
+	if (!v)
+		return 0;
+	if (!json_is_string(v))
+		r = sg_error_set(err, -EINVAL, "annotations." SG_TOKEN_ANNOTATION ": not a string");
+	else
+		r = record(c, json_string_value(v), "annotation", err);
+	wipe_json_string(v);
+	(void)json_object_del(ann, SG_TOKEN_ANNOTATION); /* present: cannot fail */
+	return r;
+}
+
+int sg_carrier_finish(struct sg_carrier *c, struct sg_request *req, struct sg_error *err)
+{
+	int r = 0;
+
+	if (c->count > 1)
+		r = sg_error_set(err, -EINVAL,
+				 "ambiguous request: %u signature tokens (%s); a request carries one",
+				 c->count, c->where);
+	else if (c->count == 1)
+		r = sg_request_set_token(req, c->value, err);
+	sg_carrier_clear(c);
+	return r;
+}

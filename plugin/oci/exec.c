@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Exec: an ExecProcessRequest's process JSON to a request, and the judged request back to JSON. */
+#include <errno.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+#include "core/request.h"
+#include "oci/carrier.h"
+#include "oci/oci.h"
+
+/* What the container itself runs with: its env (entries of an exec equal to these are not
+ * signed) and its capabilities (the most an exec may get). */
+static int read_container(struct sg_request *req, json_t *container_doc, struct sg_error *err)
+{
+	struct sg_process cp = { 0 };
+	const json_t *process;
+	int r;
+
+	req->container_doc = json_incref(container_doc);
+	process = json_object_get(container_doc, "process");
+	if (!process)
+		return 0;
+	r = sg_oci_process_read(process, &cp, err);
+	if (r < 0)
+		return sg_error_prefix(err, "the container's config.json");
+	req->base_env = cp.env;
+	cp.env = (struct sg_strv){ 0 };
+	memcpy(req->container_caps, cp.caps, sizeof(req->container_caps));
+	req->container_caps_known = true;
+	sg_process_clear(&cp);
+	return 0;
+}
+
+int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id, json_t *process,
+			    json_t *container_doc, struct sg_request **out, struct sg_error *err)
+{
+	_cleanup_request_ struct sg_request *req = NULL;
+	struct sg_carrier c = { 0 };
+	int r;
+
+	r = sg_request_new(SG_OP_EXEC, ns, id, &req, err);
+	if (r < 0)
+		return r;
+	req->doc = json_incref(process);
+	if (exec_id) {
+		r = sg_request_set_exec_id(req, exec_id, err);
+		if (r < 0)
+			return r;
+	}
+	if (!json_is_object(process))
+		return sg_error_set(err, -EINVAL, "process spec is not a JSON object");
+	r = sg_oci_process_read(process, &req->proc, err);
+	if (r < 0) {
+		/* Refused, but the document still loses its carriers, as promised in oci.h. */
+		struct sg_strv none = { 0 };
+
+		(void)sg_carrier_take_env(&none, process, &c, NULL);
+		(void)sg_carrier_take_argv0(&none, process, &c, NULL);
+		return r;
+	}
+	/* Both carriers are stripped before either can fail, so nothing of a token survives. */
+	r = sg_carrier_take_env(&req->proc.env, process, &c, err);
+	if (r == 0)
+		r = sg_carrier_take_argv0(&req->proc.args, process, &c, err);
+	else
+		(void)sg_carrier_take_argv0(&req->proc.args, process, &c, NULL);
+	if (r < 0) {
+		sg_carrier_clear(&c);
+		return r;
+	}
+	r = sg_carrier_finish(&c, req, err);
+	if (r < 0)
+		return r;
+	if (container_doc) {
+		r = read_container(req, container_doc, err);
+		if (r < 0)
+			return r;
+	}
+	req->now = 0; /* the gate sets the clock */
+	*out = steal_pointer(&req);
+	return 0;
+}
+
+int sg_oci_exec_request(const char *ns, const char *id, const char *exec_id, const char *json,
+			size_t len, json_t *container_doc, struct sg_request **out,
+			struct sg_error *err)
+{
+	json_auto_t *process = NULL;
+	int r;
+
+	r = sg_oci_parse(json, len, &process, err);
+	if (r < 0)
+		return sg_error_prefix(err, "process spec");
+	return sg_oci_exec_request_doc(ns, id, exec_id, process, container_doc, out, err);
+}
+
+int sg_oci_exec_serialize(const struct sg_request *req, char **out, size_t *len,
+			  struct sg_error *err)
+{
+	char *text;
+	int r;
+
+	if (req->op != SG_OP_EXEC || !json_is_object(req->doc))
+		return sg_error_set(err, -EINVAL, "not an exec request with a process spec");
+	r = sg_oci_process_apply(&req->proc, req->doc, err);
+	if (r < 0)
+		return r;
+	text = json_dumps(req->doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!text)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	*out = text;
+	*len = strlen(text);
+	return 0;
+}

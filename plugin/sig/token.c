@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The signature token grammar: strict parser and formatter (see FORMAT.md). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "token.h"
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1; /* uppercase is refused: one spelling per token */
+}
+
+void sg_hex_encode(const uint8_t *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+int sg_hex_decode(const char *in, size_t hexlen, uint8_t *out)
+{
+	if (hexlen % 2 != 0 || strnlen(in, hexlen + 1) != hexlen)
+		return -EINVAL;
+	for (size_t i = 0; i < hexlen; i += 2) {
+		int hi = hexval(in[i]), lo = hexval(in[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+int sg_timestamp_parse(const char *s, int64_t *out)
+{
+	int64_t v = 0;
+	size_t n = strlen(s);
+
+	if (n == 0 || n > SG_TOKEN_TS_DIGITS)
+		return -EINVAL;
+	if (s[0] == '0' && n > 1)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (s[i] - '0'); /* 11 digits cannot overflow int64 */
+	}
+	*out = v;
+	return 0;
+}
+
+int sg_nonce_valid(const char *s)
+{
+	if (strnlen(s, SG_NONCE_HEX + 1) != SG_NONCE_HEX)
+		return -EINVAL;
+	for (size_t i = 0; i < SG_NONCE_HEX; i++)
+		if (hexval(s[i]) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+int sg_nonce_generate(char out[SG_NONCE_HEX + 1], struct sg_error *err)
+{
+	uint8_t raw[SG_NONCE_BYTES];
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return sg_error_set(err, -EIO, "cannot draw a random nonce");
+	sg_hex_encode(raw, sizeof(raw), out);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return 0;
+}
+
+void sg_token_clear(struct sg_token *t)
+{
+	OPENSSL_cleanse(t, sizeof(*t));
+}
+
+#define MALFORMED(err, ...) sg_error_set(err, -EINVAL, "malformed signature token: " __VA_ARGS__)
+
+/* Locates the dot-separated fields of s; more or fewer than 5 is an error. */
+static int split_fields(const char *s, const char *field[5], size_t len[5])
+{
+	const char *p = s;
+	unsigned n = 0;
+
+	for (;;) {
+		const char *dot = strchr(p, '.');
+
+		if (n == 5)
+			return -EINVAL;
+		field[n] = p;
+		len[n] = dot ? (size_t)(dot - p) : strlen(p);
+		n++;
+		if (!dot)
+			break;
+		p = dot + 1;
+	}
+	return n == 5 ? 0 : -EINVAL;
+}
+
+int sg_token_parse(const char *s, struct sg_token *out, struct sg_error *err)
+{
+	const char *f[5];
+	size_t len[5];
+	char ts[SG_TOKEN_TS_DIGITS + 1];
+	struct sg_token t = { 0 };
+	size_t n;
+
+	if (!s || !*s)
+		return MALFORMED(err, "empty");
+	n = strnlen(s, SG_TOKEN_MAX + 1);
+	if (n > SG_TOKEN_MAX)
+		return MALFORMED(err, "longer than %u bytes", SG_TOKEN_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] > '~')
+			return MALFORMED(err, "contains a space or a non-printable character");
+	if (split_fields(s, f, len) < 0)
+		return MALFORMED(err, "want 5 fields separated by dots (version, key id, timestamp, nonce, mac)");
+	if (len[0] != strlen(SG_TOKEN_PREFIX) || memcmp(f[0], SG_TOKEN_PREFIX, len[0]) != 0)
+		return MALFORMED(err, "version prefix is not '" SG_TOKEN_PREFIX "'");
+
+	if (len[1] == 0 || len[1] > SG_LIMIT_KEY_ID)
+		return MALFORMED(err, "key id is empty or longer than %u characters", SG_LIMIT_KEY_ID);
+	memcpy(t.key_id, f[1], len[1]);
+	if (sg_key_id_valid(t.key_id) < 0)
+		return MALFORMED(err, "key id is not [A-Za-z0-9][A-Za-z0-9_-]*");
+
+	if (len[2] == 0 || len[2] > SG_TOKEN_TS_DIGITS)
+		return MALFORMED(err, "timestamp is empty or longer than %u digits",
+				 SG_TOKEN_TS_DIGITS);
+	memcpy(ts, f[2], len[2]);
+	ts[len[2]] = '\0';
+	if (sg_timestamp_parse(ts, &t.timestamp) < 0)
+		return MALFORMED(err, "timestamp is not a plain decimal (no sign, no leading zero)");
+
+	if (len[3] != SG_NONCE_HEX)
+		return MALFORMED(err, "nonce is not %u hex characters", SG_NONCE_HEX);
+	memcpy(t.nonce, f[3], len[3]);
+	if (sg_nonce_valid(t.nonce) < 0)
+		return MALFORMED(err, "nonce is not lowercase hex");
+
+	if (len[4] != SG_MAC_HEX || sg_hex_decode(f[4], len[4], t.mac) < 0) {
+		sg_token_clear(&t);
+		return MALFORMED(err, "mac is not %u lowercase hex characters", SG_MAC_HEX);
+	}
+	*out = t;
+	sg_token_clear(&t);
+	return 0;
+}
+
+int sg_token_format(const struct sg_token *t, char *buf, size_t size, struct sg_error *err)
+{
+	char mac[SG_MAC_HEX + 1];
+	int n;
+
+	if (sg_key_id_valid(t->key_id) < 0 || t->timestamp < 0 || t->timestamp > SG_TOKEN_TS_MAX ||
+	    sg_nonce_valid(t->nonce) < 0)
+		return sg_error_set(err, -EINVAL, "cannot format a token from invalid fields");
+	sg_hex_encode(t->mac, SG_MAC_LEN, mac);
+	n = snprintf(buf, size, SG_TOKEN_PREFIX ".%s.%" PRId64 ".%s.%s", t->key_id, t->timestamp,
+		     t->nonce, mac);
+	OPENSSL_cleanse(mac, sizeof(mac));
+	if (n < 0 || (size_t)n >= size)
+		return sg_error_set(err, -ENOBUFS, "token buffer too small");
+	return 0;
+}

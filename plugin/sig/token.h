@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The signature token: sg1.<key-id>.<timestamp>.<nonce>.<mac>, parsed strictly, formatted. */
+#ifndef SG_SIG_TOKEN_H
+#define SG_SIG_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <shimgate/shimgate.h>
+
+#include "core/limits.h"
+#include "keyring.h"
+
+#define SG_TOKEN_PREFIX "sg1"
+#define SG_TOKEN_TS_DIGITS 11u           /* at most 99999999999 (year 5138) */
+#define SG_TOKEN_TS_MAX 99999999999LL
+#define SG_NONCE_BYTES 16u
+#define SG_NONCE_HEX (2u * SG_NONCE_BYTES)
+#define SG_MAC_HEX (2u * SG_MAC_LEN)
+/* sg1 . key-id . ts . nonce . mac, plus NUL */
+#define SG_TOKEN_MAX (3u + 1u + SG_LIMIT_KEY_ID + 1u + SG_TOKEN_TS_DIGITS + 1u + SG_NONCE_HEX + 1u + SG_MAC_HEX)
+
+struct sg_token {
+	char key_id[SG_LIMIT_KEY_ID + 1];
+	int64_t timestamp;
+	char nonce[SG_NONCE_HEX + 1]; /* lowercase hex, as in the token */
+	uint8_t mac[SG_MAC_LEN];
+};
+
+/* Parses s. Anything but the exact grammar is -EINVAL with a message naming the field
+ * ("malformed signature token: timestamp has a leading zero"); the MAC never appears. */
+int sg_token_parse(const char *s, struct sg_token *out, struct sg_error *err);
+/* Writes the token text into buf (at least SG_TOKEN_MAX + 1 bytes). */
+int sg_token_format(const struct sg_token *t, char *buf, size_t size, struct sg_error *err);
+/* Wipes the MAC and nonce. */
+void sg_token_clear(struct sg_token *t);
+
+/* A strict decimal timestamp: digits only, no leading zero, at most 11 digits. */
+int sg_timestamp_parse(const char *s, int64_t *out);
+/* A nonce: exactly SG_NONCE_HEX lowercase hex characters. */
+int sg_nonce_valid(const char *s);
+/* A fresh nonce from RAND_bytes, as lowercase hex. */
+int sg_nonce_generate(char out[SG_NONCE_HEX + 1], struct sg_error *err);
+
+/* Lowercase hex helpers. sg_hex_decode accepts only lowercase and an exact length. */
+void sg_hex_encode(const uint8_t *in, size_t n, char *out);
+int sg_hex_decode(const char *in, size_t hexlen, uint8_t *out);
+
+#endif

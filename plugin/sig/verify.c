@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Token verification in a fixed order, each failure with its own reason (see FORMAT.md). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "canon.h"
+#include "keyring.h"
+#include "replay.h"
+#include "token.h"
+#include "verify.h"
+
+/* MAC of req under k with or without the exec id bound; 0 when it equals want. */
+static int mac_matches(const struct sg_key *k, const struct sg_request *req,
+		       const struct sg_token *t, bool bind, bool *match, struct sg_error *err)
+{
+	struct sg_canon_params p = { .key_id = t->key_id, .timestamp = t->timestamp,
+				     .nonce = t->nonce, .bind_exec_id = bind };
+	uint8_t mac[SG_MAC_LEN];
+	char *input = NULL;
+	size_t len = 0;
+	int r;
+
+	r = sg_canon_build(req, &p, &input, &len, err);
+	if (r < 0)
+		return r;
+	r = sg_key_hmac(k, input, len, mac, err);
+	sg_canon_free(input, len);
+	if (r < 0)
+		return r;
+	*match = CRYPTO_memcmp(mac, t->mac, SG_MAC_LEN) == 0;
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return 0;
+}
+
+static enum sg_sig_status set_invalid(struct sg_request *req, int code)
+{
+	req->sig.status = SG_SIG_INVALID;
+	if (req->sig.why.code == 0)
+		req->sig.why.code = code;
+	return SG_SIG_INVALID;
+}
+
+static enum sg_sig_status verify_token(const struct sg_verify_opts *o, struct sg_request *req,
+				       int64_t now, struct sg_token *t)
+{
+	struct sg_error *why = &req->sig.why;
+	const struct sg_key *k;
+	bool match = false;
+	int r;
+
+	r = sg_token_parse(req->token, t, why);
+	if (r < 0)
+		return set_invalid(req, r);
+	(void)snprintf(req->sig.key_id, sizeof(req->sig.key_id), "%s", t->key_id);
+	k = sg_keyring_find(o->keyring, t->key_id);
+	if (!k) {
+		sg_error_set(why, -ENOKEY, "unknown key id '%s'", t->key_id);
+		return set_invalid(req, -ENOKEY);
+	}
+	/* The MAC comes before time and scope, so those reasons are told only to a holder of
+	 * a valid signature and cannot be used to probe a key's scope. */
+	if (req->op == SG_OP_EXEC && req->exec_id) {
+		r = mac_matches(k, req, t, true, &match, why);
+		if (r < 0)
+			return set_invalid(req, r);
+	}
+	if (!match && !(req->op == SG_OP_EXEC && o->exec_id_required)) {
+		r = mac_matches(k, req, t, false, &match, why);
+		if (r < 0)
+			return set_invalid(req, r);
+	}
+	if (!match) {
+		sg_error_set(why, -EBADMSG,
+			     req->op == SG_OP_EXEC && o->exec_id_required
+				     ? "bad signature (key '%s'): the request is not what was signed, or the exec id is not bound"
+				     : "bad signature (key '%s'): the request is not what was signed",
+			     t->key_id);
+		return set_invalid(req, -EBADMSG);
+	}
+	if (now - t->timestamp > o->max_age) {
+		sg_error_set(why, -ETIMEDOUT,
+			     "signature expired: signed at %" PRId64 ", %" PRId64
+			     " s ago, max_age is %" PRId64 " s",
+			     t->timestamp, now - t->timestamp, o->max_age);
+		return set_invalid(req, -ETIMEDOUT);
+	}
+	if (t->timestamp - now > o->max_future) {
+		sg_error_set(why, -ETIMEDOUT,
+			     "signature from the future: signed at %" PRId64 ", %" PRId64
+			     " s ahead, max_future is %" PRId64 " s",
+			     t->timestamp, t->timestamp - now, o->max_future);
+		return set_invalid(req, -ETIMEDOUT);
+	}
+	r = sg_key_check_scope(k, req->op, req->ns, req->id, now, why);
+	if (r < 0)
+		return set_invalid(req, r);
+	/* Recorded only now: an unauthenticated request must not be able to burn nonces. */
+	if (o->replay) {
+		r = sg_replay_record(o->replay, t->key_id, t->nonce, t->timestamp + o->max_age + 1,
+				     now, why);
+		if (r == -EALREADY) {
+			sg_error_set(why, r, "replayed signature: nonce of key '%s' already used",
+				     t->key_id);
+			return set_invalid(req, r);
+		}
+		if (r < 0) {
+			sg_error_prefix(why, "cannot record the nonce");
+			return set_invalid(req, r);
+		}
+	}
+	req->sig.status = SG_SIG_VALID;
+	return SG_SIG_VALID;
+}
+
+static enum sg_sig_status verify_own(const struct sg_verify_opts *o, struct sg_request *req)
+{
+	struct sg_token t;
+	enum sg_sig_status s;
+	int64_t now = req->now ? req->now : (int64_t)time(NULL);
+
+	if (req->sig.status != SG_SIG_UNCHECKED)
+		return req->sig.status;
+	memset(&req->sig, 0, sizeof(req->sig));
+	if (!req->token) {
+		req->sig.status = SG_SIG_ABSENT;
+		sg_error_set(&req->sig.why, -ENOKEY, "no signature");
+		return SG_SIG_ABSENT;
+	}
+	memset(&t, 0, sizeof(t));
+	s = verify_token(o, req, now, &t);
+	sg_token_clear(&t);
+	sg_request_drop_token(req);
+	return s;
+}
+
+enum sg_sig_status sg_verify_request(const struct sg_verify_opts *o, struct sg_request *req)
+{
+	struct sg_request *parent = req->parent;
+	const struct sg_key *k;
+	int64_t now;
+
+	if (req->op != SG_OP_MOUNT)
+		return verify_own(o, req);
+	if (req->sig.status != SG_SIG_UNCHECKED)
+		return req->sig.status;
+	sg_request_drop_token(req); /* a mount carries nothing of its own */
+	if (!parent || parent->op != SG_OP_CREATE) {
+		sg_error_set(&req->sig.why, -EINVAL, "mount request without its create");
+		return set_invalid(req, -EINVAL);
+	}
+	req->sig.status = verify_own(o, parent);
+	memcpy(req->sig.key_id, parent->sig.key_id, sizeof(req->sig.key_id));
+	req->sig.why = parent->sig.why;
+	if (req->sig.status != SG_SIG_VALID)
+		return req->sig.status;
+	k = sg_keyring_find(o->keyring, parent->sig.key_id);
+	now = req->now ? req->now : (int64_t)time(NULL);
+	if (!k || sg_key_check_scope(k, SG_OP_MOUNT, req->ns, req->id, now, &req->sig.why) < 0) {
+		if (!k)
+			sg_error_set(&req->sig.why, -ENOKEY, "unknown key id '%s'",
+				     parent->sig.key_id);
+		return set_invalid(req, req->sig.why.code);
+	}
+	return SG_SIG_VALID;
+}
+
+int sg_sign_request(const struct sg_keyring *kr, const char *key_id, int64_t timestamp,
+		    const char *nonce, bool bind_exec_id, const struct sg_request *req,
+		    char *token, size_t token_size, struct sg_error *err)
+{
+	struct sg_canon_params p = { .key_id = key_id, .timestamp = timestamp, .nonce = nonce,
+				     .bind_exec_id = bind_exec_id };
+	const struct sg_key *k = sg_keyring_find(kr, key_id);
+	struct sg_token t = { .timestamp = timestamp };
+	char *input = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!k)
+		return sg_error_set(err, -ENOKEY, "unknown key id '%s'", key_id ? key_id : "");
+	if (bind_exec_id && (req->op != SG_OP_EXEC || !req->exec_id))
+		return sg_error_set(err, -EINVAL, "only an exec with an exec id can bind it");
+	r = sg_canon_build(req, &p, &input, &len, err);
+	if (r < 0)
+		return r;
+	r = sg_key_hmac(k, input, len, t.mac, err);
+	sg_canon_free(input, len);
+	if (r < 0)
+		return r;
+	(void)snprintf(t.key_id, sizeof(t.key_id), "%s", key_id);
+	(void)snprintf(t.nonce, sizeof(t.nonce), "%s", nonce);
+	r = sg_token_format(&t, token, token_size, err);
+	sg_token_clear(&t);
+	return r;
+}

@@ -1,0 +1,111 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# The CLI round trip: keygen -> sign exec -> verify, and each attack failing with its own
+# reason (tampered argv, other container, other operation, old timestamp, second use).
+# Usage: cli_roundtrip.sh path/to/shimgate
+set -u
+SG=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+chmod 700 "$T"
+mkdir -m 700 "$T/keys"
+failures=0
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+# expect CODE SUBSTRING -- command...: exit status and a line of output.
+expect() {
+	want_rc=$1 want_out=$2
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" != "$want_rc" ]; then
+		fail "$* -> exit $rc, want $want_rc: $out"
+	elif ! printf '%s\n' "$out" | grep -qF -- "$want_out"; then
+		fail "$* -> '$out', want '$want_out'"
+	else
+		echo "ok: $want_out"
+	fi
+}
+
+NOW=$(date +%s)
+REQ="--namespace default --id c1 --exec-id e1"
+
+expect 0 "wrote key 'k1'" -- "$SG" keygen --key-id k1 --dir "$T/keys"
+expect 2 "refusing to overwrite" -- "$SG" keygen --key-id k1 --dir "$T/keys"
+[ "$(stat -c %a "$T/keys/k1")" = 600 ] || fail "key file mode $(stat -c %a "$T/keys/k1")"
+grep -q '^secret = [0-9a-f]\{64\}$' "$T/keys/k1" || fail "key file has no 32-byte secret"
+expect 0 "wrote key 'ro'" -- "$SG" keygen --key-id ro --dir "$T/keys" --operations create \
+	--namespaces default
+
+# shellcheck disable=SC2086
+TOKEN=$("$SG" sign exec --key "$T/keys/k1" $REQ --timestamp "$NOW" -- sh -c id) ||
+	fail "sign failed"
+case $TOKEN in
+sg1.k1.$NOW.*) ;;
+*) fail "token '$TOKEN' has not the sg1.k1.$NOW. prefix" ;;
+esac
+
+V="$SG verify --key-dir $T/keys --now $NOW"
+# shellcheck disable=SC2086
+{
+expect 0 "ok (key 'k1')" -- $V exec $REQ --token "$TOKEN" -- sh -c id
+expect 1 "bad signature (key 'k1')" -- $V exec $REQ --token "$TOKEN" -- sh -c 'id; reboot'
+expect 1 "bad signature (key 'k1')" -- $V exec --namespace default --id c2 --exec-id e1 \
+	--token "$TOKEN" -- sh -c id
+expect 1 "bad signature (key 'k1')" -- $V exec $REQ --env LD_PRELOAD=/x.so --token "$TOKEN" \
+	-- sh -c id
+expect 1 "bad signature (key 'k1')" -- $V create --namespace default --id c1 \
+	--token "$TOKEN" -- sh -c id
+expect 1 "malformed signature token" -- $V exec $REQ --token "${TOKEN%?}" -- sh -c id
+expect 1 "no signature" -- $V exec $REQ -- sh -c id
+
+OLD=$("$SG" sign exec --key "$T/keys/k1" $REQ --timestamp $((NOW - 121)) -- sh -c id)
+expect 1 "signature expired" -- $V exec $REQ --token "$OLD" -- sh -c id
+FUT=$("$SG" sign exec --key "$T/keys/k1" $REQ --timestamp $((NOW + 6)) -- sh -c id)
+expect 1 "signature from the future" -- $V exec $REQ --token "$FUT" -- sh -c id
+
+SCOPED=$("$SG" sign exec --key "$T/keys/ro" $REQ --timestamp "$NOW" -- sh -c id)
+expect 1 "key 'ro' may not sign operation 'exec'" -- $V exec $REQ --token "$SCOPED" -- sh -c id
+
+UNKNOWN=$(printf '%s' "$TOKEN" | sed 's/^sg1\.k1\./sg1.k9./')
+expect 1 "unknown key id 'k9'" -- $V exec $REQ --token "$UNKNOWN" -- sh -c id
+
+# Unbound exec id (kubectl exec): valid for any exec id.
+UNB=$("$SG" sign exec --key "$T/keys/k1" --namespace default --id c1 --timestamp "$NOW" -- ls)
+expect 0 "ok (key 'k1')" -- $V exec --namespace default --id c1 --exec-id random1 \
+	--token "$UNB" -- ls
+
+# Second use through the replay store, also from a second process.
+expect 0 "ok (key 'k1')" -- $V --replay-store "$T/state/replay.db" exec $REQ --token "$TOKEN" \
+	-- sh -c id
+expect 1 "replayed signature" -- $V --replay-store "$T/state/replay.db" exec $REQ \
+	--token "$TOKEN" -- sh -c id
+}
+
+# The explain output is the documented signing input.
+# shellcheck disable=SC2086
+"$SG" explain exec $REQ --token "$TOKEN" -- sh -c id >"$T/explain" || fail "explain failed"
+printf 'shimgate-signature-v1\nop 4:exec\nnamespace 7:default\ncontainer 2:c1\nkey-id 2:k1\n' >"$T/want"
+head -5 "$T/explain" | cmp -s - "$T/want" || fail "explain output: $(cat "$T/explain")"
+grep -qx 'args \*3' "$T/explain" || fail "explain has no 'args *3'"
+
+# A key readable by others is refused with a clear error.
+chmod 0644 "$T/keys/k1"
+# shellcheck disable=SC2086
+expect 2 "accessible by group or others (mode 0644)" -- "$SG" verify --key-dir "$T/keys" \
+	exec $REQ --token "$TOKEN" -- sh -c id
+
+expect 0 "Usage: shimgate sign" -- "$SG" sign --help
+expect 0 "Usage: shimgate verify" -- "$SG" verify --help
+expect 0 "Usage: shimgate explain" -- "$SG" explain --help
+expect 0 "Usage: shimgate keygen" -- "$SG" keygen --help
+
+if [ "$failures" -ne 0 ]; then
+	echo "$failures failure(s)"
+	exit 1
+fi
+echo "all passed"

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* shimgate.conf: defaults, every keyword, every error with file:line, and the dump round trip. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "testutil.h"
+
+static char *dump_string(const struct sg_config *cfg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	assert_int_equal(sg_config_dump(cfg, out), 0);
+	fclose(out);
+	return buf;
+}
+
+static void test_defaults(void **state)
+{
+	struct sg_config *cfg = NULL;
+	char *got;
+
+	assert_int_equal(sg_config_defaults(&cfg, NULL), 0);
+	got = dump_string(cfg);
+	assert_string_equal(got,
+			    "# shimgate configuration\n"
+			    "runtime = containerd-shim-runc-v2\n"
+			    "policy_dir = " SG_SYSCONFDIR "/policy.d\n"
+			    "key_dir = " SG_SYSCONFDIR "/keys.d\n"
+			    "module_dir = " SG_MODULEDIR "\n"
+			    "replay_store = " SG_STATEDIR "/replay.db\n"
+			    "replay_capacity = 65536\n"
+			    "audit = syslog\n"
+			    "mode = enforce\n"
+			    "runc_root = /run/containerd/runc\n"
+			    "log_level = info\n");
+	assert_null(cfg->path);
+	assert_int_equal(cfg->n_runc_binaries, 0);
+	free(got);
+	sg_config_free(cfg);
+}
+
+static void test_full(void **state)
+{
+	char *dir = sg_test_mkdtemp();
+	char *path = sg_test_write(dir, "shimgate.conf", 0644,
+				   "# comment\n\n"
+				   "runtime = /usr/bin/containerd-shim-runc-v2   # trailing\n"
+				   "policy_dir=/p\n"
+				   "\tkey_dir =\t/k\n"
+				   "module_dir = /m\n"
+				   "replay_store = /r/replay.db\n"
+				   "replay_capacity = 4194304\n"
+				   "audit = /var/log/shimgate.audit\n"
+				   "mode = audit-only\n"
+				   "runc_root = /run/a\n"
+				   "runc_root = /run/b\n"
+				   "runc_binary = runc\n"
+				   "runc_binary = /usr/sbin/runc\n"
+				   "log_level = debug\n");
+	struct sg_config *cfg = NULL, *cfg2 = NULL;
+	struct sg_error err = { 0 };
+	char *d1, *d2, *path2;
+
+	assert_int_equal(sg_config_load(path, &cfg, &err), 0);
+	assert_string_equal(cfg->path, path);
+	assert_string_equal(cfg->real_shim, "/usr/bin/containerd-shim-runc-v2");
+	assert_string_equal(cfg->key_dir, "/k");
+	assert_int_equal(cfg->replay_capacity, 4194304);
+	assert_int_equal(cfg->mode, SG_MODE_AUDIT_ONLY);
+	assert_int_equal(cfg->n_runc_roots, 2);
+	assert_string_equal(cfg->runc_roots[0], "/run/a");
+	assert_string_equal(cfg->runc_roots[1], "/run/b");
+	assert_int_equal(cfg->n_runc_binaries, 2);
+	assert_string_equal(cfg->runc_binaries[1], "/usr/sbin/runc");
+	assert_string_equal(cfg->log_level, "debug");
+
+	/* parse -> dump -> parse -> dump */
+	d1 = dump_string(cfg);
+	path2 = sg_test_write(dir, "dumped.conf", 0644, "%s", d1);
+	assert_int_equal(sg_config_load(path2, &cfg2, &err), 0);
+	d2 = dump_string(cfg2);
+	assert_string_equal(d1, d2);
+	free(d1);
+	free(d2);
+	free(path2);
+	sg_config_free(cfg);
+	sg_config_free(cfg2);
+	free(path);
+	sg_test_rmtree(dir);
+	free(dir);
+}
+
+static void expect_error(const char *dir, const char *text, int code, const char *msg)
+{
+	char *path = sg_test_write(dir, "shimgate.conf", 0644, "%s", text);
+	struct sg_config *cfg = NULL;
+	struct sg_error err = { 0 };
+	char *want = NULL;
+
+	assert_true(asprintf(&want, "%s:%s", path, msg) > 0);
+	assert_int_equal(sg_config_load(path, &cfg, &err), code);
+	assert_null(cfg);
+	assert_string_equal(err.msg, want);
+	free(want);
+	free(path);
+}
+
+static void test_errors(void **state)
+{
+	char *dir = sg_test_mkdtemp();
+
+	expect_error(dir, "bogus = 1\n", -EINVAL, "1: unknown keyword 'bogus'");
+	expect_error(dir, "\nmode enforce\n", -EINVAL, "2: expected 'keyword = value'");
+	expect_error(dir, "mode =\n", -EINVAL, "1: mode: missing value");
+	expect_error(dir, "mode = enforce\nmode = enforce\n", -EINVAL, "2: mode given twice");
+	expect_error(dir, "mode = permissive\n", -EINVAL,
+		     "1: mode: 'permissive' is not enforce or audit-only");
+	expect_error(dir, "log_level = trace\n", -EINVAL,
+		     "1: log_level: 'trace' is not error, warn, info or debug");
+	expect_error(dir, "policy_dir = etc/p\n", -EINVAL,
+		     "1: policy_dir: 'etc/p' is not an absolute path");
+	expect_error(dir, "runc_root = run\n", -EINVAL, "1: runc_root: 'run' is not an absolute path");
+	expect_error(dir, "runtime = bin/shim\n", -EINVAL,
+		     "1: runtime: 'bin/shim' must be a command name or an absolute path");
+	expect_error(dir, "audit = file.log\n", -EINVAL,
+		     "1: audit: 'file.log' is not none, syslog or an absolute path");
+	expect_error(dir, "replay_capacity = 0\n", -EINVAL,
+		     "1: replay_capacity: '0' is not an integer in 1..4194304");
+	expect_error(dir, "replay_capacity = 4194305\n", -EINVAL,
+		     "1: replay_capacity: '4194305' is not an integer in 1..4194304");
+	expect_error(dir, "replay_capacity = 010\n", -EINVAL,
+		     "1: replay_capacity: '010' is not an integer in 1..4194304");
+	expect_error(dir, "replay_capacity = -1\n", -EINVAL,
+		     "1: replay_capacity: '-1' is not an integer in 1..4194304");
+	expect_error(dir, "key_dir = /a b\n", -EINVAL, "1: key_dir: value '/a b' contains blanks");
+	sg_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_unsafe(void **state)
+{
+	char *dir = sg_test_mkdtemp();
+	char *path = sg_test_write(dir, "shimgate.conf", 0664, "mode = enforce\n");
+	struct sg_config *cfg = NULL;
+	struct sg_error err = { 0 };
+	char *want = NULL;
+
+	assert_int_equal(sg_config_load(path, &cfg, &err), -EPERM);
+	assert_true(asprintf(&want, "%s: writable by group or others (mode 0664)", path) > 0);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(sg_config_load("relative.conf", &cfg, &err), -EINVAL);
+	free(want);
+	free(path);
+	sg_test_rmtree(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_unsafe),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

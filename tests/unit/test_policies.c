@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The shipped policies (policies/): they load with the real parser, keyring and replay store,
+ * and the mount stack gives the verdicts its comments promise. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "testutil.h"
+
+#include "core/cleanup.h"
+#include "core/context.h"
+#include "core/decision.h"
+#include "core/request.h"
+#include "core/stack.h"
+#include "sig/keyring.h"
+#include "sig/replay.h"
+
+#define SECRET "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+struct fixture {
+	char *dir;
+	char *policy_dir;
+	struct sg_keyring *keyring;
+	struct sg_replay *replay;
+	struct sg_context ctx;
+	struct sg_stack *stacks[SG_OP_COUNT];
+};
+
+/* Copies policies/<rel> to <policy_dir>/<rel>. */
+static void copy_policy(struct fixture *f, const char *rel)
+{
+	_cleanup_free_ char *src = NULL;
+	_cleanup_free_ char *text = NULL;
+
+	assert_true(asprintf(&src, "%s/policies/%s", SG_TEST_SRCDIR, rel) > 0);
+	text = sg_test_read(src, NULL);
+	if (!text)
+		fail_msg("%s: cannot read", src);
+	free(sg_test_write(f->policy_dir, rel, 0644, "%s", text));
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	_cleanup_free_ char *keys = NULL;
+	_cleanup_free_ char *replay = NULL;
+	struct sg_error err = { 0 };
+	static const char *const files[] = {
+		"create", "mount", "exec", "seccomp/default.json", "examples/break-glass",
+		"examples/probes", "examples/probes.allow", "examples/audit-only",
+	};
+
+	*state = f; /* teardown frees whatever setup got to, also when it fails */
+	f->dir = sg_test_mkdtemp();
+	assert_true(asprintf(&f->policy_dir, "%s/policy.d", f->dir) > 0);
+	assert_true(asprintf(&keys, "%s/keys", f->dir) > 0);
+	assert_true(asprintf(&replay, "%s/replay", f->dir) > 0);
+	assert_int_equal(mkdir(f->policy_dir, 0755), 0);
+	assert_int_equal(mkdir(keys, 0700), 0);
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_free_ char *sub = NULL;
+
+		assert_true(asprintf(&sub, "%s/%s", f->policy_dir, i ? "examples" : "seccomp") > 0);
+		assert_int_equal(mkdir(sub, 0755), 0);
+	}
+	for (size_t i = 0; i < SG_ARRAY_SIZE(files); i++)
+		copy_policy(f, files[i]);
+	free(sg_test_write(keys, "k1", 0600, "secret = %s\n", SECRET));
+	if (sg_keyring_load(keys, &f->keyring, &err) < 0 ||
+	    sg_replay_open(replay, 4096, &f->replay, &err) < 0)
+		fail_msg("%s", err.msg);
+	f->ctx.keyring = f->keyring;
+	f->ctx.replay = f->replay;
+	if (sg_policy_load(&f->ctx, f->policy_dir, "/nonexistent", f->stacks, &err) < 0)
+		fail_msg("shipped policy: %s", err.msg);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	sg_policy_free(f->stacks);
+	sg_replay_free(f->replay);
+	sg_keyring_free(f->keyring);
+	sg_test_rmtree(f->dir);
+	free(f->policy_dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static void test_shipped_stacks_load(void **state)
+{
+	struct fixture *f = *state;
+
+	for (unsigned op = 0; op < SG_OP_COUNT; op++)
+		assert_non_null(f->stacks[op]);
+}
+
+static void test_examples_load(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const exec_examples[] = { "examples/break-glass", "examples/probes" };
+
+	for (size_t i = 0; i < SG_ARRAY_SIZE(exec_examples); i++) {
+		_cleanup_free_ char *path = NULL;
+		struct sg_stack *s = NULL;
+		struct sg_error err = { 0 };
+
+		assert_true(asprintf(&path, "%s/%s", f->policy_dir, exec_examples[i]) > 0);
+		if (sg_stack_load(&f->ctx, SG_OP_EXEC, path, "/nonexistent", &s, &err) < 0)
+			fail_msg("%s", err.msg);
+		sg_stack_free(s);
+	}
+}
+
+struct mount_case {
+	const char *type, *source, *destination;
+	const char *options[4];
+	bool rootfs;
+	bool allowed;
+	const char *reason; /* substring, when refused */
+};
+
+static void test_mount_stack_verdicts(void **state)
+{
+	struct fixture *f = *state;
+	static const struct mount_case cases[] = {
+		{ "proc", "proc", "/proc", { "nosuid", "noexec", "nodev" }, false, true, NULL },
+		{ "tmpfs", "tmpfs", "/dev", { "nosuid", "strictatime" }, false, true, NULL },
+		{ "bind", "/etc", "/host-etc", { "rbind", "ro" }, false, false,
+		  "host path denied by policy (prefix '/etc')" },
+		{ "bind", "/var/lib", "/x", { "rbind" }, false, false,
+		  "host path denied by policy (prefix '/var/lib/containerd')" },
+		{ "ext4", "/dev/sda1", "/data", { NULL }, false, false,
+		  "type 'ext4' is neither container-internal nor a bind" },
+		{ "overlay", "overlay", "", { "lowerdir=/tmp" }, true, false,
+		  "rootfs option 'lowerdir=/tmp' leaves the snapshotter prefix" },
+	};
+
+	for (size_t i = 0; i < SG_ARRAY_SIZE(cases); i++) {
+		const struct mount_case *c = &cases[i];
+		_cleanup_request_ struct sg_request *create = NULL;
+		_cleanup_request_ struct sg_request *req = NULL;
+		struct sg_decision d = { 0 };
+		struct sg_error err = { 0 };
+		struct sg_mount *m;
+
+		assert_int_equal(sg_request_new(SG_OP_CREATE, "default", "c1", &create, NULL), 0);
+		create->mounts = calloc(1, sizeof(*create->mounts));
+		create->n_mounts = 1;
+		create->now = 1700000000;
+		m = &create->mounts[0];
+		m->type = strdup(c->type);
+		m->source = strdup(c->source);
+		m->destination = strdup(c->destination);
+		m->rootfs = c->rootfs;
+		for (size_t k = 0; k < 4 && c->options[k]; k++)
+			assert_int_equal(sg_strv_push(&m->options, c->options[k], 8, NULL), 0);
+		assert_int_equal(sg_request_for_mount(create, 0, &req, NULL), 0);
+		if (sg_stack_eval(f->stacks[SG_OP_MOUNT], req, &d, &err) < 0)
+			fail_msg("case %zu: %s", i, err.msg);
+		if (d.allowed != c->allowed)
+			fail_msg("case %zu (%s %s): allowed=%d, want %d (%s)", i, c->type, c->source,
+				 d.allowed, c->allowed, d.reason);
+		if (c->reason && !strstr(d.reason, c->reason))
+			fail_msg("case %zu: reason '%s' lacks '%s'", i, d.reason, c->reason);
+		sg_decision_clear(&d);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shipped_stacks_load),
+		cmocka_unit_test(test_examples_load),
+		cmocka_unit_test(test_mount_stack_verdicts),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

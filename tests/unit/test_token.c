@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Token grammar: the valid form round-trips; every malformation is refused, naming the field. */
+#include <errno.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#include "sig/token.h"
+
+#define NONCE "0123456789abcdef0123456789abcdef"
+#define MAC "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define GOOD "sg1.k1.1700000000." NONCE "." MAC
+
+static void test_parse_good(void **state)
+{
+	struct sg_token t;
+	struct sg_error err = { 0 };
+	char buf[SG_TOKEN_MAX + 1];
+
+	(void)state;
+	assert_int_equal(sg_token_parse(GOOD, &t, &err), 0);
+	assert_string_equal(t.key_id, "k1");
+	assert_int_equal(t.timestamp, 1700000000);
+	assert_string_equal(t.nonce, NONCE);
+	assert_int_equal(t.mac[0], 0x00);
+	assert_int_equal(t.mac[31], 0xff);
+	assert_int_equal(sg_token_format(&t, buf, sizeof(buf), &err), 0);
+	assert_string_equal(buf, GOOD);
+	/* Edge values that are valid. */
+	assert_int_equal(sg_token_parse("sg1.A-b_9.0." NONCE "." MAC, &t, &err), 0);
+	assert_int_equal(t.timestamp, 0);
+	assert_int_equal(sg_token_parse("sg1.k.99999999999." NONCE "." MAC, &t, &err), 0);
+	assert_int_equal(t.timestamp, 99999999999LL);
+}
+
+struct bad_case {
+	const char *token;
+	const char *why; /* substring of the message */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "", "empty" },
+	{ "sg1", "5 fields separated by dots" },
+	{ "sg1.k1.1700000000." NONCE, "5 fields separated by dots" },
+	{ "sg1.k1.1700000000." NONCE "." MAC ".x", "5 fields separated by dots" },
+	{ "sg1.k1.1700000000." NONCE "." "00112233", "mac is not 64" },
+	{ "sg2.k1.1700000000." NONCE "." MAC, "version prefix" },
+	{ "SG1.k1.1700000000." NONCE "." MAC, "version prefix" },
+	{ "sg1..1700000000." NONCE "." MAC, "key id is empty" },
+	{ "sg1._k.1700000000." NONCE "." MAC, "key id is not" },
+	{ "sg1.k/1.1700000000." NONCE "." MAC, "key id is not" },
+	{ "sg1.k1.+1700000000." NONCE "." MAC, "timestamp is not a plain decimal" },
+	{ "sg1.k1.-1700000000." NONCE "." MAC, "timestamp is not a plain decimal" },
+	{ "sg1.k1.01700000000." NONCE "." MAC, "timestamp is not a plain decimal" },
+	{ "sg1.k1.00." NONCE "." MAC, "timestamp is not a plain decimal" },
+	{ "sg1.k1.." NONCE "." MAC, "timestamp is empty" },
+	{ "sg1.k1.999999999999." NONCE "." MAC, "longer than 11 digits" },
+	{ "sg1.k1.18446744073709551617." NONCE "." MAC, "longer than 11 digits" },
+	{ "sg1.k1.17e9." NONCE "." MAC, "timestamp is not a plain decimal" },
+	{ "sg1.k1.1700000000 ." NONCE "." MAC, "space" },
+	{ " sg1.k1.1700000000." NONCE "." MAC, "space" },
+	{ "sg1.k1.1700000000." NONCE "." MAC "\n", "space" },
+	{ "sg1.k1.1700000000.0123456789abcdef." MAC, "nonce is not 32" },
+	{ "sg1.k1.1700000000.0123456789ABCDEF0123456789abcdef." MAC, "nonce is not lowercase" },
+	{ "sg1.k1.1700000000.0123456789abcdeg0123456789abcdef." MAC, "nonce is not lowercase" },
+	{ "sg1.k1.1700000000." NONCE ".00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff",
+	  "mac is not 64 lowercase hex" },
+	{ "sg1.k1.1700000000." NONCE ".zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+	  "mac is not 64 lowercase hex" },
+	{ "sg1.k1.1700000000." NONCE "." MAC "00", "mac is not 64" },
+};
+
+static void test_parse_bad(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		struct sg_token t;
+		struct sg_error err = { 0 };
+		int r = sg_token_parse(bad_cases[i].token, &t, &err);
+
+		if (r != -EINVAL || !strstr(err.msg, bad_cases[i].why) ||
+		    strncmp(err.msg, "malformed signature token: ", 27) != 0)
+			fail_msg("case %zu '%s': r=%d msg '%s', want '%s'", i, bad_cases[i].token, r,
+				 err.msg, bad_cases[i].why);
+		/* The MAC hex never appears in a message. */
+		assert_null(strstr(err.msg, "00112233"));
+	}
+}
+
+static void test_overlong(void **state)
+{
+	char buf[SG_TOKEN_MAX + 16];
+	struct sg_token t;
+	struct sg_error err = { 0 };
+
+	(void)state;
+	memset(buf, 'a', sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = '\0';
+	assert_int_equal(sg_token_parse(buf, &t, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "longer than"));
+}
+
+static void test_timestamp_parse(void **state)
+{
+	int64_t v = -1;
+
+	(void)state;
+	assert_int_equal(sg_timestamp_parse("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(sg_timestamp_parse("12", &v), 0);
+	assert_int_equal(v, 12);
+	assert_int_equal(sg_timestamp_parse("012", &v), -EINVAL);
+	assert_int_equal(sg_timestamp_parse(" 12", &v), -EINVAL);
+	assert_int_equal(sg_timestamp_parse("12 ", &v), -EINVAL);
+	assert_int_equal(sg_timestamp_parse("+1", &v), -EINVAL);
+	assert_int_equal(sg_timestamp_parse("", &v), -EINVAL);
+	assert_int_equal(sg_timestamp_parse("100000000000", &v), -EINVAL);
+}
+
+static void test_nonce_generate(void **state)
+{
+	char a[SG_NONCE_HEX + 1], b[SG_NONCE_HEX + 1];
+	struct sg_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(sg_nonce_generate(a, &err), 0);
+	assert_int_equal(sg_nonce_generate(b, &err), 0);
+	assert_int_equal(sg_nonce_valid(a), 0);
+	assert_string_not_equal(a, b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_overlong),
+		cmocka_unit_test(test_timestamp_parse),
+		cmocka_unit_test(test_nonce_generate),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

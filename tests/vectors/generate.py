@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""Regenerates the test vectors with the C implementation: `generate.py path/to/shimgate`.
+
+The request envelopes below are the input; signing_input comes from `shimgate explain`,
+token from `shimgate sign`. check_vectors.py then reproduces both independently.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+KEY_HEX = "8f1e2d3c4b5a69788796a5b4c3d2e1f000112233445566778899aabbccddeeff"
+TS = 1700000000
+
+CONTAINER = {
+    "ociVersion": "1.0.2",
+    "process": {
+        "terminal": False,
+        "user": {"uid": 0, "gid": 0},
+        "args": ["sh"],
+        "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"],
+        "cwd": "/",
+    },
+    "root": {"path": "rootfs"},
+}
+
+
+def exec_req(process, exec_id="e1"):
+    return {"op": "exec", "namespace": "default", "id": "c1", "exec_id": exec_id,
+            "process": process, "container": CONTAINER}
+
+
+def proc(args, env=None, user=None, cwd="/", terminal=False):
+    p = {"terminal": terminal, "user": user or {"uid": 0, "gid": 0}, "args": args,
+         "env": env if env is not None else list(CONTAINER["process"]["env"]), "cwd": cwd}
+    return p
+
+
+VECTORS = {
+    "exec_minimal": (exec_req(proc(["true"])), True, "k1"),
+    "exec_env_gids": (exec_req(proc(["id"], env=CONTAINER["process"]["env"]
+                                    + ["LD_PRELOAD=/tmp/x.so", "FOO=bar"],
+                                    user={"uid": 1000, "gid": 1000, "additionalGids": [10, 20]},
+                                    terminal=True)), True, "ops-2024"),
+    "exec_empty_gids": (exec_req(proc(["id"], user={"uid": 0, "gid": 0, "additionalGids": []})),
+                        True, "k1"),
+    "exec_unbound": (exec_req(proc(["ls", "-l"]), exec_id="3f9a1c0e7b2d4e5f"), False, "k1"),
+    "argv_a_space_b": (exec_req(proc(["a b"])), True, "k1"),
+    "argv_a_b": (exec_req(proc(["a", "b"])), True, "k1"),
+    "values_newline": (exec_req(proc(["sh", "-c", "echo 1\n2:x"],
+                                     env=CONTAINER["process"]["env"] + ["X=line1\nline2"],
+                                     cwd="/tmp/a b")), True, "k1"),
+    "create_host_mounts": ({
+        "op": "create", "namespace": "default", "id": "web-1",
+        "spec": {
+            "ociVersion": "1.0.2",
+            "process": {"terminal": False, "user": {"uid": 0, "gid": 0},
+                        "args": ["/bin/server", "--port", "80"],
+                        "env": ["PATH=/bin", "MODE=prod"], "cwd": "/srv"},
+            "root": {"path": "rootfs"},
+            "mounts": [
+                {"destination": "/proc", "type": "proc", "source": "proc"},
+                {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+                 "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+                {"destination": "/data", "type": "bind", "source": "/srv/data",
+                 "options": ["rbind", "ro"]},
+                {"destination": "/log", "type": "none", "source": "/var/log/web",
+                 "options": ["rbind", "rw"]},
+            ],
+        },
+        "rootfs": [{"type": "overlay", "source": "overlay",
+                    "options": ["lowerdir=/a", "upperdir=/b", "workdir=/c"]}],
+    }, False, "k1"),
+}
+
+
+def main():
+    shimgate = os.path.abspath(sys.argv[1])
+    here = os.path.dirname(os.path.abspath(__file__))
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o700)
+        for i, (name, (req, bind, key_id)) in enumerate(sorted(VECTORS.items())):
+            nonce = "%032x" % (0x5eed0000 + i)
+            key = os.path.join(tmp, key_id)
+            if not os.path.exists(key):
+                with open(os.open(key, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+                    f.write("secret = %s\n" % KEY_HEX)
+            rpath = os.path.join(tmp, name + ".req.json")
+            with open(rpath, "w") as f:
+                json.dump(req, f)
+            flags = ["--request", rpath, "--timestamp", str(TS), "--nonce", nonce]
+            if not bind:
+                flags.append("--no-bind-exec-id")
+            sin = subprocess.run([shimgate, "explain", "--key-id", key_id] + flags,
+                                 check=True, capture_output=True).stdout.decode()
+            tok = subprocess.run([shimgate, "sign", "--key", key] + flags,
+                                 check=True, capture_output=True).stdout.decode().strip()
+            vec = {"description": name.replace("_", " "), "key_hex": KEY_HEX,
+                   "key_id": key_id, "request": req, "bind_exec_id": bind, "timestamp": TS,
+                   "nonce": nonce, "signing_input": sin, "token": tok}
+            with open(os.path.join(here, name + ".json"), "w") as f:
+                json.dump(vec, f, indent=2)
+                f.write("\n")
+            print("wrote", name)
+
+
+if __name__ == "__main__":
+    main()
