@@ -288,7 +288,10 @@ static int apply_process_flags(const struct sg_reqflags *rf, struct sg_process *
 	}
 	/* As ctr task exec does: the terminal comes from the command line, not the template. */
 	p->terminal = rf->terminal;
-	p->env.present = true;
+	/* No --env and no template env: the process has no env key at all, which is what
+	 * ctr sends for a --rootfs container (absent and empty sign differently, T8). */
+	if (rf->env.n > 0)
+		p->env.present = true;
 	for (size_t i = 0; i < rf->env.n; i++) {
 		r = sg_strv_push(&p->env, rf->env.v[i], SG_LIMIT_ENVC, err);
 		if (r < 0)

@@ -45,6 +45,13 @@ static inline void sg_fclosep(FILE **f)
 		sg_stolen_fd_;             \
 	})
 
+/* Declares funcp(type *p) { func(*p); } for _cleanup_(funcp) on owned objects. */
+#define SG_DEFINE_FREEP(type, func)                  \
+	static inline void func##p(type *p)          \
+	{                                            \
+		func(*p);                            \
+	}
+
 #define SG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

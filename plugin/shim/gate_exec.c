@@ -178,10 +178,10 @@ static void exec_freep(Containerd__Task__V2__ExecProcessRequest **e)
 		containerd__task__v2__exec_process_request__free_unpacked(*e, NULL);
 }
 
-/* The process JSON with "terminal" set to the request's field: runc obeys the field, so
- * the field is what gets signed and judged. */
-static int process_with_terminal(const ProtobufCBinaryData *value, bool terminal, char **out,
-				 size_t *len, struct sg_error *err)
+/* The process JSON, parsed once, with "terminal" set to the request's field: runc obeys the
+ * field, so the field is what gets signed and judged. */
+static int process_doc(const ProtobufCBinaryData *value, bool terminal, json_t **out,
+		       struct sg_error *err)
 {
 	json_auto_t *proc = NULL;
 	int r;
@@ -196,10 +196,7 @@ static int process_with_terminal(const ProtobufCBinaryData *value, bool terminal
 		return r;
 	if (json_object_set_new(proc, "terminal", json_boolean(terminal)) < 0)
 		return sg_error_set(err, -ENOMEM, "out of memory");
-	*out = json_dumps(proc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (!*out)
-		return sg_error_set(err, -ENOMEM, "out of memory");
-	*len = strlen(*out);
+	*out = steal_pointer(&proc);
 	return 0;
 }
 
@@ -227,11 +224,11 @@ void sg_gate_exec_handle(const struct sg_call_ctx *ctx, const uint8_t *payload, 
 	_cleanup_(exec_freep) Containerd__Task__V2__ExecProcessRequest *e = NULL;
 	json_auto_t *cdoc = NULL;
 	_cleanup_request_ struct sg_request *req = NULL;
-	_cleanup_free_ char *proc = NULL;
+	json_auto_t *proc = NULL;
 	_cleanup_free_ char *out = NULL;
 	struct sg_error err = { 0 };
 	char what[2 * SG_LIMIT_ID + 32];
-	size_t proc_len = 0, out_len = 0;
+	size_t out_len = 0;
 	int r;
 
 	e = containerd__task__v2__exec_process_request__unpack(NULL, len, payload);
@@ -260,10 +257,9 @@ void sg_gate_exec_handle(const struct sg_call_ctx *ctx, const uint8_t *payload, 
 			       err.msg);
 		return;
 	}
-	r = process_with_terminal(&e->spec->value, e->terminal, &proc, &proc_len, &err);
+	r = process_doc(&e->spec->value, e->terminal, &proc, &err);
 	if (r == 0)
-		r = sg_oci_exec_request(ctx->ns, e->id, e->exec_id, proc, proc_len, cdoc, &req,
-					&err);
+		r = sg_oci_exec_request_doc(ctx->ns, e->id, e->exec_id, proc, cdoc, &req, &err);
 	if (r < 0) {
 		sg_call_refuse_input(res, r, what, err.msg);
 		return;
