@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 /* `delete` and `-info`: the real shim's own answers, with two guards of the gate's. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include "core/cleanup.h"
 #include "core/config.h"
 #include "realshim.h"
+#include "shutdown.h"
+#include "unixsock.h"
 
 /* delete only cleans up, so it must work even when the configuration no longer loads:
  * then the built-in real shim is used, and containerd logs why. */
@@ -34,11 +37,60 @@ static char *real_shim_path(void)
 	return path;
 }
 
+/* The gate socket <bundle>/address names, when it is one of ours. */
+static int gate_of_bundle(const char *bundle, char gate[SG_SOCKET_PATH_MAX])
+{
+	static const char prefix[] = "unix://" SG_RUNDIR "/";
+	char path[4096], text[SG_SOCKET_PATH_MAX + 16];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	if (snprintf(path, sizeof(path), "%s/address", bundle) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, text, sizeof(text) - 1);
+	if (n < 0)
+		return -errno;
+	text[n] = '\0';
+	if (strncmp(text, prefix, sizeof(prefix) - 1) != 0 || strchr(text + 7, '.') ||
+	    strlen(text + 7) >= SG_SOCKET_PATH_MAX)
+		return -ENOENT;
+	memcpy(gate, text + 7, strlen(text + 7) + 1);
+	return 0;
+}
+
+/* A dead gate leaves its real shim without a front: ask it to exit (it does only when no
+ * container is left), so kill -9 of a gate orphans nothing. */
+static void shutdown_unfronted(const char *bundle, const char *id)
+{
+	char gate[SG_SOCKET_PATH_MAX];
+	struct sg_bootstrap real;
+	struct sg_error err = { 0 };
+
+	if (gate_of_bundle(bundle, gate) < 0 || sg_unix_alive(gate))
+		return;
+	if (sg_real_record_read(gate, &real, &err) < 0)
+		return;
+	if (sg_unix_alive(real.path) && sg_realshim_shutdown(&real, id, &err) < 0)
+		fprintf(stderr, "shimgate: %s\n", err.msg);
+	/* It exits a moment after answering; a grouped one with containers left stays, and
+	 * the record with it, for the next delete. */
+	for (int i = 0; i < 20 && sg_unix_alive(real.path); i++)
+		usleep(50 * 1000);
+	if (!sg_unix_alive(real.path)) {
+		sg_real_record_remove(gate);
+		(void)unlink(gate);
+	}
+}
+
 int sg_shim_delete(const struct sg_shim_args *a, char **argv)
 {
 	_cleanup_free_ char *real = NULL, *cwd = NULL, *runtime = NULL;
 	const char *bundle = a->bundle;
 	struct sg_error err = { 0 };
+	int status = 0;
 
 	if (!bundle) {
 		cwd = getcwd(NULL, 0);
@@ -51,14 +103,18 @@ int sg_shim_delete(const struct sg_shim_args *a, char **argv)
 	 * (the real delete would fail on the missing file and containerd would log it). */
 	if (asprintf(&runtime, "%s/runtime", bundle) < 0)
 		return fprintf(stderr, "shimgate: out of memory\n"), 1;
-	if (access(runtime, F_OK) < 0 && errno == ENOENT)
-		return 0;
-	real = real_shim_path();
-	if (!real)
-		return 1;
-	sg_realshim_exec(real, argv, &err);
-	fprintf(stderr, "shimgate: %s\n", err.msg);
-	return 1;
+	if (access(runtime, F_OK) == 0 || errno != ENOENT) {
+		real = real_shim_path();
+		if (!real)
+			return 1;
+		if (sg_realshim_wait(real, argv, &err) < 0) {
+			fprintf(stderr, "shimgate: %s\n", err.msg);
+			status = 1;
+		}
+	}
+	if (a->id)
+		shutdown_unfronted(bundle, a->id);
+	return status;
 }
 
 int sg_shim_info(char **argv)

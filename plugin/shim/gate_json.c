@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* OCI JSON as the real shim reads it: keys Go would match to a field we did not read. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/cleanup.h"
@@ -75,15 +78,43 @@ static bool go_fold(const char *key, char *out, size_t size)
 	return true;
 }
 
+/* oci_keys by their folding (lower case: they are ASCII), sorted once for binary search. */
+struct oci_name {
+	char folded[64];
+	const char *name;
+};
+static struct oci_name oci_sorted[SG_ARRAY_SIZE(oci_keys)];
+static pthread_once_t oci_sorted_once = PTHREAD_ONCE_INIT;
+
+static int cmp_oci_name(const void *a, const void *b)
+{
+	return strcmp(((const struct oci_name *)a)->folded, ((const struct oci_name *)b)->folded);
+}
+
+static void oci_sort(void)
+{
+	for (size_t i = 0; i < SG_ARRAY_SIZE(oci_keys); i++) {
+		/* Cannot fail: the names are short ASCII. */
+		(void)go_fold(oci_keys[i], oci_sorted[i].folded, sizeof(oci_sorted[i].folded));
+		oci_sorted[i].name = oci_keys[i];
+	}
+	qsort(oci_sorted, SG_ARRAY_SIZE(oci_sorted), sizeof(oci_sorted[0]), cmp_oci_name);
+}
+
+static int cmp_folded_oci(const void *folded, const void *entry)
+{
+	return strcmp(folded, ((const struct oci_name *)entry)->folded);
+}
+
 /* The OCI name key folds to, or NULL. */
 static const char *oci_name(const char *folded)
 {
-	char f[64];
+	const struct oci_name *hit;
 
-	for (size_t i = 0; i < SG_ARRAY_SIZE(oci_keys); i++)
-		if (go_fold(oci_keys[i], f, sizeof(f)) && strcmp(f, folded) == 0)
-			return oci_keys[i];
-	return NULL;
+	(void)pthread_once(&oci_sorted_once, oci_sort);
+	hit = bsearch(folded, oci_sorted, SG_ARRAY_SIZE(oci_sorted), sizeof(oci_sorted[0]),
+		      cmp_folded_oci);
+	return hit ? hit->name : NULL;
 }
 
 static bool is_map(const char *key)
@@ -94,36 +125,127 @@ static bool is_map(const char *key)
 	return false;
 }
 
+/* A key of an object that Go could match to a field. */
+struct key_ref {
+	uint64_t hash; /* of its folding */
+	const char *key;
+	const char *misread; /* the OCI field it would be read as, when it misspells it */
+	size_t pos;          /* its position in the object */
+};
+
+/* FNV-1a: equal foldings, equal hashes; the sort below compares foldings on a tie. */
+static uint64_t fold_hash(const char *folded)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (const unsigned char *p = (const unsigned char *)folded; *p; p++)
+		h = (h ^ *p) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+static int fold_cmp(const char *a, const char *b)
+{
+	char fa[64], fb[64];
+
+	/* Both fold: only such keys become refs. */
+	(void)go_fold(a, fa, sizeof(fa));
+	(void)go_fold(b, fb, sizeof(fb));
+	return strcmp(fa, fb);
+}
+
+/* By folding, keys of one folding in object order. */
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct key_ref *x = a, *y = b;
+	int r;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	r = fold_cmp(x->key, y->key);
+	if (r)
+		return r;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* The first key in object order that runc would misread: one that folds like an earlier key
+ * (*dup: the earliest of them), else one that misspells a field. Returns its position, or n
+ * when there is none. Sorts refs. */
+static size_t first_misread(struct key_ref *refs, size_t n_refs, size_t n,
+			    const struct key_ref **bad, const struct key_ref **dup)
+{
+	size_t at = n;
+
+	if (n_refs > 1)
+		qsort(refs, n_refs, sizeof(*refs), cmp_ref);
+	*bad = *dup = NULL;
+	for (size_t i = 1, first = 0; i < n_refs; i++) {
+		if (refs[i].hash != refs[first].hash || fold_cmp(refs[i].key, refs[first].key)) {
+			first = i;
+			continue;
+		}
+		if (refs[i].pos < at) {
+			at = refs[i].pos;
+			*dup = &refs[first];
+			*bad = &refs[i];
+		}
+	}
+	for (size_t i = 0; i < n_refs; i++) {
+		if (refs[i].misread && refs[i].pos < at) {
+			at = refs[i].pos;
+			*dup = NULL;
+			*bad = &refs[i];
+		}
+	}
+	return at;
+}
+
 static int check(const json_t *v, unsigned depth, struct sg_error *err);
 
+/* Keys are judged before values, but an error in the value of an earlier key is reported
+ * first, as a walk in object order would. */
 static int check_object(const json_t *obj, unsigned depth, struct sg_error *err)
 {
-	json_auto_t *seen = json_object();
+	struct key_ref small[16];
+	_cleanup_free_ struct key_ref *big = NULL;
+	struct key_ref *refs = small;
+	size_t n = json_object_size(obj), n_refs = 0, pos = 0, at;
+	const struct key_ref *bad, *dup;
 	const char *key;
 	json_t *v;
 
-	if (!seen)
-		return sg_error_set(err, -ENOMEM, "out of memory");
+	if (n > SG_ARRAY_SIZE(small)) {
+		refs = big = calloc(n, sizeof(*big));
+		if (!big)
+			return sg_error_set(err, -ENOMEM, "out of memory");
+	}
 	json_object_foreach((json_t *)obj, key, v) {
 		char folded[64];
-		const char *name;
-		json_t *other;
+
+		if (n_refs < n && go_fold(key, folded, sizeof(folded))) {
+			const char *name = oci_name(folded);
+
+			refs[n_refs++] = (struct key_ref){
+				.hash = fold_hash(folded),
+				.key = key,
+				.misread = name && strcmp(name, key) != 0 ? name : NULL,
+				.pos = pos,
+			};
+		}
+		pos++;
+	}
+	at = first_misread(refs, n_refs, n, &bad, &dup);
+	pos = 0;
+	json_object_foreach((json_t *)obj, key, v) {
 		int r;
 
-		if (go_fold(key, folded, sizeof(folded))) {
-			other = json_object_get(seen, folded);
-			if (other)
+		if (pos++ == at) {
+			if (dup)
 				return sg_error_set(err, -EINVAL,
 						    "keys '%.64s' and '%.64s' name the same field "
 						    "for runc",
-						    json_string_value(other), key);
-			name = oci_name(folded);
-			if (name && strcmp(name, key) != 0)
-				return sg_error_set(err, -EINVAL,
-						    "key '%.64s' would be read by runc as '%s'",
-						    key, name);
-			if (json_object_set_new(seen, folded, json_string(key)) < 0)
-				return sg_error_set(err, -ENOMEM, "out of memory");
+						    dup->key, bad->key);
+			return sg_error_set(err, -EINVAL, "key '%.64s' would be read by runc as '%s'",
+					    bad->key, bad->misread);
 		}
 		if (is_map(key))
 			continue;

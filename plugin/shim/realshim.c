@@ -134,48 +134,79 @@ static int read_all(int fd, char **out, struct sg_error *err)
 	return 0;
 }
 
+/* Forks `path argv[1..]` with stdout on out_fd (-1: inherited). Only stdio crosses: the
+ * gate's keyring, replay store and audit descriptors stay with the gate. */
+static pid_t spawn(const char *path, char **args, int out_fd)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	if (out_fd >= 0 && dup2(out_fd, STDOUT_FILENO) < 0)
+		_exit(127);
+	close_range(3, ~0u, 0);
+	execv(path, args);
+	dprintf(STDERR_FILENO, "shimgate: cannot run %s: %s\n", path, strerror(errno));
+	_exit(127);
+}
+
+static int wait_status(pid_t pid, const char *path, const char *output, struct sg_error *err)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return sg_error_set(err, -errno, "waitpid: %s", strerror(errno));
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return sg_error_set(err, -ECHILD, "%s failed (%s %d)%s%.300s", path,
+				    WIFEXITED(status) ? "exit status" : "signal",
+				    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+				    output ? ": " : "", output ? output : "");
+	return 0;
+}
+
+int sg_realshim_wait(const char *path, char **argv, struct sg_error *err)
+{
+	_cleanup_free_ char **args = with_argv0(path, argv);
+	pid_t pid;
+
+	if (!args)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	pid = spawn(path, args, -1);
+	if (pid < 0)
+		return sg_error_set(err, -errno, "fork: %s", strerror(errno));
+	return wait_status(pid, path, NULL, err);
+}
+
 int sg_realshim_run(const char *path, char **argv, char **out, struct sg_error *err)
 {
 	_cleanup_free_ char **args = with_argv0(path, argv);
 	_cleanup_free_ char *output = NULL;
-	int pipefd[2], status, r;
+	int pipefd[2], r;
 	pid_t pid;
 
 	if (!args)
 		return sg_error_set(err, -ENOMEM, "out of memory");
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return sg_error_set(err, -errno, "pipe: %s", strerror(errno));
-	pid = fork();
+	pid = spawn(path, args, pipefd[1]);
 	if (pid < 0) {
 		r = -errno;
 		close(pipefd[0]);
 		close(pipefd[1]);
 		return sg_error_set(err, r, "fork: %s", strerror(-r));
 	}
-	if (pid == 0) {
-		/* Only stdio crosses: the gate's keyring, replay store and audit descriptors
-		 * stay with the gate. */
-		if (dup2(pipefd[1], STDOUT_FILENO) < 0)
-			_exit(127);
-		close_range(3, ~0u, 0);
-		execv(path, args);
-		dprintf(STDERR_FILENO, "shimgate: cannot run %s: %s\n", path, strerror(errno));
-		_exit(127);
-	}
 	close(pipefd[1]);
 	r = read_all(pipefd[0], &output, err);
 	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return sg_error_set(err, -errno, "waitpid: %s", strerror(errno));
+	if (r < 0) {
+		(void)wait_status(pid, path, NULL, NULL);
+		return r;
 	}
+	r = wait_status(pid, path, output, err);
 	if (r < 0)
 		return r;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return sg_error_set(err, -ECHILD, "%s failed (%s %d): %.300s", path,
-				    WIFEXITED(status) ? "exit status" : "signal",
-				    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-				    output);
 	*out = steal_pointer(&output);
 	return 0;
 }

@@ -16,6 +16,9 @@ int sg_realshim_resolve(const char *name, char **path, struct sg_error *err);
  * output. */
 int sg_realshim_run(const char *path, char **argv, char **out, struct sg_error *err);
 
+/* Runs `path argv[1..]` with our stdio and waits for it; a non-zero exit is an error. */
+int sg_realshim_wait(const char *path, char **argv, struct sg_error *err);
+
 /* Replaces this process with `path argv[1..]`. Returns only on failure. */
 int sg_realshim_exec(const char *path, char **argv, struct sg_error *err);
 

@@ -13,6 +13,7 @@
 #include "intercept.h"
 #include "log.h"
 #include "relay.h"
+#include "shutdown.h"
 #include "ttrpc.h"
 #include "unixsock.h"
 
@@ -407,8 +408,10 @@ static void cleanup_files(const struct sg_relay_config *cfg)
 	/* The real shim may have removed our file already, or a new gate may own the path. */
 	if (stat(cfg->listen_path, &st) == 0 && st.st_ino == cfg->listen_ino)
 		(void)unlink(cfg->listen_path);
-	if (!sg_unix_alive(cfg->real_path))
+	if (!sg_unix_alive(cfg->real_path)) {
 		(void)unlink(cfg->real_path);
+		sg_real_record_remove(cfg->listen_path);
+	}
 }
 
 int sg_relay_run(const struct sg_relay_config *cfg, struct sg_error *err)

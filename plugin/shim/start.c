@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "log.h"
 #include "realshim.h"
 #include "relay.h"
+#include "shutdown.h"
 #include "unixsock.h"
 
 #ifndef SG_RUNDIR
@@ -71,6 +73,9 @@ static int run_daemon(struct daemon_args *d)
 	if (logfd > STDERR_FILENO)
 		close(logfd);
 	(void)setsid();
+	/* The log fifo is the first container's: once containerd closes it (that container
+	 * deleted, others of the group still served), a log write must not kill the gate. */
+	(void)signal(SIGPIPE, SIG_IGN);
 	(void)sg_log_level_parse(cfg->log_level, &level);
 	sg_log_init(STDERR_FILENO, d->args->debug ? SG_LOG_DEBUG : level);
 	/* The bundle goes away with its container; a grouped gate outlives the first one. */
@@ -145,6 +150,10 @@ int sg_shim_start(const struct sg_shim_args *a, char **argv)
 	fd = sg_unix_listen(gate_path, &ino, &err);
 	if (fd < 0 && fd != -EADDRINUSE)
 		return fail("cannot create the gate's socket", &err);
+	if (fd >= 0 && sg_real_record_write(gate_path, output, &err) < 0) {
+		close(fd);
+		return fail("cannot record the real shim", &err);
+	}
 	if (fd >= 0) {
 		d = (struct daemon_args){
 			.args = a,
