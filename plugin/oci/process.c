@@ -13,29 +13,52 @@
 /* Capabilities in one set: more entries than this can only be padding (there are 41). */
 #define CAPSET_ENTRIES_MAX 256u
 
-/* A JSON string as a C string, refusing embedded NULs and over-long values. */
-static int get_string(const json_t *v, const char *field, const char **out, struct sg_error *err)
+/* A JSON string as a C string, refusing embedded NULs and over-long values. The field is
+ * named "<field>" or, for an array entry (index >= 0), "<field>[<index>]". */
+static int get_string_at(const json_t *v, const char *field, long index, const char **out,
+			 struct sg_error *err)
 {
+	const char *why = NULL;
+	int code = -EINVAL;
+
 	if (!json_is_string(v))
-		return sg_error_set(err, -EINVAL, "%s: not a string", field);
-	if (strlen(json_string_value(v)) != json_string_length(v))
-		return sg_error_set(err, -EINVAL, "%s: contains a NUL character", field);
-	if (json_string_length(v) > SG_LIMIT_STRING)
-		return sg_error_set(err, -E2BIG, "%s: longer than %u bytes", field, SG_LIMIT_STRING);
-	*out = json_string_value(v);
-	return 0;
+		why = "not a string";
+	else if (strlen(json_string_value(v)) != json_string_length(v))
+		why = "contains a NUL character";
+	else if (json_string_length(v) > SG_LIMIT_STRING)
+		code = -E2BIG;
+	if (!why && code == -EINVAL) {
+		*out = json_string_value(v);
+		return 0;
+	}
+	if (code == -E2BIG)
+		return index < 0 ? sg_error_set(err, code, "%s: longer than %u bytes", field,
+						SG_LIMIT_STRING)
+				 : sg_error_set(err, code, "%s[%ld]: longer than %u bytes", field,
+						index, SG_LIMIT_STRING);
+	return index < 0 ? sg_error_set(err, code, "%s: %s", field, why)
+			 : sg_error_set(err, code, "%s[%ld]: %s", field, index, why);
 }
 
-static int get_u32(const json_t *v, const char *field, uint32_t *out, struct sg_error *err)
+static int get_string(const json_t *v, const char *field, const char **out, struct sg_error *err)
+{
+	return get_string_at(v, field, -1, out, err);
+}
+
+static int get_u32(const json_t *v, const char *field, long index, uint32_t *out,
+		   struct sg_error *err)
 {
 	json_int_t n;
 
 	if (!json_is_integer(v))
-		return sg_error_set(err, -EINVAL, "%s: not an integer", field);
+		return index < 0 ? sg_error_set(err, -EINVAL, "%s: not an integer", field)
+				 : sg_error_set(err, -EINVAL, "%s[%ld]: not an integer", field, index);
 	n = json_integer_value(v);
 	if (n < 0 || n > (json_int_t)UINT32_MAX)
-		return sg_error_set(err, -ERANGE, "%s: %lld is outside 0..%u", field, (long long)n,
-				    UINT32_MAX);
+		return index < 0 ? sg_error_set(err, -ERANGE, "%s: %lld is outside 0..%u", field,
+						(long long)n, UINT32_MAX)
+				 : sg_error_set(err, -ERANGE, "%s[%ld]: %lld is outside 0..%u", field,
+						index, (long long)n, UINT32_MAX);
 	*out = (uint32_t)n;
 	return 0;
 }

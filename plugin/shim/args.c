@@ -52,7 +52,7 @@ static int set_bool(bool *dst, const char *value, const char *name, struct sg_er
 	return 0;
 }
 
-int sg_shim_args_parse(int argc, char **argv, struct sg_shim_args *a, struct sg_error *err)
+int sg_shim_args_parse(int argc, const char *const *argv, struct sg_shim_args *a, struct sg_error *err)
 {
 	int i;
 

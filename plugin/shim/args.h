@@ -21,6 +21,6 @@ struct sg_shim_args {
 
 /* Accepts every flag containerd 1.6, 1.7 and 2.x pass; an unknown flag is an error, because
  * guessing whether it takes a value could make us misread the action. */
-int sg_shim_args_parse(int argc, char **argv, struct sg_shim_args *a, struct sg_error *err);
+int sg_shim_args_parse(int argc, const char *const *argv, struct sg_shim_args *a, struct sg_error *err);
 
 #endif

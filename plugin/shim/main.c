@@ -21,7 +21,7 @@ int main(int argc, char **argv)
 	/* Keys live in this process: no core dump, no ptrace attach by other users. */
 	(void)setrlimit(RLIMIT_CORE, &no_core);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (sg_shim_args_parse(argc, argv, &a, &err) < 0) {
+	if (sg_shim_args_parse(argc, (const char *const *)argv, &a, &err) < 0) {
 		fprintf(stderr, "containerd-shim-shimgate-v2: %s\n", err.msg);
 		return 2;
 	}

@@ -6,8 +6,13 @@ ctr cannot send an exec spec with its own env or capabilities; this client can
 (Tasks/Exec with a runtime-spec Process as JSON in an Any), so the end-to-end tests use it
 for env-carried tokens and for capability-raising exec specs.
 
-usage: grpc_exec.py --address SOCK --namespace NS --container ID --exec-id EID PROCESS.json
-exit 0: exec started and waited (prints "exit=<status>"); 1: refused (prints the error).
+usage: grpc_exec.py exec --address SOCK --namespace NS --container ID --exec-id EID PROCESS.json
+         exit 0: exec started and waited (prints "exit=<status>"); 1: refused (prints the error).
+       grpc_exec.py process --spec CONFIG.json [--env K=V]... [--add-cap CAP]...
+                    [--allow-new-privs] [--] ARGV...
+         prints the exec process JSON ctr task exec would send for ARGV (a copy of the
+         container's process with the args replaced), plus the given env entries and
+         capabilities (added to every set) and noNewPrivileges=false when asked.
 """
 import argparse
 import json
@@ -72,15 +77,44 @@ def call(channel, method, payload, md, timeout):
     return fn(payload, metadata=md, timeout=timeout)
 
 
+def make_process(a):
+    with open(a.spec) as f:
+        proc = json.load(f)["process"]
+    proc["args"] = a.argv
+    proc["terminal"] = False
+    if a.env:
+        proc["env"] = proc.get("env", []) + a.env
+    caps = proc.setdefault("capabilities", {})
+    for cap in a.add_cap:
+        for s in ("bounding", "effective", "permitted", "inheritable", "ambient"):
+            if cap not in caps.setdefault(s, []):
+                caps[s].append(cap)
+    if a.allow_new_privs:
+        proc["noNewPrivileges"] = False
+    json.dump(proc, sys.stdout)
+    print()
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--address", required=True)
-    ap.add_argument("--namespace", default="default")
-    ap.add_argument("--container", required=True)
-    ap.add_argument("--exec-id", required=True)
-    ap.add_argument("--timeout", type=float, default=30)
-    ap.add_argument("process")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    ex = sub.add_parser("exec")
+    ex.add_argument("--address", required=True)
+    ex.add_argument("--namespace", default="default")
+    ex.add_argument("--container", required=True)
+    ex.add_argument("--exec-id", required=True)
+    ex.add_argument("--timeout", type=float, default=30)
+    ex.add_argument("process")
+    pr = sub.add_parser("process")
+    pr.add_argument("--spec", required=True)
+    pr.add_argument("--env", action="append", default=[])
+    pr.add_argument("--add-cap", action="append", default=[])
+    pr.add_argument("--allow-new-privs", action="store_true")
+    pr.add_argument("argv", nargs="+")
     a = ap.parse_args()
+    if a.cmd == "process":
+        return make_process(a)
 
     with open(a.process, "rb") as f:
         spec = f.read()

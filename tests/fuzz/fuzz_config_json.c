@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Fuzz target: a container's config.json as the create path reads it (the bundle is written
+ * by the containerd client): parsed, checked as Go would read it, read into a create
+ * request with an overlay rootfs, judged by the create and mount stacks and, when allowed,
+ * rewritten. The rewritten document must parse and check again and carry no token. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/request.h"
+#include "fuzz.h"
+#include "oci/oci.h"
+#include "shim/gate_json.h"
+
+static void check_written(const json_t *doc)
+{
+	_cleanup_request_ struct sg_request *again = NULL;
+	json_auto_t *back = NULL;
+	struct sg_error err = { 0 };
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	if (!text)
+		sg_fuzz_die("rewritten config.json does not serialise");
+	if (sg_oci_parse(text, strlen(text), &back, &err) < 0 || sg_json_go_check(back, &err) < 0)
+		sg_fuzz_die("rewritten config.json does not read back: %s\n%s", err.msg, text);
+	if (json_object_get(json_object_get(back, "annotations"), SG_TOKEN_ANNOTATION))
+		sg_fuzz_die("rewritten config.json keeps the token annotation");
+	sg_fuzz_check_no_carrier(json_object_get(back, "process"), false);
+	if (sg_oci_create_request(SG_FUZZ_NS, SG_FUZZ_ID, back, NULL, 0, &again, &err) < 0)
+		sg_fuzz_die("rewritten config.json is not a create: %s\n%s", err.msg, text);
+	free(text);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* As containerd's overlay snapshotter hands it over. */
+	static char *options[] = {
+		(char *)"index=off",
+		(char *)"workdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/"
+			"snapshots/2/work",
+		(char *)"upperdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/"
+			"snapshots/2/fs",
+		(char *)"lowerdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/"
+			"snapshots/1/fs",
+	};
+	const struct sg_mount rootfs = {
+		.type = (char *)"overlay",
+		.source = (char *)"overlay",
+		.destination = (char *)"",
+		.options = { .v = options, .n = 4, .present = true },
+		.rootfs = true,
+	};
+	_cleanup_request_ struct sg_request *req = NULL;
+	json_auto_t *config = NULL;
+	struct sg_error err = { 0 };
+
+	if (sg_oci_parse((const char *)data, size, &config, &err) < 0 ||
+	    sg_json_go_check(config, &err) < 0 ||
+	    sg_oci_create_request(SG_FUZZ_NS, SG_FUZZ_ID, config, &rootfs, 1, &req, &err) < 0) {
+		if (!err.msg[0])
+			sg_fuzz_die("refused without a message");
+		return 0;
+	}
+	if (!sg_fuzz_decide(req))
+		return 0;
+	if (sg_oci_create_apply(req, &err) < 0)
+		sg_fuzz_die("allowed create does not apply: %s", err.msg);
+	check_written(req->doc);
+	return 0;
+}
