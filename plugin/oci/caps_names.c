@@ -25,8 +25,13 @@ static const char *const cap_names[SG_CAP_LAST + 1] = {
 /* The OCI spec spells capabilities exactly ("CAP_" and upper case), as runc reads them. */
 int sg_cap_from_name(const char *name)
 {
+	/* Every entry of every set of every exec comes here: the two letters after "CAP_"
+	 * rule out most names before a strcmp. */
+	if (strncmp(name, "CAP_", 4) != 0 || !name[4])
+		return -1;
 	for (int i = 0; i <= SG_CAP_LAST; i++)
-		if (strcmp(name, cap_names[i]) == 0)
+		if (cap_names[i][4] == name[4] && cap_names[i][5] == name[5] &&
+		    strcmp(name + 6, cap_names[i] + 6) == 0)
 			return i;
 	return -1;
 }

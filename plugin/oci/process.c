@@ -13,52 +13,46 @@
 /* Capabilities in one set: more entries than this can only be padding (there are 41). */
 #define CAPSET_ENTRIES_MAX 256u
 
-/* A JSON string as a C string, refusing embedded NULs and over-long values. The field is
- * named "<field>" or, for an array entry (index >= 0), "<field>[<index>]". */
-static int get_string_at(const json_t *v, const char *field, long index, const char **out,
-			 struct sg_error *err)
+/* For error messages only: "<field>", or "<field>[<index>]" for an array entry (index >= 0). */
+static const char *field_name(char buf[64], const char *field, long index)
 {
-	const char *why = NULL;
-	int code = -EINVAL;
-
-	if (!json_is_string(v))
-		why = "not a string";
-	else if (strlen(json_string_value(v)) != json_string_length(v))
-		why = "contains a NUL character";
-	else if (json_string_length(v) > SG_LIMIT_STRING)
-		code = -E2BIG;
-	if (!why && code == -EINVAL) {
-		*out = json_string_value(v);
-		return 0;
-	}
-	if (code == -E2BIG)
-		return index < 0 ? sg_error_set(err, code, "%s: longer than %u bytes", field,
-						SG_LIMIT_STRING)
-				 : sg_error_set(err, code, "%s[%ld]: longer than %u bytes", field,
-						index, SG_LIMIT_STRING);
-	return index < 0 ? sg_error_set(err, code, "%s: %s", field, why)
-			 : sg_error_set(err, code, "%s[%ld]: %s", field, index, why);
+	if (index < 0)
+		return field;
+	(void)snprintf(buf, 64, "%s[%ld]", field, index);
+	return buf;
 }
 
-static int get_string(const json_t *v, const char *field, const char **out, struct sg_error *err)
+/* A JSON string as a C string, refusing embedded NULs and over-long values. */
+static int get_string(const json_t *v, const char *field, long index, const char **out,
+		      struct sg_error *err)
 {
-	return get_string_at(v, field, -1, out, err);
+	char name[64];
+
+	if (!json_is_string(v))
+		return sg_error_set(err, -EINVAL, "%s: not a string", field_name(name, field, index));
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return sg_error_set(err, -EINVAL, "%s: contains a NUL character",
+				    field_name(name, field, index));
+	if (json_string_length(v) > SG_LIMIT_STRING)
+		return sg_error_set(err, -E2BIG, "%s: longer than %u bytes",
+				    field_name(name, field, index), SG_LIMIT_STRING);
+	*out = json_string_value(v);
+	return 0;
 }
 
 static int get_u32(const json_t *v, const char *field, long index, uint32_t *out,
 		   struct sg_error *err)
 {
+	char name[64];
 	json_int_t n;
 
 	if (!json_is_integer(v))
-		return index < 0 ? sg_error_set(err, -EINVAL, "%s: not an integer", field)
-				 : sg_error_set(err, -EINVAL, "%s[%ld]: not an integer", field, index);
+		return sg_error_set(err, -EINVAL, "%s: not an integer",
+				    field_name(name, field, index));
 	n = json_integer_value(v);
 	if (n < 0 || n > (json_int_t)UINT32_MAX)
-		return index < 0 ? sg_error_set(err, -ERANGE, "%s: %lld is outside 0..%u", field,
-						(long long)n, UINT32_MAX)
-				 : sg_error_set(err, -ERANGE, "%s[%ld]: %lld is outside 0..%u", field,
-						index, (long long)n, UINT32_MAX);
+		return sg_error_set(err, -ERANGE, "%s: %lld is outside 0..%u",
+				    field_name(name, field, index), (long long)n, UINT32_MAX);
 	*out = (uint32_t)n;
 	return 0;
 }
@@ -96,16 +90,16 @@ static int read_strv(const json_t *obj, const char *key, const char *field, size
 		char name[64];
 		const char *s;
 
-		(void)snprintf(name, sizeof(name), "%s[%zu]", field, i);
-		r = get_string(v, name, &s, err);
+		r = get_string(v, field, (long)i, &s, err);
 		if (r < 0)
 			return r;
 		/* The value is not quoted: an env entry may hold a secret. */
 		if (env && (s[0] == '=' || !strchr(s, '=')))
-			return sg_error_set(err, -EINVAL, "%s: not of the form KEY=VALUE", name);
+			return sg_error_set(err, -EINVAL, "%s: not of the form KEY=VALUE",
+					    field_name(name, field, (long)i));
 		r = sg_strv_push(out, s, max, err);
 		if (r < 0)
-			return sg_error_prefix(err, "%s", name);
+			return sg_error_prefix(err, "%s", field_name(name, field, (long)i));
 	}
 	return 0;
 }
@@ -128,10 +122,7 @@ static int read_gids(const json_t *arr, struct sg_user *u, struct sg_error *err)
 	if (!u->additional_gids)
 		return sg_error_set(err, -ENOMEM, "out of memory");
 	json_array_foreach(arr, i, v) {
-		char name[64];
-
-		(void)snprintf(name, sizeof(name), "process.user.additionalGids[%zu]", i);
-		r = get_u32(v, name, &u->additional_gids[i], err);
+		r = get_u32(v, "process.user.additionalGids", (long)i, &u->additional_gids[i], err);
 		if (r < 0)
 			return r;
 		u->n_additional_gids++;
@@ -154,15 +145,15 @@ static int read_user(const json_t *user, struct sg_user *u, struct sg_error *err
 	/* Every key of user changes who runs: an unknown one is refused, not carried along. */
 	json_object_foreach((json_t *)user, key, v) {
 		if (strcmp(key, "uid") == 0)
-			r = get_u32(v, "process.user.uid", &u->uid, err);
+			r = get_u32(v, "process.user.uid", -1, &u->uid, err);
 		else if (strcmp(key, "gid") == 0)
-			r = get_u32(v, "process.user.gid", &u->gid, err);
+			r = get_u32(v, "process.user.gid", -1, &u->gid, err);
 		else if (strcmp(key, "umask") == 0)
-			r = get_u32(v, "process.user.umask", &umask, err);
+			r = get_u32(v, "process.user.umask", -1, &umask, err);
 		else if (strcmp(key, "additionalGids") == 0)
 			r = read_gids(v, u, err);
 		else if (strcmp(key, "username") == 0) {
-			r = get_string(v, "process.user.username", &s, err);
+			r = get_string(v, "process.user.username", -1, &s, err);
 			if (r == 0 && !(u->username = strdup(s)))
 				r = sg_error_set(err, -ENOMEM, "out of memory");
 		} else
@@ -249,7 +240,7 @@ static int read_process(const json_t *process, struct sg_process *p, struct sg_e
 		return r;
 	cwd = json_object_get(process, "cwd");
 	if (cwd) {
-		r = get_string(cwd, "process.cwd", &s, err);
+		r = get_string(cwd, "process.cwd", -1, &s, err);
 		if (r < 0)
 			return r;
 		p->cwd = strdup(s);

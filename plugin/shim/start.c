@@ -120,6 +120,19 @@ static int fail(const char *what, const struct sg_error *err)
 	return 1;
 }
 
+/* A failure after the real shim started must not leave it running with nothing in front:
+ * it is asked to shut down (a grouped one with containers left ignores that). */
+static int abandon(const struct sg_bootstrap *boot, const char *id, const char *what,
+		   const struct sg_error *err)
+{
+	struct sg_error serr = { 0 };
+
+	fail(what, err);
+	if (sg_realshim_shutdown(boot, id, &serr) < 0)
+		fprintf(stderr, "shimgate: %s\n", serr.msg);
+	return 1;
+}
+
 int sg_shim_start(const struct sg_shim_args *a, char **argv)
 {
 	_cleanup_(sg_gate_freep) struct sg_gate *gate = NULL;
@@ -144,15 +157,16 @@ int sg_shim_start(const struct sg_shim_args *a, char **argv)
 		return fail("cannot start", &err);
 	if (sg_realshim_run(real, argv, &output, &err) < 0)
 		return fail("the real shim did not start", &err);
-	if (sg_bootstrap_parse(output, &boot, &err) < 0 ||
-	    sg_gate_socket_path(SG_RUNDIR, boot.path, gate_path, &err) < 0)
+	if (sg_bootstrap_parse(output, &boot, &err) < 0)
 		return fail("cannot put the gate in front of the real shim", &err);
+	if (sg_gate_socket_path(SG_RUNDIR, boot.path, gate_path, &err) < 0)
+		return abandon(&boot, a->id, "cannot name the gate's socket", &err);
 	fd = sg_unix_listen(gate_path, &ino, &err);
 	if (fd < 0 && fd != -EADDRINUSE)
-		return fail("cannot create the gate's socket", &err);
+		return abandon(&boot, a->id, "cannot create the gate's socket", &err);
 	if (fd >= 0 && sg_real_record_write(gate_path, output, &err) < 0) {
 		close(fd);
-		return fail("cannot record the real shim", &err);
+		return abandon(&boot, a->id, "cannot record the real shim", &err);
 	}
 	if (fd >= 0) {
 		d = (struct daemon_args){
@@ -167,7 +181,7 @@ int sg_shim_start(const struct sg_shim_args *a, char **argv)
 		};
 		if (spawn_daemon(&d, &err) < 0) {
 			close(fd);
-			return fail("cannot start the gate", &err);
+			return abandon(&boot, a->id, "cannot start the gate", &err);
 		}
 		close(fd);
 	}

@@ -21,6 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * (for checking what a seed reaches); otherwise false. */
 bool sg_fuzz_trace(void);
 
+struct sg_error;
+/* An input was refused: the refusal must say why (traced with SG_FUZZ_TRACE). */
+void sg_fuzz_refused(const struct sg_error *err);
+
 /* Setup failures are the harness's fault, never the input's: print and abort. */
 void sg_fuzz_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

@@ -56,8 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sg_oci_parse((const char *)data, size, &config, &err) < 0 ||
 	    sg_json_go_check(config, &err) < 0 ||
 	    sg_oci_create_request(SG_FUZZ_NS, SG_FUZZ_ID, config, &rootfs, 1, &req, &err) < 0) {
-		if (!err.msg[0])
-			sg_fuzz_die("refused without a message");
+		sg_fuzz_refused(&err);
 		return 0;
 	}
 	if (!sg_fuzz_decide(req))

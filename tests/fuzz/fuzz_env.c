@@ -51,6 +51,14 @@ bool sg_fuzz_trace(void)
 	return trace;
 }
 
+void sg_fuzz_refused(const struct sg_error *err)
+{
+	if (!err->msg[0])
+		sg_fuzz_die("refused without a message");
+	if (sg_fuzz_trace())
+		fprintf(stderr, "refused: %s\n", err->msg);
+}
+
 void sg_fuzz_die(const char *fmt, ...)
 {
 	va_list ap;

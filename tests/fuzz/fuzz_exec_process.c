@@ -34,8 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (sg_oci_exec_request(SG_FUZZ_NS, SG_FUZZ_ID, "e1", (const char *)data, size,
 				container_doc(), &req, &err) < 0) {
-		if (!err.msg[0])
-			sg_fuzz_die("refused without a message");
+		sg_fuzz_refused(&err);
 		return 0;
 	}
 	sg_fuzz_check_no_carrier(req->doc, true);

@@ -91,10 +91,11 @@ static void load_as(const char *path, enum sg_op op)
 	char *dump, *dump2, *dump_path;
 
 	if (sg_stack_load(&ctx, op, path, g->module_dir, &stack, &err) < 0) {
-		if (!err.msg[0])
-			sg_fuzz_die("refused without a message");
+		sg_fuzz_refused(&err);
 		return;
 	}
+	if (sg_fuzz_trace())
+		fprintf(stderr, "%s: loaded\n", sg_op_name(op));
 	dump = dump_entries(stack);
 	dump_path = sg_fuzz_write("policy.d/fuzz-dump", dump, strlen(dump), 0644);
 	if (sg_stack_load(&ctx, op, dump_path, g->module_dir, &again, &err) < 0)

@@ -15,8 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sg_error err = { 0 };
 
 	if (sg_seccomp_profile_parse("fuzz.json", (const char *)data, size, &p, &err) < 0) {
-		if (!err.msg[0])
-			sg_fuzz_die("refused without a message");
+		sg_fuzz_refused(&err);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {

@@ -29,8 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text, *text2;
 
 	if (sg_config_load(path, &cfg, &err) < 0) {
-		if (!err.msg[0])
-			sg_fuzz_die("refused without a message");
+		sg_fuzz_refused(&err);
 		free(path);
 		return 0;
 	}
