@@ -172,6 +172,9 @@ static int parse_time(const char *path, unsigned line, const char *kw, const cha
 	return 0;
 }
 
+/* Keywords are lowercase words this short; anything else is not quoted back. */
+#define SG_KEY_KEYWORD_SHOWN 32u
+
 enum key_kw {
 	KW_SECRET = 1u << 0,
 	KW_NAMESPACES = 1u << 1,
@@ -232,8 +235,15 @@ static int key_line(struct sg_keyring *kr, const char *path, unsigned line, char
 	for (size_t i = 0; i < SG_ARRAY_SIZE(key_keywords); i++)
 		if (strcmp(kw, key_keywords[i].name) == 0)
 			which = key_keywords[i].kw;
+	/* Quoted only when it has a keyword's shape: "secret <hex> ... =" is also the text
+	 * before the '=', and no message may show the secret. */
+	if (!which && strlen(kw) <= SG_KEY_KEYWORD_SHOWN &&
+	    strspn(kw, "abcdefghijklmnopqrstuvwxyz_") == strlen(kw))
+		return sg_error_set(err, -EINVAL, "%s:%u: unknown keyword '%s'", path, line, kw);
 	if (!which)
-		return sg_error_set(err, -EINVAL, "%s:%u: unknown keyword '%.64s'", path, line, kw);
+		return sg_error_set(err, -EINVAL,
+				    "%s:%u: unknown keyword (not shown: not a lowercase word)", path,
+				    line);
 	if (*seen & which)
 		return sg_error_set(err, -EINVAL, "%s:%u: '%s' given twice", path, line, kw);
 	*seen |= which;
