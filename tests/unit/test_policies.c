@@ -17,6 +17,8 @@
 #include "core/stack.h"
 #include "sig/keyring.h"
 #include "sig/replay.h"
+#include "sig/verify.h"
+#include "core/limits.h"
 
 #define SECRET "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
@@ -173,12 +175,55 @@ static void test_mount_stack_verdicts(void **state)
 	}
 }
 
+/* T17: the shipped exec stack refuses dangerous programs even with a valid signature, and
+ * lets the same signature shape through for an ordinary command. */
+static void exec_case(struct fixture *f, const char *const *argv, size_t argc, bool allowed,
+		      const char *reason)
+{
+	_cleanup_request_ struct sg_request *req = NULL;
+	struct sg_decision d = { 0 };
+	struct sg_error err = { 0 };
+	char token[SG_LIMIT_TOKEN];
+
+	assert_int_equal(sg_request_new(SG_OP_EXEC, "default", "c1", &req, NULL), 0);
+	assert_int_equal(sg_request_set_exec_id(req, "e1", NULL), 0);
+	req->now = 1700000000;
+	req->proc.args.present = true;
+	for (size_t i = 0; i < argc; i++)
+		assert_int_equal(sg_strv_push(&req->proc.args, argv[i], 8, NULL), 0);
+	req->proc.cwd = strdup("/");
+	if (sg_sign_request(f->keyring, "k1", req->now, "000102030405060708090a0b0c0d0e0f", true,
+			    req, token, sizeof(token), &err) < 0 ||
+	    sg_request_set_token(req, token, &err) < 0)
+		fail_msg("%s", err.msg);
+	if (sg_stack_eval(f->stacks[SG_OP_EXEC], req, &d, &err) < 0)
+		fail_msg("%s: %s", argv[0], err.msg);
+	if (d.allowed != allowed)
+		fail_msg("%s: allowed=%d, want %d (%s)", argv[0], d.allowed, allowed, d.reason);
+	if (reason && !strstr(d.reason, reason))
+		fail_msg("%s: reason '%s' lacks '%s'", argv[0], d.reason, reason);
+	sg_decision_clear(&d);
+}
+
+static void test_exec_stack_signed_but_dangerous(void **state)
+{
+	static const char *const nsenter[] = { "/usr/bin/nsenter", "-t", "1", "-m", "sh" };
+	static const char *const chroot[] = { "chroot", "/host" };
+	static const char *const echo[] = { "/bin/echo", "hi" };
+	struct fixture *f = *state;
+
+	exec_case(f, nsenter, SG_ARRAY_SIZE(nsenter), false, "nsenter");
+	exec_case(f, chroot, SG_ARRAY_SIZE(chroot), false, "chroot");
+	exec_case(f, echo, SG_ARRAY_SIZE(echo), true, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped_stacks_load),
 		cmocka_unit_test(test_examples_load),
 		cmocka_unit_test(test_mount_stack_verdicts),
+		cmocka_unit_test(test_exec_stack_signed_but_dangerous),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
