@@ -2,6 +2,7 @@
 /* The gate: configuration, keyring, replay store and policy loaded all or nothing, and decide(). */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -120,9 +121,13 @@ static int decide_mounts(struct sg_gate *gate, struct sg_request *req, struct sg
 		if (d->allowed)
 			continue;
 		dst = req->mounts[i].destination ? req->mounts[i].destination : "";
-		memcpy(why.msg, d->reason, sizeof(why.msg));
-		(void)sg_error_prefix(&why, "mount %zu ('%s')", i, dst);
-		memcpy(d->reason, why.msg, sizeof(d->reason));
+		/* Name the mount, unless the module that refused it did already. */
+		(void)snprintf(why.msg, sizeof(why.msg), "mount %zu (", i);
+		if (strncmp(d->reason, why.msg, strlen(why.msg)) != 0) {
+			memcpy(why.msg, d->reason, sizeof(why.msg));
+			(void)sg_error_prefix(&why, "mount %zu ('%s')", i, dst);
+			memcpy(d->reason, why.msg, sizeof(d->reason));
+		}
 		d->op = SG_OP_MOUNT;
 		return 0;
 	}
