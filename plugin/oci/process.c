@@ -295,7 +295,23 @@ static json_t *strv_to_json(const struct sg_strv *sv)
 	return arr;
 }
 
-/* The typed list is the truth: written when present, removed from the document when not. */
+/* arr holds exactly the strings of sv. */
+static bool strv_is_json(const struct sg_strv *sv, const json_t *arr)
+{
+	if (!json_is_array(arr) || json_array_size(arr) != sv->n)
+		return false;
+	for (size_t i = 0; i < sv->n; i++) {
+		const json_t *v = json_array_get(arr, i);
+
+		if (!json_is_string(v) || json_string_length(v) != strlen(sv->v[i]) ||
+		    memcmp(json_string_value(v), sv->v[i], json_string_length(v)) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* The typed list is the truth: written when present, removed from the document when not.
+ * An unchanged list is left in place (rebuilding it costs every exec a tree of strings). */
 static int apply_strv(json_t *process, const char *key, const struct sg_strv *sv,
 		      struct sg_error *err)
 {
@@ -303,6 +319,8 @@ static int apply_strv(json_t *process, const char *key, const struct sg_strv *sv
 		(void)json_object_del(process, key); /* absent already: nothing to remove */
 		return 0;
 	}
+	if (strv_is_json(sv, json_object_get(process, key)))
+		return 0;
 	return set_new(process, key, strv_to_json(sv), err);
 }
 
@@ -347,6 +365,16 @@ static int apply_caps(const struct sg_process *p, json_t *process, struct sg_err
 	return 0;
 }
 
+/* obj[key] = n, unless it is that already. */
+static int set_u32(json_t *obj, const char *key, uint32_t n, struct sg_error *err)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (json_is_integer(v) && json_integer_value(v) == (json_int_t)n)
+		return 0;
+	return set_new(obj, key, json_integer(n), err);
+}
+
 static int apply_user(const struct sg_user *u, json_t *process, struct sg_error *err)
 {
 	json_t *user = json_object_get(process, "user");
@@ -363,9 +391,9 @@ static int apply_user(const struct sg_user *u, json_t *process, struct sg_error 
 	}
 	if (!json_is_object(user))
 		return sg_error_set(err, -EINVAL, "process.user: not an object");
-	r = set_new(user, "uid", json_integer(u->uid), err);
+	r = set_u32(user, "uid", u->uid, err);
 	if (r == 0)
-		r = set_new(user, "gid", json_integer(u->gid), err);
+		r = set_u32(user, "gid", u->gid, err);
 	if (r < 0)
 		return r;
 	if (!u->additional_gids_present) {

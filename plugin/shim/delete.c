@@ -79,7 +79,9 @@ static void shutdown_unfronted(const char *bundle, const char *id)
 	 * the record with it, for the next delete. */
 	for (int i = 0; i < 20 && sg_unix_alive(real.path); i++)
 		usleep(50 * 1000);
+	/* The real shim may have read our address at start and so leave its own socket. */
 	if (!sg_unix_alive(real.path)) {
+		(void)unlink(real.path);
 		sg_real_record_remove(gate);
 		(void)unlink(gate);
 	}

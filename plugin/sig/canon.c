@@ -125,7 +125,9 @@ static int exec_env(const struct sg_request *req, struct sg_strv *out, struct sg
 {
 	int r;
 
-	out->present = req->proc.env.present;
+	/* Always a list: a process with no env key and one with an empty env run alike, and
+	 * a token carried as the only env entry leaves the latter once it is stripped. */
+	out->present = true;
 	for (size_t i = 0; i < req->proc.env.n; i++) {
 		if (sg_strv_contains(&req->base_env, req->proc.env.v[i]))
 			continue;

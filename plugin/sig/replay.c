@@ -104,6 +104,23 @@ static void unlock(struct sg_replay *r)
 	(void)flock(r->fd, LOCK_UN);
 }
 
+/* Every block of the table is allocated before it is mapped: a write through the mapping
+ * into a hole of a sparse file on a full file system is a SIGBUS, which would kill the gate
+ * (and with it the container) at the next signed call. A full file system must refuse to
+ * open the store instead, where the error can be reported. */
+static int reserve(struct sg_replay *r, struct sg_error *err)
+{
+	int e;
+
+	do
+		e = posix_fallocate(r->fd, 0, (off_t)r->size);
+	while (e == EINTR);
+	if (e != 0)
+		return sg_error_set(err, -e, "replay store %s: cannot allocate its %zu bytes: %s",
+				    r->path, r->size, strerror(e));
+	return 0;
+}
+
 /* Under the lock: a new (empty) file gets its header, an existing one must match. */
 static int init_or_check(struct sg_replay *r, struct sg_error *err)
 {
@@ -133,11 +150,18 @@ static int init_or_check(struct sg_replay *r, struct sg_error *err)
 		r->size = sizeof(struct replay_header) +
 			  (size_t)r->capacity * sizeof(struct replay_slot);
 	} else if (st.st_size == 0) {
-		ssize_t n = pwrite(r->fd, &want, sizeof(want), 0);
+		/* Allocated before the header: on a full file system the file stays empty
+		 * (the next gate tries again), never half made. */
+		int rc = reserve(r, err);
+		ssize_t n;
 
-		if (n != (ssize_t)sizeof(want) || ftruncate(r->fd, (off_t)r->size) < 0)
-			return sg_error_set(err, -EIO, "replay store %s: cannot initialise",
-					    r->path);
+		if (rc < 0)
+			return rc;
+		n = pwrite(r->fd, &want, sizeof(want), 0);
+		if (n != (ssize_t)sizeof(want))
+			return sg_error_set(err, n < 0 ? -errno : -EIO,
+					    "replay store %s: cannot write its header: %s", r->path,
+					    n < 0 ? strerror(errno) : "short write");
 		return 0;
 	}
 	if ((uint64_t)st.st_size != r->size)
@@ -179,6 +203,9 @@ int sg_replay_open(const char *path, uint32_t capacity, struct sg_replay **out,
 		return rc;
 	rc = init_or_check(r, err);
 	unlock(r);
+	if (rc < 0)
+		return rc;
+	rc = reserve(r, err);
 	if (rc < 0)
 		return rc;
 	map = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);

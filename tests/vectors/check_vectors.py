@@ -68,7 +68,7 @@ def signing_input(vec):
         out += scalar("exec-id", req.get("exec_id") if vec["bind_exec_id"] else None)
         base = req.get("container", {}).get("process", {}).get("env", [])
         env = proc.get("env")
-        added = None if env is None else [e for e in env if e not in base]
+        added = [e for e in (env or []) if e not in base]  # always a list (FORMAT.md field 14)
         out += process_fields(proc, added)
     elif op == "create":
         spec = req["spec"]
