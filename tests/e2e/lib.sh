@@ -13,6 +13,7 @@ set -euo pipefail
 
 E2E_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 E2E_RUNTIME=io.containerd.shimgate.v2
+# shellcheck disable=SC2034 # for the tests: the plain runc shim, as a control
 E2E_RUNC_RUNTIME=io.containerd.runc.v2
 E2E_RUNC_SHIM=/usr/bin/containerd-shim-runc-v2
 E2E_PY=/usr/bin/python3 # the pyenv python3 on PATH has no grpc
@@ -46,15 +47,20 @@ e2e_pass() {
 	exit 0
 }
 
-# Polls CMD... every 0.1 s until it succeeds or SECS pass; never a fixed sleep.
-e2e_wait_for() {
-	local secs=$1 what=$2 deadline
-	shift 2
-	deadline=$(($(date +%s%N) + secs * 1000000000))
+# Polls CMD... every 0.1 s until it succeeds (0) or SECS pass (1); never a fixed sleep.
+e2e_poll() {
+	local deadline=$(($(date +%s%N) + $1 * 1000000000))
+	shift
 	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s%N)" -lt "$deadline" ] || e2e_fail "timed out after ${secs}s waiting for $what"
+		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
 		sleep 0.1
 	done
+}
+
+e2e_wait_for() {
+	local secs=$1 what=$2
+	shift 2
+	e2e_poll "$secs" "$@" || e2e_fail "timed out after ${secs}s waiting for $what"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -80,9 +86,9 @@ e2e_setup() {
 	chown root:root "$E2E_TMP"
 	# Namespaces of our own (E2E_NS and E2E_NS-*): runc keeps state in
 	# /run/containerd/runc/<ns> whatever the containerd, so a shared name could reach another
-	# containerd's containers. The suffix comes from the unique temp dir name.
-	E2E_NS=sge2e-${E2E_TMP##*.}
-	E2E_NS=${E2E_NS,,}
+	# containerd's containers. Derived from the unique temp dir name (namespaces are
+	# lowercase, so the name itself would not stay unique).
+	E2E_NS=sge2e-$(printf '%s' "$E2E_TMP" | sha256sum | cut -c1-12)
 	E2E_SOCK=$E2E_TMP/containerd.sock
 	E2E_STATE=$E2E_TMP/state
 	E2E_ROOTFS=$E2E_TMP/rootfs
@@ -183,6 +189,8 @@ e2e_start_containerd() {
 	PATH="$E2E_SHIM_DIR:$PATH" SHIMGATE_CONFIG="$E2E_CONF" \
 		setsid containerd --config "$E2E_TMP/config.toml" >>"$E2E_TMP/containerd.log" 2>&1 </dev/null &
 	E2E_CD_PID=$!
+	# Not a job of this shell any more: no "Killed" notice when a test kills it on purpose.
+	disown "$E2E_CD_PID"
 	e2e_wait_for 30 "containerd to serve $E2E_SOCK" e2e_containerd_up
 	kill -0 "$E2E_CD_PID" 2>/dev/null || e2e_fail "containerd exited at start"
 	# setsid execs in place when it need not fork: make sure the PID we will stop is containerd.
@@ -203,11 +211,14 @@ e2e_stop_containerd() {
 	E2E_CD_PID=
 	kill "-$sig" "$pid" 2>/dev/null || return 0
 	for i in $(seq 150); do
-		kill -0 "$pid" 2>/dev/null || break
+		kill -0 "$pid" 2>/dev/null || return 0
 		sleep 0.1
 	done
 	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
 }
 
 e2e_restart_containerd() {
@@ -241,6 +252,8 @@ e2e_cleanup() {
 	local rc=$? ns id pids m i
 	set +e
 	trap - EXIT
+	# A signal now would end the cleanup half done; every step below is bounded anyway.
+	trap '' INT TERM
 	[ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ] || exit "$rc"
 	if [ -n "$E2E_CD_PID" ]; then
 		# Every namespace of this private containerd is ours.
@@ -265,10 +278,17 @@ e2e_cleanup() {
 	# runc state and cgroups of our namespaces.
 	for m in "$E2E_RUNC_ROOT" /run/containerd/runc/"$E2E_NS" /run/containerd/runc/"$E2E_NS"-*; do
 		[ -d "$m" ] || continue
-		for id in $(ls "$m"); do
-			timeout 20 runc --root "$m" delete --force "$id" >/dev/null 2>&1
+		for id in "$m"/*; do
+			[ -e "$id" ] || continue
+			timeout 20 runc --root "$m" delete --force "${id##*/}" >/dev/null 2>&1
 		done
 		[ "$m" = "$E2E_RUNC_ROOT" ] || rm -rf "$m"
+	done
+	# runc removes a container's cgroups, not the per-namespace parents it made for the
+	# cgroupsPath /<ns>/<id>; rmdir removes only empty ones.
+	for m in /sys/fs/cgroup/"$E2E_NS" /sys/fs/cgroup/"$E2E_NS"-* \
+		/sys/fs/cgroup/*/"$E2E_NS" /sys/fs/cgroup/*/"$E2E_NS"-*; do
+		[ -d "$m" ] && find "$m" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
 	# Sockets of our shims that a killed process could not remove.
 	while read -r m; do
@@ -432,19 +452,24 @@ e2e_real_socket() {
 	echo "/run/containerd/s/$(printf '%s' "$E2E_SOCK/$E2E_NS/$1" | sha256sum | cut -d' ' -f1)"
 }
 
-# The PID of the process listening on the unix socket PATH (found through its inode).
+# The PID of the process listening on the unix socket PATH.
 e2e_socket_owner() {
-	local inode fd
-	inode=$(awk -v p="$1" '$8 == p && $6 == "01" {print $7; exit}' /proc/net/unix)
-	[ -n "$inode" ] || return 1
-	for fd in /proc/[0-9]*/fd/*; do
-		if [ "$(readlink "$fd" 2>/dev/null)" = "socket:[$inode]" ]; then
-			fd=${fd#/proc/}
-			echo "${fd%%/*}"
-			return 0
-		fi
-	done
-	return 1
+	ss -xlpH | awk -v p="$1" '
+		$5 == p && match($0, /pid=[0-9]+/) { print substr($0, RSTART + 4, RLENGTH - 4); f = 1; exit }
+		END { exit !f }'
+}
+
+# PIDs of the processes connected to the unix socket PATH: ss lists each accepted connection
+# with PATH as its local address and the client's socket inode as its peer.
+e2e_socket_clients() {
+	ss -xpH | awk -v p="$1" '
+		{ users[$6] = $9 }
+		$5 == p && $2 == "ESTAB" { peer[$8] = 1 }
+		END {
+			for (i in peer)
+				if (match(users[i], /pid=[0-9]+/))
+					print substr(users[i], RSTART + 4, RLENGTH - 4)
+		}'
 }
 
 # PIDs of the shim processes (gate and runc) serving container ID of this test.
@@ -463,6 +488,13 @@ e2e_shim_pids() {
 
 e2e_no_shims() { [ -z "$(e2e_shim_pids "$1")" ]; }
 
+# True while PID runs; a zombie (this machine's init reaps slowly) has exited.
+e2e_pid_alive() {
+	local state
+	state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
 # After a refused create or a delete: no task, no shim process, no socket, no bundle left for
 # ID. containerd runs the shim's delete action after the connection closes, in the
 # background, so each condition gets a bounded wait.
@@ -471,22 +503,24 @@ e2e_assert_gone() {
 	s=$(e2e_real_socket "$id")
 	e2e_wait_for 15 "$what: task $id to disappear" e2e_task_absent "$id"
 	e2e_wait_for 15 "$what: shims of $id to exit" e2e_no_shims "$id"
-	e2e_wait_for 15 "$what: the real shim socket $s of $id to go" test ! -e "$s"
+	e2e_poll 15 test ! -e "$s" ||
+		e2e_fail "$what: the real shim socket $s of $id is left behind ($(e2e_socket_owner "$s" >/dev/null &&
+			echo "still served" || echo "nothing listens on it"))"
 	e2e_wait_for 15 "$what: the bundle of $id to go" test ! -e "$(e2e_bundle "$id")"
 	e2e_ok "$what: no task, shim process, socket or bundle left for $id"
 }
 
 # ctr task exec in the argv form: argv[0] carries the token, the rest is the command.
-# usage: e2e_exec ID EID TOKEN [ctr exec options...] [--] ARGV...  (TOKEN "none": no carrier)
+# usage: e2e_exec ID EID TOKEN [ctr exec options... --] ARGV...  (TOKEN "none": no carrier)
 # stdout/stderr go to $E2E_OUT/$E2E_ERR; returns ctr's status.
 e2e_exec() {
 	local id=$1 eid=$2 tok=$3 opts=() rc=0
 	shift 3
-	while [ $# -gt 0 ] && [[ "$1" == -* ]]; do
-		[ "$1" = -- ] && { shift; break; }
-		opts+=("$1")
+	if [[ "${1:-}" == -* ]]; then
+		while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
+		[ $# -gt 0 ] || e2e_fail "e2e_exec: ctr options without -- ARGV"
 		shift
-	done
+	fi
 	[ "$tok" = none ] || set -- "SHIMGATE_TOKEN=$tok" "$@"
 	E2E_OUT=$E2E_TMP/out/$E2E_NS.$id.$eid.out
 	E2E_ERR=$E2E_TMP/out/$E2E_NS.$id.$eid.err

@@ -58,8 +58,8 @@ e2e_ok "ctr task kill stopped c1"
 ctr_ task delete c1 >/dev/null || e2e_fail "ctr task delete c1"
 ctr_ c rm c1 || e2e_fail "ctr c rm c1"
 e2e_assert_gone c1 "after ctr task delete"
-[ ! -e "$addr" ] || e2e_fail "the gate socket $addr of c1 is left behind"
-kill -0 "$gate" 2>/dev/null && e2e_fail "the gate (pid $gate) of c1 still runs: $(cat /proc/$gate/status | head -8)"
+e2e_wait_for 15 "the gate (pid $gate) of c1 to exit" eval '! e2e_pid_alive $gate'
+e2e_wait_for 15 "the gate socket $addr of c1 to go" test ! -e "$addr"
 e2e_ok "the gate of c1 exited and removed its socket"
 
 e2e_assert_no_secrets
