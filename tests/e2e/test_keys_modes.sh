@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# T11: several keys at once (rotation), keys limited by namespace, container pattern,
+# operation and validity period, on a real gate. T12: audit-only is the one way to let a
+# refusal through, and it is loud: a warning when the gate starts and an audit line for every
+# call it lets through. T21: the gate opens no network socket.
+. "$(dirname "$0")/lib.sh"
+e2e_setup "$@"
+
+now=$(date +%s)
+keygen() { "$E2E_CLI" keygen --dir "$E2E_KEYS" --key-id "$@" >/dev/null || e2e_fail "keygen $*"; }
+keygen next                                    # the rotation's new key, beside "e2e"
+keygen other-ns --namespaces "$E2E_NS-other"   # signs only for another namespace
+keygen web-only --containers 'web-*'           # signs only containers named web-*
+keygen create-only --operations create         # may not sign an exec
+keygen retired --not-after $((now - 60))       # its validity ended a minute ago
+keygen future --not-before $((now + 3600))     # valid only from an hour on
+
+# The gate loads the keyring when it starts: the keys exist before the container does.
+e2e_start c1
+
+# Signs an exec of /bin/touch MARKER in c1 with KEY and runs it; prints nothing, returns ctr's status.
+exec_with_key() {
+	local key=$1 eid=$2 tok
+	tok=$(E2E_SIGN_KEY=$E2E_KEYS/$key e2e_sign_exec c1 "$eid" -- /bin/touch "/tmp/$eid")
+	e2e_exec c1 "$eid" "$tok" /bin/touch "/tmp/$eid"
+}
+
+for key in e2e next; do
+	exec_with_key "$key" "rot-$key" || e2e_fail "exec signed with key $key refused: $(cat "$E2E_ERR")"
+	[ -e "$(e2e_marker "rot-$key")" ] || e2e_fail "exec signed with key $key did not run"
+	e2e_ok "T11 key '$key' signs (two keys active at once)"
+done
+
+check_refused() {
+	local key=$1 reason=$2 rc=0
+	exec_with_key "$key" "key-$key" || rc=$?
+	e2e_expect_refused "$rc" "$reason" "key-$key" "T11 exec signed with key '$key'"
+}
+check_refused other-ns "key 'other-ns' may not sign for namespace '$E2E_NS'"
+check_refused web-only "key 'web-only' may not sign for container 'c1'"
+check_refused create-only "key 'create-only' may not sign operation 'exec'"
+check_refused retired "key 'retired' expired at"
+check_refused future "key 'future' is not valid before"
+
+# A key id that names a path is refused by the parser, before any file is looked up.
+tok=$(e2e_sign_exec c1 kid-path -- /bin/touch /tmp/kid-path)
+IFS=. read -r v kid rest <<<"$tok"
+rc=0
+e2e_exec c1 kid-path "$v.keys/$kid.$rest" /bin/touch /tmp/kid-path || rc=$?
+e2e_expect_refused "$rc" "malformed signature token: key id" kid-path \
+	"T11 a token whose key id is a path (keys/$kid)"
+
+# T21: everything the gate holds is a unix socket or a file: no TCP, UDP or raw socket.
+gate=$(e2e_socket_owner "$(e2e_address c1)") || e2e_fail "no gate listens for c1"
+inet=$(ss -tuwapH | grep -c "pid=$gate," || true)
+[ "$inet" -eq 0 ] || e2e_fail "T21 the gate (pid $gate) holds $inet network sockets: $(ss -tuwapH | grep "pid=$gate,")"
+for fd in /proc/"$gate"/fd/*; do
+	target=$(readlink "$fd") || continue
+	[[ "$target" == socket:* ]] || continue
+	ino=${target#socket:[}
+	ino=${ino%]}
+	awk -v i="$ino" '$7 == i {f=1} END {exit !f}' /proc/net/unix ||
+		e2e_fail "T21 the gate's socket $target (fd $fd) is not a unix socket"
+done
+e2e_ok "T21 the gate (pid $gate) has no network socket, only unix ones"
+
+# T12: audit-only, for the gates started from now on. It is announced at start...
+sed -i 's/^mode = enforce$/mode = audit-only/' "$E2E_CONF"
+grep -qx 'mode = audit-only' "$E2E_CONF" || e2e_fail "could not switch the config to audit-only"
+e2e_start c2
+grep -q 'mode audit-only: refusals are recorded in the audit trail and NOT enforced' \
+	"$E2E_TMP/containerd.log" || e2e_fail "T12 the audit-only gate did not announce itself at start"
+e2e_ok "T12 an audit-only gate announces it at start (containerd's log)"
+# ... an unsigned exec runs, and the audit trail records that it was let through unsigned.
+rc=0
+e2e_exec c2 audit-unsigned none /bin/touch /tmp/audit-unsigned || rc=$?
+[ "$rc" -eq 0 ] && [ -e "$(e2e_marker audit-unsigned)" ] ||
+	e2e_fail "T12 audit-only refused an unsigned exec: $(cat "$E2E_ERR")"
+e2e_audit_has exec c2 allow-audit-only audit-unsigned ||
+	e2e_fail "T12 no allow-audit-only audit line for the unsigned exec"
+grep '"exec_id":"audit-unsigned"' "$E2E_AUDIT" | grep -q '"reason":"[^"]*no signature' ||
+	e2e_fail "T12 the audit line does not say why the exec would have been refused"
+e2e_ok "T12 audit-only let the unsigned exec through and audited it with its reason"
+# The enforcing gate of c1, started before the switch, still refuses.
+rc=0
+e2e_exec c1 still-enforced none /bin/touch /tmp/still-enforced || rc=$?
+e2e_expect_refused "$rc" 'no signature' still-enforced "T12 unsigned exec on the enforcing gate"
+
+e2e_pass
