@@ -241,6 +241,26 @@ static void test_tamper(void **state)
 	sg_request_free(r);
 }
 
+/* T9: a MAC wrong in its first digit and one wrong in its last get the same answer, word for
+ * word: nothing tells how much of it matched (the compare itself is CRYPTO_memcmp). */
+static void test_mac_mismatch_position_says_nothing(void **state)
+{
+	struct fixture *f = *state;
+	const char *bad = "bad signature (key 'k1'): the request is not what was signed";
+
+	for (int where = 0; where < 2; where++) {
+		struct sg_request *r = exec_req("c1", "id");
+		char *mac;
+
+		sign(f, r, "k1", NOW, true);
+		mac = strrchr(r->token, '.') + 1;
+		mac += where ? strlen(mac) - 1 : 0;
+		*mac = *mac == '0' ? '1' : '0';
+		expect(f, r, SG_VERDICT_DENY, bad);
+		sg_request_free(r);
+	}
+}
+
 static void test_time_window(void **state)
 {
 	struct fixture *f = *state;
@@ -397,6 +417,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_valid_and_replay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsigned_malformed_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mac_mismatch_position_says_nothing, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_time_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_id_binding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scope, setup, teardown),
