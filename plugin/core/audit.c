@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,7 +26,43 @@ struct sg_audit {
 	enum audit_kind kind;
 	int fd;
 	char *path;
+	dev_t dev; /* of the file fd writes to: a rotated file is noticed and reopened */
+	ino_t ino;
 };
+
+/* Opens (or reopens) the trail's file. Not following a symlink: the trail goes where the
+ * configuration says. */
+static int file_open(struct sg_audit *a, struct sg_error *err)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			(void)close(fd);
+		return sg_error_set(err, -e, "audit %s: %s", a->path, strerror(e));
+	}
+	if (a->fd >= 0)
+		(void)close(a->fd);
+	a->fd = fd;
+	a->dev = st.st_dev;
+	a->ino = st.st_ino;
+	return 0;
+}
+
+/* logrotate renames the trail (or removes it) under a running gate: the next line goes to a
+ * new file at the configured path, never to the rotated one. */
+static int file_follow(struct sg_audit *a, struct sg_error *err)
+{
+	struct stat st;
+
+	if (stat(a->path, &st) == 0 && st.st_dev == a->dev && st.st_ino == a->ino)
+		return 0;
+	return file_open(a, err);
+}
 
 int sg_audit_open(const char *dest, struct sg_audit **out, struct sg_error *err)
 {
@@ -45,13 +82,9 @@ int sg_audit_open(const char *dest, struct sg_audit **out, struct sg_error *err)
 		a->path = strdup(dest);
 		if (!a->path)
 			return sg_error_set(err, -ENOMEM, "out of memory");
-		/* Not following a symlink: the trail goes where the configuration says. */
-		a->fd = open(dest, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (a->fd < 0) {
-			int e = errno;
-
+		if (file_open(a, err) < 0) {
 			free(a->path);
-			return sg_error_set(err, -e, "audit %s: %s", dest, strerror(e));
+			return err ? err->code : -EIO;
 		}
 	} else {
 		return sg_error_set(err, -EINVAL, "audit '%s': not none, syslog or an absolute path",
@@ -130,6 +163,8 @@ static int write_line(struct sg_audit *a, const char *line, struct sg_error *err
 		return sg_error_set(err, -ENOMEM, "out of memory");
 	}
 	len = strlen(buf);
+	if (file_follow(a, err) < 0)
+		return err ? err->code : -EIO;
 	/* One write per line: with O_APPEND, concurrent shims never interleave lines. */
 	do {
 		n = write(a->fd, buf, len);

@@ -9,9 +9,9 @@
 #    succeeds.
 #  - A gate that cannot open the file (a directory in its place) does not start: the create
 #    is refused with the reason.
-#  - The file renamed (log rotation) under a running gate: the gate keeps writing to the
-#    open file under its new name until it restarts; the new file at the configured path
-#    gets the lines of gates started after it.
+#  - The file renamed (log rotation) under a running gate: the next line goes to a new file
+#    at the configured path, never to the rotated one. Something that is not a file in its
+#    place (a directory) refuses every call, as a failing write does.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fault_lib.sh"
 e2e_setup "$@"
@@ -47,14 +47,19 @@ e2e_ok "with room again, signed exec s2 runs and is audited"
 
 # --- Rotation: the file renamed, a directory in its place ---------------------------------
 mv "$E2E_AUDIT" "$E2E_AUDIT.1"
-mkdir -m 0700 "$E2E_AUDIT"
 e2e_exec_signed_ok c1 s3 after-rotation /bin/echo after-rotation
-E2E_AUDIT=$E2E_AUDIT.1 e2e_audit_has exec c1 allow s3 ||
-	e2e_fail "the running gate's line for exec s3 is not in the renamed file"
+e2e_audit_has exec c1 allow s3 || e2e_fail "after the rotation, exec s3 is not in a new $E2E_AUDIT"
 fault_exec_unsigned_refused c1 u3 "unsigned exec after the rotation"
-E2E_AUDIT=$E2E_AUDIT.1 e2e_audit_has exec c1 deny u3 ||
-	e2e_fail "the running gate's line for exec u3 is not in the renamed file"
-e2e_ok "a running gate keeps auditing to its open file, now $E2E_AUDIT.1"
+e2e_audit_has exec c1 deny u3 || e2e_fail "after the rotation, exec u3 is not in the new $E2E_AUDIT"
+! E2E_AUDIT=$E2E_AUDIT.1 e2e_audit_has exec c1 allow s3 ||
+	e2e_fail "the running gate still wrote to the rotated file $E2E_AUDIT.1"
+e2e_ok "after a rotation the running gate audits to a new $E2E_AUDIT, not the rotated file"
+mv "$E2E_AUDIT" "$E2E_AUDIT.2"
+mkdir -m 0700 "$E2E_AUDIT"
+rc=0
+e2e_exec c1 s4 "$(e2e_sign_exec c1 s4 -- /bin/touch /tmp/s4)" /bin/touch /tmp/s4 || rc=$?
+e2e_expect_refused "$rc" "audit failed: audit $E2E_AUDIT: Is a directory" s4 \
+	"signed exec with a directory at the audit path (running gate)"
 fault_run_refused c2 "audit $E2E_AUDIT: Is a directory" \
 	"create of c2 with a directory at the audit path"
 rmdir "$E2E_AUDIT"

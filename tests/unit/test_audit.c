@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "core/audit.h"
+#include "core/cleanup.h"
 #include "core/request.h"
 #include "testutil.h"
 
@@ -132,6 +133,28 @@ static void test_destinations(void **state)
 	assert_string_equal(err.msg, "audit 'audit.log': not none, syslog or an absolute path");
 	assert_int_equal(sg_audit_open("/nonexistent-dir/audit.log", &a, &err), -ENOENT);
 	assert_string_equal(err.msg, "audit /nonexistent-dir/audit.log: No such file or directory");
+
+	/* Rotation: once the file is renamed away, the next line starts a new file at the
+	 * configured path and the rotated one gets nothing more. */
+	{
+		_cleanup_free_ char *dir = sg_test_mkdtemp(), *path = NULL, *old = NULL;
+		_cleanup_free_ char *now = NULL, *before = NULL;
+
+		assert_true(asprintf(&path, "%s/audit.log", dir) > 0);
+		assert_true(asprintf(&old, "%s/audit.log.1", dir) > 0);
+		assert_int_equal(sg_audit_open(path, &a, &err), 0);
+		assert_int_equal(sg_audit_record(a, req, &d, &err), 0);
+		assert_int_equal(rename(path, old), 0);
+		assert_int_equal(sg_audit_record(a, req, &d, &err), 0);
+		sg_audit_free(a);
+		before = sg_test_read(old, NULL);
+		now = sg_test_read(path, NULL);
+		assert_non_null(before);
+		assert_non_null(now);
+		assert_int_equal(strchr(before, '\n') - before + 1, (long)strlen(before));
+		assert_int_equal(strchr(now, '\n') - now + 1, (long)strlen(now));
+		sg_test_rmtree(dir);
+	}
 
 	/* A write that fails is an error: the caller refuses the call. */
 	assert_int_equal(sg_audit_open("/dev/full", &a, &err), 0);
