@@ -4,7 +4,9 @@
  *
  * Usage: bench_decision --policies DIR --fixtures DIR [--execs N] [--creates N]
  *                       [--blocks B] [--only KIND] [--keep]
- * KIND: exec, exec_unsigned_refused, create, hmac_floor (default: all, interleaved).
+ * KIND: exec, exec_unsigned_refused, create, replay_record, hmac_floor (default: all,
+ * interleaved). replay_record is the replay store alone (sg_replay_record of a fresh nonce in
+ * a store of the gate's capacity: flock, probe, mmap'ed write), a part of every signed exec.
  * Figures, never pass/fail: it exits non-zero only when the harness itself is wrong (a
  * signed exec refused, an unsigned one allowed), because then the figures mean nothing. */
 #define _GNU_SOURCE
@@ -37,6 +39,7 @@
 #include "shim/ttrpc.h"
 #include "sig/canon.h"
 #include "sig/keyring.h"
+#include "sig/replay.h"
 #include "sig/token.h"
 #include "sig/verify.h"
 #include "ttrpc.pb-c.h"
@@ -65,6 +68,9 @@ struct bench {
 	struct sg_intercept *ic;
 	struct frame *exec_frames, *unsigned_frames, *create_frames;
 	char **create_docs; /* config.json text per create, with its token */
+	struct sg_replay *replay; /* a store of its own for replay_record */
+	char (*nonces)[SG_NONCE_HEX + 1];
+	uint32_t replay_capacity;
 	size_t signing_input_len, exec_frame_len, create_frame_len, process_len, config_len;
 	uint32_t next_sid;
 };
@@ -169,6 +175,7 @@ static void setup_dirs(struct bench *b)
 
 	if (cap > (1u << 22))
 		cap = 1u << 22;
+	b->replay_capacity = (uint32_t)cap;
 	conf = pathf("policy_dir = %s/policy.d\nkey_dir = %s/keys.d\n"
 		     "replay_store = %s/state/replay.db\nreplay_capacity = %zu\n"
 		     "audit = none\nmode = enforce\nlog_level = error\n",
@@ -249,6 +256,24 @@ static char *exec_json(const struct bench *b, const char *token, size_t *len)
 	return s;
 }
 
+/* A Task request frame of method carrying msg, on the next client stream. */
+static struct frame message_frame(struct bench *b, const char *method, const ProtobufCMessage *msg)
+{
+	size_t n = protobuf_c_message_get_packed_size(msg);
+	uint8_t *payload = malloc(n ? n : 1);
+	struct frame f;
+
+	if (!payload)
+		die("malloc", "out of memory");
+	protobuf_c_message_pack(msg, payload);
+	f.p = sg_bench_frame(SG_BENCH_TASK_SERVICE, method, payload, n, b->next_sid, &f.len);
+	if (!f.p)
+		die("frame", "out of memory");
+	b->next_sid += 2;
+	free(payload);
+	return f;
+}
+
 static struct frame exec_frame(struct bench *b, const char *exec_id, const char *json,
 			       size_t json_len)
 {
@@ -257,8 +282,6 @@ static struct frame exec_frame(struct bench *b, const char *exec_id, const char 
 	char *out = pathf("/run/containerd/fifo/1234567890/%s-stdout", exec_id);
 	char *errp = pathf("/run/containerd/fifo/1234567890/%s-stderr", exec_id);
 	struct frame f;
-	uint8_t *payload;
-	size_t n;
 
 	any.type_url = (char *)PROCESS_TYPE_URL;
 	any.value.data = (uint8_t *)json;
@@ -268,16 +291,7 @@ static struct frame exec_frame(struct bench *b, const char *exec_id, const char 
 	ex.stdout = out;
 	ex.stderr = errp;
 	ex.spec = &any;
-	n = containerd__task__v2__exec_process_request__get_packed_size(&ex);
-	payload = malloc(n);
-	if (!payload)
-		die("malloc", "out of memory");
-	containerd__task__v2__exec_process_request__pack(&ex, payload);
-	f.p = sg_bench_frame(SG_BENCH_TASK_SERVICE, "Exec", payload, n, b->next_sid, &f.len);
-	if (!f.p)
-		die("frame", "out of memory");
-	b->next_sid += 2;
-	free(payload);
+	f = message_frame(b, "Exec", &ex.base);
 	free(out);
 	free(errp);
 	return f;
@@ -288,24 +302,13 @@ static struct frame create_frame(struct bench *b)
 	Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
 	char *bundle = pathf("%s/" CREATE_CID, b->bundle_root);
 	struct frame f;
-	uint8_t *payload;
-	size_t n;
 
 	cr.id = (char *)CREATE_CID;
 	cr.bundle = bundle;
 	cr.stdin = (char *)"";
 	cr.stdout = (char *)"/run/containerd/fifo/1234567890/c2-stdout";
 	cr.stderr = (char *)"/run/containerd/fifo/1234567890/c2-stderr";
-	n = containerd__task__v2__create_task_request__get_packed_size(&cr);
-	payload = malloc(n);
-	if (!payload)
-		die("malloc", "out of memory");
-	containerd__task__v2__create_task_request__pack(&cr, payload);
-	f.p = sg_bench_frame(SG_BENCH_TASK_SERVICE, "Create", payload, n, b->next_sid, &f.len);
-	if (!f.p)
-		die("frame", "out of memory");
-	b->next_sid += 2;
-	free(payload);
+	f = message_frame(b, "Create", &cr.base);
 	free(bundle);
 	return f;
 }
@@ -464,24 +467,43 @@ __attribute__((noinline)) uint64_t sg_bench_hmac_once(EVP_MAC *mac, const uint8_
 	return sg_bench_now_ns() - t0;
 }
 
-static size_t parse_size(const char *opt, const char *v)
+/* One nonce into the bench's own replay store, timed. */
+__attribute__((noinline)) uint64_t sg_bench_replay_once(struct sg_replay *r, const char *nonce,
+							 int64_t now);
+__attribute__((noinline)) uint64_t sg_bench_replay_once(struct sg_replay *r, const char *nonce,
+							 int64_t now)
 {
-	char *end;
-	unsigned long long n;
+	struct sg_error err = { 0 };
+	uint64_t t0 = sg_bench_now_ns();
 
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno || end == v || *end || n == 0 || n > 10000000)
-		die(opt, "want a positive integer");
-	return (size_t)n;
+	if (sg_replay_record(r, KEY_ID, nonce, now + 300, now, &err) < 0)
+		die_err("sg_replay_record", &err);
+	return sg_bench_now_ns() - t0;
 }
+
+static void prepare_replay(struct bench *b)
+{
+	struct sg_error err = { 0 };
+	char *p = pathf("%s/state/bench-replay.db", b->dir);
+
+	if (sg_replay_open(p, b->replay_capacity, &b->replay, &err) < 0)
+		die_err("sg_replay_open", &err);
+	free(p);
+	b->nonces = calloc(b->n_exec, sizeof(*b->nonces));
+	if (!b->nonces)
+		die("calloc", "out of memory");
+	for (size_t i = 0; i < b->n_exec; i++)
+		new_nonce(b->nonces[i]);
+}
+
 
 enum {
 	KIND_EXEC = 1u << 0,
 	KIND_UNSIGNED = 1u << 1,
 	KIND_CREATE = 1u << 2,
 	KIND_HMAC = 1u << 3,
-	KIND_ALL = 0xfu,
+	KIND_REPLAY = 1u << 4,
+	KIND_ALL = 0x1fu,
 };
 
 static unsigned parse_kind(const char *v)
@@ -494,7 +516,9 @@ static unsigned parse_kind(const char *v)
 		return KIND_CREATE;
 	if (!strcmp(v, "hmac_floor"))
 		return KIND_HMAC;
-	die("--only", "want exec, exec_unsigned_refused, create or hmac_floor");
+	if (!strcmp(v, "replay_record"))
+		return KIND_REPLAY;
+	die("--only", "want exec, exec_unsigned_refused, create, replay_record or hmac_floor");
 	return 0;
 }
 
@@ -515,9 +539,9 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bench b = { .n_exec = 20000, .n_create = 2000, .blocks = 20, .next_sid = 1 };
-	uint64_t *t_exec, *t_unsigned, *t_create, *t_hmac;
-	size_t i_exec = 0, i_unsigned = 0, i_create = 0, i_hmac = 0;
-	struct sg_bench_stats s_exec, s_unsigned, s_create, s_hmac;
+	uint64_t *t_exec, *t_unsigned, *t_create, *t_hmac, *t_replay;
+	size_t i_exec = 0, i_unsigned = 0, i_create = 0, i_hmac = 0, i_replay = 0;
+	struct sg_bench_stats s_exec, s_unsigned, s_create, s_hmac, s_replay;
 	uint8_t key[32], *input;
 	char why[512], *cpath;
 	EVP_MAC *mac;
@@ -529,9 +553,9 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'p': b.policies = optarg; break;
 		case 'f': b.fixtures = optarg; break;
-		case 'e': b.n_exec = parse_size("--execs", optarg); break;
-		case 'c': b.n_create = parse_size("--creates", optarg); break;
-		case 'b': b.blocks = parse_size("--blocks", optarg); break;
+		case 'e': b.n_exec = sg_bench_parse_size("bench_decision", "--execs", optarg); break;
+		case 'c': b.n_create = sg_bench_parse_size("bench_decision", "--creates", optarg); break;
+		case 'b': b.blocks = sg_bench_parse_size("bench_decision", "--blocks", optarg); break;
 		case 'k': keep = true; break;
 		case 'o': kinds = parse_kind(optarg); break;
 		default: usage();
@@ -546,14 +570,16 @@ int main(int argc, char **argv)
 	write_exec_container(&b);
 	prepare_execs(&b);
 	prepare_creates(&b);
+	prepare_replay(&b);
 
 	t_exec = calloc(b.n_exec, sizeof(*t_exec));
 	t_unsigned = calloc(b.n_exec, sizeof(*t_unsigned));
 	t_create = calloc(b.n_create, sizeof(*t_create));
 	t_hmac = calloc(b.n_exec, sizeof(*t_hmac));
+	t_replay = calloc(b.n_exec, sizeof(*t_replay));
 	input = malloc(b.signing_input_len);
 	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (!t_exec || !t_unsigned || !t_create || !t_hmac || !input || !mac)
+	if (!t_exec || !t_unsigned || !t_create || !t_hmac || !t_replay || !input || !mac)
 		die("setup", "out of memory");
 	RAND_bytes(key, sizeof(key));
 	RAND_bytes(input, (int)b.signing_input_len);
@@ -584,12 +610,16 @@ int main(int argc, char **argv)
 		}
 		for (; i_hmac < e_end && (kinds & KIND_HMAC); i_hmac++)
 			t_hmac[i_hmac] = sg_bench_hmac_once(mac, key, input, b.signing_input_len);
+		for (; i_replay < e_end && (kinds & KIND_REPLAY); i_replay++)
+			t_replay[i_replay] = sg_bench_replay_once(b.replay, b.nonces[i_replay],
+								  (int64_t)time(NULL));
 	}
 
 	sg_bench_stats(t_exec, i_exec, &s_exec);
 	sg_bench_stats(t_unsigned, i_unsigned, &s_unsigned);
 	sg_bench_stats(t_create, i_create, &s_create);
 	sg_bench_stats(t_hmac, i_hmac, &s_hmac);
+	sg_bench_stats(t_replay, i_replay, &s_replay);
 	printf("{\"sizes\":{\"process_json\":%zu,\"config_json\":%zu,\"signing_input\":%zu,"
 	       "\"exec_frame\":%zu,\"create_frame\":%zu},",
 	       b.process_len, b.config_len, b.signing_input_len, b.exec_frame_len,
@@ -601,10 +631,13 @@ int main(int argc, char **argv)
 	sg_bench_stats_json(stdout, "create", &s_create);
 	putchar(',');
 	sg_bench_stats_json(stdout, "hmac_floor", &s_hmac);
+	putchar(',');
+	sg_bench_stats_json(stdout, "replay_record", &s_replay);
 	printf(",\"ratio_exec_median_over_hmac\":%.1f,\"tmpdir\":\"%s\"}\n",
 	       s_hmac.median_ns > 0 ? s_exec.median_ns / s_hmac.median_ns : 0.0, keep ? b.dir : "");
 
 	EVP_MAC_free(mac);
+	sg_replay_free(b.replay);
 	sg_intercept_free(b.ic);
 	sg_audit_free(b.audit);
 	sg_gate_free(b.gate);

@@ -117,17 +117,6 @@ static void call(struct conn *c, const char *id)
 	c->sid += 2;
 }
 
-static size_t parse_size(const char *opt, const char *v)
-{
-	char *end;
-	unsigned long long n;
-
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno || end == v || *end || n == 0 || n > 10000000)
-		die(opt, "want a positive integer");
-	return (size_t)n;
-}
 
 int main(int argc, char **argv)
 {
@@ -147,8 +136,8 @@ int main(int argc, char **argv)
 		case 'd': direct.path = optarg; break;
 		case 'g': gate.path = optarg; break;
 		case 'i': id = optarg; break;
-		case 'n': calls = parse_size("--calls", optarg); break;
-		case 'b': block = parse_size("--block", optarg); break;
+		case 'n': calls = sg_bench_parse_size("bench_rtt", "--calls", optarg); break;
+		case 'b': block = sg_bench_parse_size("bench_rtt", "--block", optarg); break;
 		default: die("usage", "--direct SOCKET --gate SOCKET --id ID [--calls N] [--block K]");
 		}
 	}

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Bench helpers: ttrpc Request frames, and latency samples reduced to figures. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -50,6 +52,20 @@ uint8_t *sg_bench_state_frame(const char *id, uint32_t stream_id, size_t *frame_
 		return NULL;
 	containerd__task__v2__state_request__pack(&st, payload);
 	return sg_bench_frame(SG_BENCH_TASK_SERVICE, "State", payload, n, stream_id, frame_len);
+}
+
+size_t sg_bench_parse_size(const char *prog, const char *opt, const char *v)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || end == v || *end || n == 0 || n > 10000000) {
+		fprintf(stderr, "%s: %s: want a positive integer\n", prog, opt);
+		exit(2);
+	}
+	return (size_t)n;
 }
 
 uint64_t sg_bench_now_ns(void)

@@ -17,6 +17,9 @@ uint8_t *sg_bench_frame(const char *service, const char *method, const uint8_t *
 /* A State request frame for container id. */
 uint8_t *sg_bench_state_frame(const char *id, uint32_t stream_id, size_t *frame_len);
 
+/* A count option: a decimal in 1..10^7, or the program (prog) exits with a message. */
+size_t sg_bench_parse_size(const char *prog, const char *opt, const char *v);
+
 /* Nanoseconds from CLOCK_MONOTONIC. */
 uint64_t sg_bench_now_ns(void);
 

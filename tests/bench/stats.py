@@ -3,8 +3,9 @@
 # Bench figures: reduces the raw samples run.sh collects, reads process memory, and prints
 # the final table (and writes the same as JSON). Standard library only.
 #   stats.py ab GATE_FILE PLAIN_FILE      lines "<ms> <rc>", interleaved A/B runs
-#   stats.py mem SHIM_BINARY STATE_DIR [ID]
-#   stats.py tput FILE                    lines "<gate|plain> <n> <secs> <good> <refused> <bad>"
+#   stats.py mem CONTAINERD_SOCKET NAMESPACE [ID]
+#   stats.py specdiff CONFIG_A CONFIG_B   where two bundles' config.json differ
+#   stats.py tput FILE                    lines "<kind> <n> <secs> <good> <refused> <bad>"
 #   stats.py report RESULTS_DIR OUT.json
 import json
 import os
@@ -55,34 +56,41 @@ def smaps(pid):
         with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
                 parts = line.split()
-                if parts[0] in ("Rss:", "Pss:"):
+                if parts[0] in ("Rss:", "Pss:", "Private_Clean:", "Private_Dirty:"):
                     kb[parts[0][:-1].lower()] = int(parts[1])
     except OSError:
         return None
     return kb
 
 
-def mem(shim_binary, state, only_id=None):
-    gate_exe = os.path.realpath(shim_binary)
-    root = os.path.join(os.path.realpath(state), "io.containerd.runtime.v2.task")
+def shim_args(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().decode(errors="replace").split("\0")
+        exe = os.path.basename(os.path.realpath(f"/proc/{pid}/exe"))
+    except OSError:
+        return None, {}
+    opts = {argv[i]: argv[i + 1] for i in range(len(argv) - 1) if argv[i].startswith("-")}
+    return exe, opts
+
+
+def mem(sock, ns, only_id=None):
+    """The shims of our containerd (argv -address SOCK -namespace NS -id ID): per container
+    the gate and the runc shim it fronts, told apart by their executables."""
     gates, runcs = {}, {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            exe = os.path.realpath(f"/proc/{pid}/exe")
-            cwd = os.readlink(f"/proc/{pid}/cwd")
-        except OSError:
+        exe, opts = shim_args(pid)
+        if opts.get("-address") != sock or opts.get("-namespace") != ns or "-id" not in opts:
             continue
-        if not cwd.startswith(root + "/"):
-            continue
-        cid = os.path.basename(cwd)
+        cid = opts["-id"]
         if only_id and cid != only_id:
             continue
         m = smaps(pid)
         if m is None:
             continue
-        if exe == gate_exe:
+        if exe == "containerd-shim-shimgate-v2":
             gates.setdefault(cid, []).append(m)
-        elif os.path.basename(exe) == "containerd-shim-runc-v2":
+        elif exe == "containerd-shim-runc-v2":
             runcs.setdefault(cid, []).append(m)
     ids = sorted(set(gates) & set(runcs))
 
@@ -90,31 +98,79 @@ def mem(shim_binary, state, only_id=None):
         procs = [m for cid in ids for m in d.get(cid, [])]
         rss = sum(m["rss"] for m in procs)
         pss = sum(m["pss"] for m in procs)
+        # What each process has for itself (not shared with the other shims): the floor
+        # of its PSS however many containers run.
+        private = sum(m["private_clean"] + m["private_dirty"] for m in procs)
         n = max(len(ids), 1)
         return {"procs": len(procs), "rss_kib_total": rss, "pss_kib_total": pss,
                 "rss_kib_per_container": round(rss / n, 1),
-                "pss_kib_per_container": round(pss / n, 1)}
+                "pss_kib_per_container": round(pss / n, 1),
+                "private_kib_per_container": round(private / n, 1)}
 
+    if not ids:
+        print(json.dumps({"error": f"no container with both a gate and a runc shim "
+                                   f"(gates {sorted(gates)}, runc shims {sorted(runcs)})"}))
+        return
     print(json.dumps({"containers": len(ids), "gate": total(gates), "runc_shim": total(runcs)}))
 
 
+def specdiff(a_path, b_path):
+    """JSON paths where two bundles' config.json differ, apart from what names the container
+    (cgroupsPath, annotations) and the command: is the baseline running the same spec?"""
+    a, b = (json.load(open(p)) for p in (a_path, b_path))
+    for d in (a, b):
+        d.get("linux", {}).pop("cgroupsPath", None)
+        d.pop("annotations", None)
+        d.get("process", {}).pop("args", None)
+        # Capability sets are sets: the gate writes them in capability-number order.
+        caps = d.get("process", {}).get("capabilities", {})
+        for k, v in caps.items():
+            caps[k] = sorted(v)
+    out = []
+
+    def empty(v):
+        # runc reads spec fields with Go's omitempty: an absent field and a zero one are alike.
+        return v in (None, 0, False, "", [], {})
+
+    def walk(x, y, path):
+        if empty(x) and empty(y):
+            return
+        if isinstance(x, dict) and isinstance(y, dict):
+            for k in sorted(set(x) | set(y)):
+                walk(x.get(k), y.get(k), f"{path}.{k}")
+        elif isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
+            for i, (u, v) in enumerate(zip(x, y)):
+                walk(u, v, f"{path}[{i}]")
+        elif x != y:
+            out.append(path)
+
+    walk(a, b, "")
+    print(json.dumps({"same": not out, "differs": out[:20]}))
+
+
 def tput(path):
+    """Lines "<gate|plain|gate_unsigned> <n> <secs> <allowed ok> <refused ok> <wrong>
+    <gate CPU us>"."""
     acc = {}
     for line in open(path):
-        rt, n, secs, good, refused, bad = line.split()
-        a = acc.setdefault(n, {}).setdefault(rt, [0.0, 0, 0, 0, 0])
+        kind, n, secs, good, refused, bad, cpu = line.split()
+        a = acc.setdefault(n, {}).setdefault(kind, [0.0, 0, 0, 0, 0, 0])
         a[0] += float(secs)
         a[1] += int(good)
         a[2] += int(refused)
         a[3] += int(bad)
         a[4] += 1
+        a[5] += int(cpu)
     out = {}
     for n, d in sorted(acc.items(), key=lambda kv: int(kv[0])):
         row = {}
-        for rt, (secs, good, refused, bad, rounds) in d.items():
-            row[rt] = {"rounds": rounds, "seconds": round(secs, 3), "allowed_ok": good,
-                       "refused_ok": refused, "wrong": bad,
-                       "per_s": round((good + refused) / secs, 2) if secs else 0}
+        for kind, (secs, good, refused, bad, rounds, cpu) in d.items():
+            done = good + refused
+            row[kind] = {"rounds": rounds, "seconds": round(secs, 3), "allowed_ok": good,
+                         "refused_ok": refused, "wrong": bad,
+                         "per_s": round(done / secs, 2) if secs else 0}
+            if kind != "plain":
+                row[kind]["gate_cpu_us_per_exec"] = round(cpu / done) if done else 0
         if "gate" in row and "plain" in row and row["plain"]["per_s"]:
             row["ratio"] = round(row["gate"]["per_s"] / row["plain"]["per_s"], 3)
         out[n] = row
@@ -156,83 +212,107 @@ def us(ns):
 def print_table(res):
     rows = []
 
-    def row(fig, gate, base, ratio, target="", met=""):
+    def row(fig, gate, base="", ratio="", target="", met=""):
         rows.append((fig, gate, base, ratio, target, met))
 
-    def err(name, fig):
-        e = res.get(name, {})
-        if "error" in e:
-            row(fig, "n/a", "", "", "", e["error"].strip().splitlines()[-1][:60] if e["error"].strip() else "error")
+    def err(d, fig):
+        if "error" in d:
+            msg = d["error"].strip().splitlines()
+            row(fig, "n/a", "", "", "", (msg[-1] if msg else "error")[:80])
             return True
         return False
 
     d = res["decision"]
-    if not err("decision", "decision (in process)"):
-        h = d["hmac_floor"]
-        e = d["exec"]
+    if not err(d, "decision (in process)"):
+        h, e = d["hmac_floor"], d["exec"]
         row("exec decision median / p99", f"{us(e['median_ns'])} / {us(e['p99_ns'])}",
             f"hmac {us(h['median_ns'])} / {us(h['p99_ns'])}",
             f"x{e['median_ns'] / h['median_ns']:.0f}", "p99 <= 25 us",
             "yes" if e["p99_ns"] <= 25000 else "NO")
-        row("exec decisions/s per core", f"{e['per_s']:.0f}", f"hmac {h['per_s']:.0f}", "", "", "")
+        row("exec decisions/s per core", f"{e['per_s']:.0f}", f"hmac {h['per_s']:.0f}")
         u = d["exec_unsigned_refused"]
-        row("unsigned exec refused median / p99", f"{us(u['median_ns'])} / {us(u['p99_ns'])}",
-            "", "", "", "")
+        row("unsigned exec refused median / p99", f"{us(u['median_ns'])} / {us(u['p99_ns'])}")
         c = d["create"]
         row("create decision median / p99", f"{us(c['median_ns'])} / {us(c['p99_ns'])}",
-            "", f"{c['per_s']:.0f}/s", "", "")
-        s = d["sizes"]
-        row("  (sizes: process JSON / config.json / signing input)",
-            f"{s['process_json']} / {s['config_json']} / {s['signing_input']} B", "", "", "", "")
+            "", f"{c['per_s']:.0f}/s")
+        if "replay_record" in d:
+            r = d["replay_record"]
+            row("  replay store, one nonce (part of exec)",
+                f"{us(r['median_ns'])} / {us(r['p99_ns'])}")
+        z = d["sizes"]
+        row("  sizes: process JSON / config.json / signing input",
+            f"{z['process_json']} / {z['config_json']} / {z['signing_input']} B")
     i = res["instructions"]
-    if not err("instructions", "instructions per decision"):
+    if not err(i, "instructions per decision"):
         row("instructions per decision (callgrind)", f"exec {i['exec']:,}",
-            f"hmac {i['hmac_floor']:,}", f"x{i['exec'] / max(i['hmac_floor'], 1):.0f}", "", "")
-        row("  unsigned refused / create", f"{i['exec_unsigned_refused']:,} / {i['create']:,}",
-            "", "", "", "")
+            f"hmac {i['hmac_floor']:,}", f"x{i['exec'] / max(i['hmac_floor'], 1):.0f}")
+        row("  unsigned refused / create / replay store",
+            f"{i['exec_unsigned_refused']:,} / {i['create']:,} / {i.get('replay_record', 0):,}")
     r = res["rtt"]
-    if not err("rtt", "State round trip"):
+    if not err(r, "State round trip"):
         row("State round trip median", us(r["gate"]["median_ns"]),
             f"direct {us(r['direct']['median_ns'])}",
             f"+{us(r['overhead_median_ns'])} (x{r['ratio_median']:.2f})", "<= 15 us",
             "yes" if r["overhead_median_ns"] <= 15000 else "NO")
         row("State round trip p99", us(r["gate"]["p99_ns"]), f"direct {us(r['direct']['p99_ns'])}",
-            f"+{us(r['overhead_p99_ns'])}", "", "")
+            f"+{us(r['overhead_p99_ns'])}")
     for name, fig in (("e2e_exec", "ctr task exec (signed)"), ("e2e_run", "ctr run --rm")):
-        x = res[name]
-        if not err(name, fig):
+        if err(res[name], fig):
+            continue
+        for key, base, target in (("same_spec", "runc, same spec", "<= 1.02"),
+                                  ("default_spec", "runc, ctr's spec", "")):
+            x = res[name][key]
+            if err(x, f"{fig} vs {base}"):
+                continue
             failed = x["gate"]["failures"] or x["plain"]["failures"]
-            row(f"{fig} median", f"{x['gate']['median_ms']:.1f} ms",
-                f"runc {x['plain']['median_ms']:.1f} ms",
-                f"x{x['ratio_median']:.3f} (paired x{x['ratio_paired_median']:.3f})", "<= 1.02",
-                "n/a: runs failed" if failed else "yes" if x["ratio_median"] <= 1.02 else "NO")
-            if x["gate"]["failures"] or x["plain"]["failures"]:
-                row(f"  {fig} failures", str(x["gate"]["failures"]), str(x["plain"]["failures"]),
-                    "", "", "")
+            met = ""
+            if target:
+                met = "n/a: runs failed" if failed else "yes" if x["ratio_median"] <= 1.02 else "NO"
+            row(f"{fig} median, vs {base}", f"{x['gate']['median_ms']:.1f} ms",
+                f"{x['plain']['median_ms']:.1f} ms",
+                f"x{x['ratio_median']:.3f} (paired x{x['ratio_paired_median']:.3f})", target, met)
+            if failed:
+                row("  failures (gate / runc)", str(x["gate"]["failures"]),
+                    str(x["plain"]["failures"]))
+        check = res[name].get("spec_check")
+        if check and not check.get("same"):
+            row("  (the same-spec baseline differs at)", ", ".join(check["differs"])[:80])
     n = res["noise"]
-    if not err("noise", "noise floor (runc vs runc)"):
+    if not err(n, "noise floor (runc vs runc)"):
         for key, fig in (("exec", "ctr task exec"), ("run", "ctr run --rm")):
             x = n[key]
-            row(f"  noise: {fig}, runc vs runc", f"{x['gate']['median_ms']:.1f} ms",
-                f"runc {x['plain']['median_ms']:.1f} ms",
-                f"x{x['ratio_median']:.3f} (paired x{x['ratio_paired_median']:.3f})", "", "")
+            if not err(x, f"  noise: {fig}"):
+                row(f"  noise: {fig}, runc vs runc", f"{x['gate']['median_ms']:.1f} ms",
+                    f"runc {x['plain']['median_ms']:.1f} ms",
+                    f"x{x['ratio_median']:.3f} (paired x{x['ratio_paired_median']:.3f})")
     m = res["memory"]
-    if not err("memory", "memory"):
-        for key, label in (("one", "1 container"), ("many", f"{m['many']['containers']} containers")):
-            g, rs = m[key]["gate"], m[key]["runc_shim"]
+    if not err(m, "memory"):
+        for key in ("one", "many"):
+            x = m[key]
+            if err(x, f"memory ({key})"):
+                continue
+            g, rs = x["gate"], x["runc_shim"]
+            label = f"{x['containers']} container{'s' if x['containers'] > 1 else ''}"
             row(f"PSS per container, {label}", f"{g['pss_kib_per_container']:.0f} KiB",
-                f"runc shim {rs['pss_kib_per_container']:.0f} KiB", "", "<= 1024 KiB",
-                "yes" if g["pss_kib_per_container"] <= 1024 else "NO")
-            row(f"  RSS per container / PSS total, {label}",
-                f"{g['rss_kib_per_container']:.0f} / {g['pss_kib_total']} KiB",
-                f"{rs['rss_kib_per_container']:.0f} / {rs['pss_kib_total']} KiB", "", "", "")
+                f"runc shim {rs['pss_kib_per_container']:.0f} KiB",
+                f"x{g['pss_kib_per_container'] / max(rs['pss_kib_per_container'], 1):.2f}",
+                "<= 1024 KiB", "yes" if g["pss_kib_per_container"] <= 1024 else "NO")
+            row(f"  RSS / private per container, {label}",
+                f"{g['rss_kib_per_container']:.0f} / {g['private_kib_per_container']:.0f} KiB",
+                f"runc shim {rs['rss_kib_per_container']:.0f} / "
+                f"{rs['private_kib_per_container']:.0f} KiB")
     t = res["throughput"]
-    if not err("throughput", "concurrent execs"):
+    if not err(t, "concurrent execs"):
         for n, x in t.items():
-            g, p = x.get("gate", {}), x.get("plain", {})
-            row(f"{n} concurrent execs: done/s", f"{g.get('per_s', 0)}", f"runc {p.get('per_s', 0)}",
-                f"x{x.get('ratio', 0)}", "",
-                f"wrong {g.get('wrong', 0) + p.get('wrong', 0)}, refused {g.get('refused_ok', 0)}")
+            g, p, u = x.get("gate", {}), x.get("plain", {}), x.get("gate_unsigned", {})
+            wrong = sum(y.get("wrong", 0) for y in (g, p, u))
+            row(f"{n} concurrent signed execs: done/s", f"{g.get('per_s', 0)}",
+                f"runc, same spec {p.get('per_s', 0)}", f"x{x.get('ratio', 0)}", "all right",
+                f"{'yes' if wrong == 0 else 'NO'}: {g.get('allowed_ok', 0)}+"
+                f"{p.get('allowed_ok', 0)} ran, {u.get('refused_ok', 0)} unsigned refused, "
+                f"{wrong} wrong")
+            row("  gate CPU per exec: signed / unsigned refused",
+                f"{g.get('gate_cpu_us_per_exec', 0)} / {u.get('gate_cpu_us_per_exec', 0)} us")
 
     mach = res["machine"]
     print(f"shimgate bench  {mach['date']}  {mach['nproc']} cpu  {mach['cpu']}  "
@@ -243,7 +323,7 @@ def print_table(res):
     print(line.format(*head))
     print(line.format(*("-" * w for w in widths)))
     for r in rows:
-        print(line.format(*r))
+        print(line.format(*r).rstrip())
 
 
 def main():
@@ -252,6 +332,8 @@ def main():
         ab(sys.argv[2], sys.argv[3])
     elif cmd == "mem":
         mem(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
+    elif cmd == "specdiff":
+        specdiff(sys.argv[2], sys.argv[3])
     elif cmd == "tput":
         tput(sys.argv[2])
     elif cmd == "report":
