@@ -179,32 +179,41 @@ int sg_realshim_wait(const char *path, char **argv, struct sg_error *err)
 	return wait_status(pid, path, NULL, err);
 }
 
-int sg_realshim_run(const char *path, char **argv, char **out, struct sg_error *err)
+int sg_realshim_spawn(const char *path, char **argv, struct sg_realshim_proc *proc,
+		      struct sg_error *err)
 {
 	_cleanup_free_ char **args = with_argv0(path, argv);
-	_cleanup_free_ char *output = NULL;
 	int pipefd[2], r;
-	pid_t pid;
 
 	if (!args)
 		return sg_error_set(err, -ENOMEM, "out of memory");
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return sg_error_set(err, -errno, "pipe: %s", strerror(errno));
-	pid = spawn(path, args, pipefd[1]);
-	if (pid < 0) {
-		r = -errno;
+	proc->pid = spawn(path, args, pipefd[1]);
+	r = -errno;
+	close(pipefd[1]);
+	if (proc->pid < 0) {
 		close(pipefd[0]);
-		close(pipefd[1]);
 		return sg_error_set(err, r, "fork: %s", strerror(-r));
 	}
-	close(pipefd[1]);
-	r = read_all(pipefd[0], &output, err);
-	close(pipefd[0]);
+	proc->out_fd = pipefd[0];
+	proc->path = path;
+	return 0;
+}
+
+int sg_realshim_collect(struct sg_realshim_proc *proc, char **out, struct sg_error *err)
+{
+	_cleanup_free_ char *output = NULL;
+	int r;
+
+	r = read_all(proc->out_fd, &output, err);
+	close(proc->out_fd);
+	proc->out_fd = -1;
 	if (r < 0) {
-		(void)wait_status(pid, path, NULL, NULL);
+		(void)wait_status(proc->pid, proc->path, NULL, NULL);
 		return r;
 	}
-	r = wait_status(pid, path, output, err);
+	r = wait_status(proc->pid, proc->path, output, err);
 	if (r < 0)
 		return r;
 	*out = steal_pointer(&output);

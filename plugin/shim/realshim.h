@@ -4,6 +4,8 @@
 #ifndef SG_SHIM_REALSHIM_H
 #define SG_SHIM_REALSHIM_H
 
+#include <sys/types.h>
+
 #include <shimgate/shimgate.h>
 
 /* name: the config's `runtime`, absolute or looked up on PATH (containerd's PATH). A name
@@ -11,10 +13,20 @@
  * gate (the Docker set-up) must never make it call itself. *path is malloc'ed. */
 int sg_realshim_resolve(const char *name, char **path, struct sg_error *err);
 
-/* Runs `path argv[1..]` and returns what it printed on stdout (at most 64 KiB; stderr is
- * inherited, so containerd sees its complaints). A non-zero exit is an error quoting the
- * output. */
-int sg_realshim_run(const char *path, char **argv, char **out, struct sg_error *err);
+/* A real shim started with its stdout on a pipe. */
+struct sg_realshim_proc {
+	pid_t pid;
+	int out_fd;
+	const char *path;
+};
+
+/* Starts `path argv[1..]` with stdout on a pipe (stderr is inherited, so containerd sees its
+ * complaints). The caller does other work meanwhile, then collects. */
+int sg_realshim_spawn(const char *path, char **argv, struct sg_realshim_proc *proc,
+		      struct sg_error *err);
+/* Waits for it and returns what it printed (at most 64 KiB). A non-zero exit is an error
+ * quoting the output. */
+int sg_realshim_collect(struct sg_realshim_proc *proc, char **out, struct sg_error *err);
 
 /* Runs `path argv[1..]` with our stdio and waits for it; a non-zero exit is an error. */
 int sg_realshim_wait(const char *path, char **argv, struct sg_error *err);

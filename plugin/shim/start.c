@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 SG_DEFINE_FREEP(struct sg_gate *, sg_gate_free)
 SG_DEFINE_FREEP(struct sg_audit *, sg_audit_free)
 SG_DEFINE_FREEP(struct sg_intercept *, sg_intercept_free)
+SG_DEFINE_FREEP(struct sg_config *, sg_config_free)
 
 struct daemon_args {
 	const struct sg_shim_args *args;
@@ -89,6 +91,8 @@ static int run_daemon(struct daemon_args *d)
 		return 1;
 	}
 	d->relay.intercept = ic;
+	/* What loading the policy freed goes back to the system: one gate runs per pod. */
+	(void)malloc_trim(0);
 	sg_log_info("gate for %s serving %s in front of %s (config %s, mode %s)", d->args->id,
 		    d->relay.listen_path, d->relay.real_path, cfg->path ? cfg->path : "built-in",
 		    cfg->mode == SG_MODE_AUDIT_ONLY ? "audit-only" : "enforce");
@@ -139,9 +143,13 @@ int sg_shim_start(const struct sg_shim_args *a, char **argv)
 	_cleanup_(sg_audit_freep) struct sg_audit *audit = NULL;
 	_cleanup_free_ char *real = NULL, *output = NULL, *printed = NULL, *bundle = NULL;
 	char gate_path[SG_SOCKET_PATH_MAX];
+	_cleanup_(sg_config_freep) struct sg_config *cfg = NULL;
+	const char *config_path;
+	struct sg_realshim_proc proc;
 	struct sg_bootstrap boot;
-	struct sg_error err = { 0 };
+	struct sg_error err = { 0 }, gerr = { 0 };
 	struct daemon_args d;
+	int loaded;
 	ino_t ino = 0;
 	int fd;
 
@@ -150,15 +158,28 @@ int sg_shim_start(const struct sg_shim_args *a, char **argv)
 	bundle = getcwd(NULL, 0);
 	if (!bundle)
 		return fprintf(stderr, "shimgate: getcwd: %s\n", strerror(errno)), 1;
-	if (sg_gate_open(getenv(SG_CONFIG_ENV), &gate, &err) < 0)
+	config_path = getenv(SG_CONFIG_ENV);
+	if (sg_config_load(config_path ? config_path : SG_CONFIG_DEFAULT_PATH, &cfg, &err) < 0)
 		return fail("cannot load the gate", &err);
-	if (sg_realshim_resolve(sg_gate_config(gate)->real_shim, &real, &err) < 0 ||
-	    sg_audit_open(sg_gate_config(gate)->audit, &audit, &err) < 0)
+	if (sg_realshim_resolve(cfg->real_shim, &real, &err) < 0)
 		return fail("cannot start", &err);
-	if (sg_realshim_run(real, argv, &output, &err) < 0)
+	/* The real shim starts while the gate loads its keys and policy (compiling the
+	 * seccomp profile is most of a start's time); nothing reaches the real shim before
+	 * the gate is loaded, because only the gate's address is printed. */
+	if (sg_realshim_spawn(real, argv, &proc, &err) < 0)
 		return fail("the real shim did not start", &err);
+	loaded = sg_gate_open_config(steal_pointer(&cfg), 0, &gate, &gerr);
+	if (loaded == 0)
+		loaded = sg_audit_open(sg_gate_config(gate)->audit, &audit, &gerr);
+	if (sg_realshim_collect(&proc, &output, &err) < 0) {
+		if (loaded < 0)
+			fail("cannot load the gate", &gerr);
+		return fail("the real shim did not start", &err);
+	}
 	if (sg_bootstrap_parse(output, &boot, &err) < 0)
 		return fail("cannot put the gate in front of the real shim", &err);
+	if (loaded < 0)
+		return abandon(&boot, a->id, "cannot load the gate", &gerr);
 	if (sg_gate_socket_path(SG_RUNDIR, boot.path, gate_path, &err) < 0)
 		return abandon(&boot, a->id, "cannot name the gate's socket", &err);
 	fd = sg_unix_listen(gate_path, &ino, &err);
