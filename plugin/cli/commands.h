@@ -4,9 +4,31 @@
 #ifndef SG_CLI_COMMANDS_H
 #define SG_CLI_COMMANDS_H
 
+#include <stdio.h>
+#include <string.h>
+
 #define SG_EXIT_OK 0
 #define SG_EXIT_REFUSED 1
 #define SG_EXIT_USAGE 2
+
+/* Prints a command's usage, to stdout when it was asked for (rc SG_EXIT_OK), else to stderr;
+ * returns rc. */
+static inline int sg_cli_usage(void (*usage)(FILE *out), int rc)
+{
+	usage(rc == SG_EXIT_OK ? stdout : stderr);
+	return rc;
+}
+
+/* For shimgate and the commands with subcommands, which need argv[1]: none is a usage error
+ * and --help/-h asks for the usage. Returns -1 to go on, else the exit status. */
+static inline int sg_cli_first_arg(int argc, char **argv, void (*usage)(FILE *out))
+{
+	if (argc < 2)
+		return sg_cli_usage(usage, SG_EXIT_USAGE);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return sg_cli_usage(usage, SG_EXIT_OK);
+	return -1;
+}
 
 int sg_cmd_keygen(int argc, char **argv);
 int sg_cmd_sign(int argc, char **argv);

@@ -29,15 +29,10 @@ int sg_cmd_config(int argc, char **argv)
 	const char *sub;
 	int c, rc;
 
-	if (argc < 2) {
-		usage(stderr);
-		return SG_EXIT_USAGE;
-	}
+	rc = sg_cli_first_arg(argc, argv, usage);
+	if (rc >= 0)
+		return rc;
 	sub = argv[1];
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		usage(stdout);
-		return SG_EXIT_OK;
-	}
 	if (strcmp(sub, "check") != 0 && strcmp(sub, "dump") != 0) {
 		fprintf(stderr, "shimgate config: unknown subcommand '%s'\n", sub);
 		usage(stderr);
@@ -50,11 +45,9 @@ int sg_cmd_config(int argc, char **argv)
 			path = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return SG_EXIT_OK;
+			return sg_cli_usage(usage, SG_EXIT_OK);
 		default:
-			usage(stderr);
-			return SG_EXIT_USAGE;
+			return sg_cli_usage(usage, SG_EXIT_USAGE);
 		}
 	}
 	if (optind != argc - 1) {

@@ -144,11 +144,9 @@ int sg_cmd_keygen(int argc, char **argv)
 		case 'b': a.not_before = optarg; break;
 		case 'a': a.not_after = optarg; break;
 		case 'h':
-			keygen_usage(stdout);
-			return SG_EXIT_OK;
+			return sg_cli_usage(keygen_usage, SG_EXIT_OK);
 		default:
-			keygen_usage(stderr);
-			return SG_EXIT_USAGE;
+			return sg_cli_usage(keygen_usage, SG_EXIT_USAGE);
 		}
 	}
 	if (optind != argc || !a.key_id || (a.dir && a.out)) {

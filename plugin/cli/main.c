@@ -39,14 +39,10 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return SG_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(stdout);
-		return SG_EXIT_OK;
-	}
+	int rc = sg_cli_first_arg(argc, argv, usage);
+
+	if (rc >= 0)
+		return rc;
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("shimgate %s\n", SG_VERSION);
 		return SG_EXIT_OK;

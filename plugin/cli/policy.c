@@ -147,11 +147,9 @@ static int parse_opts(int argc, char **argv, bool test, struct policy_opts *o)
 		case 'r': o->request = optarg; break;
 		case 's': o->replay_store = optarg; break;
 		case 'h':
-			usage(stdout);
-			return SG_EXIT_OK;
+			return sg_cli_usage(usage, SG_EXIT_OK);
 		default:
-			usage(stderr);
-			return SG_EXIT_USAGE;
+			return sg_cli_usage(usage, SG_EXIT_USAGE);
 		}
 	}
 	if (optind != argc || (o->config && (o->policy_dir || o->key_dir || o->module_dir)) ||
@@ -264,14 +262,9 @@ int sg_cmd_policy(int argc, char **argv)
 	bool test;
 	int rc;
 
-	if (argc < 2) {
-		usage(stderr);
-		return SG_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(stdout);
-		return SG_EXIT_OK;
-	}
+	rc = sg_cli_first_arg(argc, argv, usage);
+	if (rc >= 0)
+		return rc;
 	if (strcmp(argv[1], "check") != 0 && strcmp(argv[1], "test") != 0) {
 		fprintf(stderr, "shimgate policy: unknown subcommand '%s'\n", argv[1]);
 		usage(stderr);

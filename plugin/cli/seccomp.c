@@ -90,11 +90,10 @@ int sg_cmd_seccomp(int argc, char **argv)
 	struct sg_error err = { 0 };
 	uint64_t caps = 0;
 	bool oci = false;
+	int rc = sg_cli_first_arg(argc, argv, seccomp_usage);
 
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		seccomp_usage(stdout);
-		return SG_EXIT_OK;
-	}
+	if (rc >= 0)
+		return rc;
 	if (argc == 3 && strcmp(argv[1], "check") == 0) {
 		if (sg_seccomp_profile_load(argv[2], &p, &err) < 0) {
 			fprintf(stderr, "%s\n", err.msg);

@@ -113,32 +113,38 @@ static void expect_error(const char *dir, const char *text, int code, const char
 
 static void test_errors(void **state)
 {
+	/* Every one is refused with -EINVAL and "PATH:LINE: message". */
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+		{ "bogus = 1\n", "1: unknown keyword 'bogus'" },
+		{ "\nmode enforce\n", "2: expected 'keyword = value'" },
+		{ "mode =\n", "1: mode: missing value" },
+		{ "mode = enforce\nmode = enforce\n", "2: mode given twice" },
+		{ "mode = permissive\n", "1: mode: 'permissive' is not enforce or audit-only" },
+		{ "log_level = trace\n",
+		  "1: log_level: 'trace' is not error, warn, info or debug" },
+		{ "policy_dir = etc/p\n", "1: policy_dir: 'etc/p' is not an absolute path" },
+		{ "runc_root = run\n", "1: runc_root: 'run' is not an absolute path" },
+		{ "runtime = bin/shim\n",
+		  "1: runtime: 'bin/shim' must be a command name or an absolute path" },
+		{ "audit = file.log\n",
+		  "1: audit: 'file.log' is not none, syslog or an absolute path" },
+		{ "replay_capacity = 0\n",
+		  "1: replay_capacity: '0' is not an integer in 1..4194304" },
+		{ "replay_capacity = 4194305\n",
+		  "1: replay_capacity: '4194305' is not an integer in 1..4194304" },
+		{ "replay_capacity = 010\n",
+		  "1: replay_capacity: '010' is not an integer in 1..4194304" },
+		{ "replay_capacity = -1\n",
+		  "1: replay_capacity: '-1' is not an integer in 1..4194304" },
+		{ "key_dir = /a b\n", "1: key_dir: value '/a b' contains blanks" },
+	};
 	char *dir = sg_test_mkdtemp();
+	(void)state;
 
-	expect_error(dir, "bogus = 1\n", -EINVAL, "1: unknown keyword 'bogus'");
-	expect_error(dir, "\nmode enforce\n", -EINVAL, "2: expected 'keyword = value'");
-	expect_error(dir, "mode =\n", -EINVAL, "1: mode: missing value");
-	expect_error(dir, "mode = enforce\nmode = enforce\n", -EINVAL, "2: mode given twice");
-	expect_error(dir, "mode = permissive\n", -EINVAL,
-		     "1: mode: 'permissive' is not enforce or audit-only");
-	expect_error(dir, "log_level = trace\n", -EINVAL,
-		     "1: log_level: 'trace' is not error, warn, info or debug");
-	expect_error(dir, "policy_dir = etc/p\n", -EINVAL,
-		     "1: policy_dir: 'etc/p' is not an absolute path");
-	expect_error(dir, "runc_root = run\n", -EINVAL, "1: runc_root: 'run' is not an absolute path");
-	expect_error(dir, "runtime = bin/shim\n", -EINVAL,
-		     "1: runtime: 'bin/shim' must be a command name or an absolute path");
-	expect_error(dir, "audit = file.log\n", -EINVAL,
-		     "1: audit: 'file.log' is not none, syslog or an absolute path");
-	expect_error(dir, "replay_capacity = 0\n", -EINVAL,
-		     "1: replay_capacity: '0' is not an integer in 1..4194304");
-	expect_error(dir, "replay_capacity = 4194305\n", -EINVAL,
-		     "1: replay_capacity: '4194305' is not an integer in 1..4194304");
-	expect_error(dir, "replay_capacity = 010\n", -EINVAL,
-		     "1: replay_capacity: '010' is not an integer in 1..4194304");
-	expect_error(dir, "replay_capacity = -1\n", -EINVAL,
-		     "1: replay_capacity: '-1' is not an integer in 1..4194304");
-	expect_error(dir, "key_dir = /a b\n", -EINVAL, "1: key_dir: value '/a b' contains blanks");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_error(dir, cases[i].text, -EINVAL, cases[i].msg);
 	sg_test_rmtree(dir);
 	free(dir);
 }

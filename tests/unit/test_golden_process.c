@@ -3,7 +3,6 @@
  * policy one module line, out.json the verdict, the reason (a substring), the notes and the
  * document the runtime would get (the exec's process JSON, or the create's config.json). */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,18 +17,13 @@
 
 static json_t *read_json(const char *dir, const char *name)
 {
-	_cleanup_free_ char *path = NULL;
-	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	_cleanup_free_ char *text = sg_test_read_in(dir, name, &len);
 	struct sg_error err = { 0 };
 	json_t *j = NULL;
-	size_t len = 0;
 
-	assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
-	text = sg_test_read(path, &len);
-	if (!text)
-		fail_msg("%s: cannot read", path);
 	if (sg_oci_parse(text, len, &j, &err) < 0)
-		fail_msg("%s: %s", path, err.msg);
+		fail_msg("%s/%s: %s", dir, name, err.msg);
 	return j;
 }
 
@@ -83,7 +77,7 @@ static json_t *result_doc(struct sg_request *req)
 	return j;
 }
 
-static void run_case(const char *dir)
+static void run_case(const char *root, const char *dir)
 {
 	json_auto_t *in = read_json(dir, "in.json");
 	json_auto_t *out = read_json(dir, "out.json");
@@ -96,6 +90,7 @@ static void run_case(const char *dir)
 	const char *want_reason = json_string_value(json_object_get(out, "reason"));
 	enum sg_verdict want;
 	int verdict;
+	(void)root;
 
 	if (sg_oci_request_from_json(in, &req, &err) < 0)
 		fail_msg("%s: in.json: %s", dir, err.msg);
@@ -126,24 +121,9 @@ static void run_case(const char *dir)
 static void test_golden(void **state)
 {
 	_cleanup_free_ char *root = sg_test_src("tests/unit/golden/process");
-	struct dirent **names = NULL;
-	int n = scandir(root, &names, NULL, alphasort);
-	int cases = 0;
 	(void)state;
 
-	assert_true(n > 0);
-	for (int i = 0; i < n; i++) {
-		_cleanup_free_ char *dir = NULL;
-
-		if (names[i]->d_name[0] != '.') {
-			assert_true(asprintf(&dir, "%s/%s", root, names[i]->d_name) > 0);
-			run_case(dir);
-			cases++;
-		}
-		free(names[i]);
-	}
-	free(names);
-	assert_true(cases >= 13);
+	assert_true(sg_test_each_case(root, run_case) >= 13);
 }
 
 int main(void)

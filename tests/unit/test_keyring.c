@@ -15,31 +15,8 @@
 
 #define SECRET "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
-struct fixture {
-	char *dir;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	f->dir = sg_test_mkdtemp();
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	sg_test_rmtree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
-
 /* Loads f->dir and expects failure with a message containing want. */
-static void expect_load_error(struct fixture *f, const char *want)
+static void expect_load_error(struct sg_test_dir *f, const char *want)
 {
 	struct sg_keyring *kr = NULL;
 	struct sg_error err = { 0 };
@@ -55,7 +32,7 @@ static void expect_load_error(struct fixture *f, const char *want)
 	assert_null(kr);
 }
 
-static struct sg_keyring *load_ok(struct fixture *f)
+static struct sg_keyring *load_ok(struct sg_test_dir *f)
 {
 	struct sg_keyring *kr = NULL;
 	struct sg_error err = { 0 };
@@ -67,7 +44,7 @@ static struct sg_keyring *load_ok(struct fixture *f)
 
 static void test_load_several(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_dir *f = *state;
 	struct sg_keyring *kr;
 	uint8_t mac[SG_MAC_LEN];
 	/* HMAC-SHA256(key=00..1f, "abc"), computed with openssl dgst. */
@@ -90,7 +67,7 @@ static void test_load_several(void **state)
 
 static void test_scope(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_dir *f = *state;
 	struct sg_keyring *kr;
 	const struct sg_key *k, *any;
 	struct sg_error err = { 0 };
@@ -123,7 +100,7 @@ static void test_scope(void **state)
 
 static void test_mode_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_dir *f = *state;
 	_cleanup_free_ char *p = sg_test_write(f->dir, "k1", 0640, "secret = %s\n", SECRET);
 
 	expect_load_error(f, "accessible by group or others (mode 0640)");
@@ -136,7 +113,7 @@ static void test_mode_refused(void **state)
 
 static void test_symlink_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_dir *f = *state;
 	_cleanup_free_ char *target = sg_test_write(f->dir, "k1", 0600, "secret = %s\n", SECRET);
 	_cleanup_free_ char *link = NULL;
 
@@ -147,7 +124,7 @@ static void test_symlink_refused(void **state)
 
 static void test_bad_files(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_dir *f = *state;
 	_cleanup_free_ char *p = NULL;
 
 	p = sg_test_write(f->dir, "bad.name", 0600, "secret = %s\n", SECRET);
@@ -181,7 +158,7 @@ static void test_bad_files(void **state)
 
 static void test_dir_checks(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_dir *f = *state;
 	struct sg_keyring *kr = NULL;
 	struct sg_error err = { 0 };
 	_cleanup_free_ char *file = sg_test_write(f->dir, "k1", 0600, "secret = %s\n", SECRET);
@@ -213,12 +190,12 @@ static void test_key_id_valid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_load_several, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scope, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mode_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dir_checks, setup, teardown),
+		SG_TEST_WITH_DIR(test_load_several),
+		SG_TEST_WITH_DIR(test_scope),
+		SG_TEST_WITH_DIR(test_mode_refused),
+		SG_TEST_WITH_DIR(test_symlink_refused),
+		SG_TEST_WITH_DIR(test_bad_files),
+		SG_TEST_WITH_DIR(test_dir_checks),
 		cmocka_unit_test(test_key_id_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,6 @@
 /* The mounts module: golden cases (golden/mounts/<case>/{in.json,policy,out.json}) over a
  * fixture tree with symlinks, and argument errors. "@TMP@" in a case is the fixture root. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,13 +80,8 @@ static char *subst(const char *text)
 
 static char *read_case(const char *dir, const char *name)
 {
-	_cleanup_free_ char *path = NULL;
-	_cleanup_free_ char *raw = NULL;
+	_cleanup_free_ char *raw = sg_test_read_in(dir, name, NULL);
 
-	assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
-	raw = sg_test_read(path, NULL);
-	if (!raw)
-		fail_msg("%s: cannot read", path);
 	return subst(raw);
 }
 
@@ -126,7 +120,7 @@ static void strv_from_json(struct sg_strv *sv, const json_t *arr)
 		assert_int_equal(sg_strv_push(sv, json_string_value(v), 64, NULL), 0);
 }
 
-static void run_case(const char *dir)
+static void run_case(const char *root, const char *dir)
 {
 	json_auto_t *in = read_json(dir, "in.json");
 	json_auto_t *out = read_json(dir, "out.json");
@@ -141,6 +135,7 @@ static void run_case(const char *dir)
 	const char *want_reason = json_string_value(json_object_get(out, "reason"));
 	enum sg_verdict want;
 	int verdict;
+	(void)root;
 
 	if (init_module(policy, &st, &err) < 0)
 		fail_msg("%s: init: %s", dir, err.msg);
@@ -182,24 +177,9 @@ static void run_case(const char *dir)
 static void test_golden(void **state)
 {
 	_cleanup_free_ char *root = sg_test_src("tests/unit/golden/mounts");
-	struct dirent **names = NULL;
-	int n = scandir(root, &names, NULL, alphasort);
-	int cases = 0;
 	(void)state;
 
-	assert_true(n > 0);
-	for (int i = 0; i < n; i++) {
-		_cleanup_free_ char *dir = NULL;
-
-		if (names[i]->d_name[0] != '.') {
-			assert_true(asprintf(&dir, "%s/%s", root, names[i]->d_name) > 0);
-			run_case(dir);
-			cases++;
-		}
-		free(names[i]);
-	}
-	free(names);
-	assert_true(cases >= 25);
+	assert_true(sg_test_each_case(root, run_case) >= 25);
 }
 
 static void expect_init_error(const char *args, const char *msg)

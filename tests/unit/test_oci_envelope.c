@@ -6,25 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "testutil.h"
+#include "oci_testutil.h"
 
 #include "core/cleanup.h"
 #include "core/request.h"
 #include "oci/oci.h"
 
-static json_t *parse_ok(const char *text)
-{
-	struct sg_error err = { 0 };
-	json_t *j = NULL;
-
-	if (sg_oci_parse(text, strlen(text), &j, &err) < 0)
-		fail_msg("parse '%s': %s", text, err.msg);
-	return j;
-}
-
 static struct sg_request *from_json_ok(const char *text)
 {
-	json_auto_t *env = parse_ok(text);
+	json_auto_t *env = sg_test_json(text);
 	struct sg_request *req = NULL;
 	struct sg_error err = { 0 };
 
@@ -40,7 +30,7 @@ static void test_exec(void **state)
 		"\"process\":{\"args\":[\"SHIMGATE_TOKEN=t\",\"/bin/ls\"],\"cwd\":\"/\"},"
 		"\"container\":{\"process\":{\"env\":[\"PATH=/bin\"],\"capabilities\":{}}},"
 		"\"now\":1700000000}";
-	json_auto_t *env = parse_ok(text);
+	json_auto_t *env = sg_test_json(text);
 	json_auto_t *before = json_deep_copy(env);
 	_cleanup_request_ struct sg_request *req = NULL;
 	(void)state;
@@ -111,7 +101,7 @@ static void test_create_apply_mounts(void **state)
 		"{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv\",\"options\":[\"rbind\",\"rw\"],"
 		"\"uidMappings\":[]}]},"
 		"\"rootfs\":[{\"type\":\"overlay\",\"source\":\"overlay\"}]}");
-	json_auto_t *want = parse_ok(
+	json_auto_t *want = sg_test_json(
 		"{\"process\":{\"args\":[\"/bin/sh\"]},\"mounts\":["
 		"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
 		"{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv\",\"options\":[\"rbind\",\"ro\"],"
@@ -150,7 +140,7 @@ static void test_mount(void **state)
 
 static void expect_error(const char *text, const char *msg)
 {
-	json_auto_t *env = parse_ok(text);
+	json_auto_t *env = sg_test_json(text);
 	struct sg_request *req = NULL;
 	struct sg_error err = { 0 };
 

@@ -6,22 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "testutil.h"
+#include "oci_testutil.h"
 
 #include "core/cleanup.h"
 #include "core/limits.h"
 #include "core/request.h"
 #include "oci/oci.h"
-
-static json_t *parse_ok(const char *text)
-{
-	struct sg_error err = { 0 };
-	json_t *j = NULL;
-
-	if (sg_oci_parse(text, strlen(text), &j, &err) < 0)
-		fail_msg("parse '%s': %s", text, err.msg);
-	return j;
-}
 
 static void expect_parse_error(const char *text, size_t len, int code, const char *msg)
 {
@@ -51,7 +41,7 @@ static void test_parse_bounds(void **state)
 	memset(deep, '[', n);
 	memset(deep + n, ']', n);
 	deep[2 * n] = '\0';
-	j = parse_ok(deep);
+	j = sg_test_json(deep);
 	json_decref(j);
 	memset(deep, '[', n + 1);
 	memset(deep + n + 1, ']', n + 1);
@@ -59,7 +49,7 @@ static void test_parse_bounds(void **state)
 	expect_parse_error(deep, strlen(deep), -E2BIG,
 			   "JSON line 1 column 33: nested deeper than 32 levels");
 	/* Brackets inside strings do not count. */
-	j = parse_ok("{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"[[[[\"}");
+	j = sg_test_json("{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"[[[[\"}");
 	json_decref(j);
 
 	big = malloc(SG_LIMIT_JSON_MAX + 2);
@@ -72,13 +62,13 @@ static void test_parse_bounds(void **state)
 			   "JSON document of 1048577 bytes (limit 1048576)");
 	big[SG_LIMIT_JSON_MAX - 1] = '}';
 	big[SG_LIMIT_JSON_MAX] = '\0';
-	j = parse_ok(big);
+	j = sg_test_json(big);
 	json_decref(j);
 }
 
 static void expect_read_error(const char *text, const char *msg)
 {
-	json_auto_t *j = parse_ok(text);
+	json_auto_t *j = sg_test_json(text);
 	struct sg_process p = { 0 };
 	struct sg_error err = { 0 };
 
@@ -143,7 +133,7 @@ static void test_read_bounds(void **state)
 
 static void test_read_full(void **state)
 {
-	json_auto_t *j = parse_ok(
+	json_auto_t *j = sg_test_json(
 		"{\"terminal\":true,\"user\":{\"uid\":1000,\"gid\":4294967295,\"umask\":18,"
 		"\"additionalGids\":[5,6],\"username\":\"u\"},\"args\":[\"/bin/sh\",\"-c\",\"a b\"],"
 		"\"env\":[\"PATH=/bin\",\"E=\"],\"cwd\":\"/w\",\"capabilities\":{\"bounding\":"
@@ -178,8 +168,8 @@ static void test_read_full(void **state)
 
 static void test_absent_vs_empty(void **state)
 {
-	json_auto_t *absent = parse_ok("{\"cwd\":\"/\"}");
-	json_auto_t *empty = parse_ok("{\"args\":[],\"env\":[],\"capabilities\":{},"
+	json_auto_t *absent = sg_test_json("{\"cwd\":\"/\"}");
+	json_auto_t *empty = sg_test_json("{\"args\":[],\"env\":[],\"capabilities\":{},"
 				      "\"user\":{\"additionalGids\":[]}}");
 	struct sg_process p = { 0 };
 	(void)state;
@@ -204,12 +194,12 @@ static void test_absent_vs_empty(void **state)
 
 static void test_apply(void **state)
 {
-	json_auto_t *j = parse_ok(
+	json_auto_t *j = sg_test_json(
 		"{\"user\":{\"uid\":0,\"gid\":0,\"umask\":18},\"args\":[\"a\"],\"cwd\":\"/\","
 		"\"capabilities\":{\"bounding\":[\"CAP_SYS_ADMIN\",\"CAP_CHOWN\"],\"effective\":"
 		"[\"CAP_KILL\"]},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}],"
 		"\"apparmorProfile\":\"p\",\"oomScoreAdj\":5}");
-	json_auto_t *want = parse_ok(
+	json_auto_t *want = sg_test_json(
 		"{\"user\":{\"uid\":0,\"gid\":0,\"umask\":18},\"args\":[\"b\",\"c\"],\"cwd\":\"/\","
 		"\"capabilities\":{\"bounding\":[\"CAP_CHOWN\",\"CAP_NET_RAW\"],\"effective\":[],"
 		"\"ambient\":[\"CAP_NET_RAW\"]},"
@@ -244,8 +234,8 @@ static void test_apply(void **state)
 
 static void test_apply_leaves_absent(void **state)
 {
-	json_auto_t *j = parse_ok("{\"args\":[\"a\"],\"cwd\":\"/\"}");
-	json_auto_t *want = parse_ok("{\"args\":[\"a\"],\"cwd\":\"/\"}");
+	json_auto_t *j = sg_test_json("{\"args\":[\"a\"],\"cwd\":\"/\"}");
+	json_auto_t *want = sg_test_json("{\"args\":[\"a\"],\"cwd\":\"/\"}");
 	struct sg_process p = { 0 };
 	(void)state;
 

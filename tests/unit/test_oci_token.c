@@ -6,21 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "testutil.h"
+#include "oci_testutil.h"
 
 #include "core/cleanup.h"
 #include "core/request.h"
 #include "oci/oci.h"
-
-static json_t *parse_ok(const char *text)
-{
-	struct sg_error err = { 0 };
-	json_t *j = NULL;
-
-	if (sg_oci_parse(text, strlen(text), &j, &err) < 0)
-		fail_msg("parse '%s': %s", text, err.msg);
-	return j;
-}
 
 static void assert_no_token(const json_t *doc)
 {
@@ -32,22 +22,11 @@ static void assert_no_token(const json_t *doc)
 		fail_msg("token left in %s", text);
 }
 
-static struct sg_request *exec_ok(const char *process)
-{
-	struct sg_request *req = NULL;
-	struct sg_error err = { 0 };
-
-	if (sg_oci_exec_request("default", "c1", "e1", process, strlen(process), NULL, &req,
-				&err) < 0)
-		fail_msg("exec request: %s", err.msg);
-	return req;
-}
-
 static void test_exec_env(void **state)
 {
 	_cleanup_request_ struct sg_request *req =
-		exec_ok("{\"args\":[\"/bin/id\"],\"cwd\":\"/\",\"env\":[\"PATH=/bin\","
-			"\"SHIMGATE_TOKEN=tok1\",\"B=2\"]}");
+		sg_test_exec("{\"args\":[\"/bin/id\"],\"cwd\":\"/\",\"env\":[\"PATH=/bin\","
+			"\"SHIMGATE_TOKEN=tok1\",\"B=2\"]}", NULL);
 	_cleanup_free_ char *out = NULL;
 	size_t len = 0;
 	(void)state;
@@ -66,7 +45,8 @@ static void test_exec_env(void **state)
 static void test_exec_argv0(void **state)
 {
 	_cleanup_request_ struct sg_request *req =
-		exec_ok("{\"args\":[\"SHIMGATE_TOKEN=tok2\",\"/bin/echo\",\"hi\"],\"cwd\":\"/\"}");
+		sg_test_exec("{\"args\":[\"SHIMGATE_TOKEN=tok2\",\"/bin/echo\",\"hi\"],\"cwd\":\"/\"}",
+			     NULL);
 	_cleanup_free_ char *out = NULL;
 	size_t len = 0;
 	(void)state;
@@ -82,7 +62,7 @@ static void test_exec_argv0(void **state)
 static void test_exec_later_arg_is_data(void **state)
 {
 	_cleanup_request_ struct sg_request *req =
-		exec_ok("{\"args\":[\"/bin/echo\",\"SHIMGATE_TOKEN=x\"],\"cwd\":\"/\"}");
+		sg_test_exec("{\"args\":[\"/bin/echo\",\"SHIMGATE_TOKEN=x\"],\"cwd\":\"/\"}", NULL);
 	(void)state;
 
 	/* Only argv[0] carries a token: a later argument is what the signer signed. */
@@ -94,7 +74,7 @@ static void test_exec_later_arg_is_data(void **state)
 static void test_exec_empty_token(void **state)
 {
 	_cleanup_request_ struct sg_request *req =
-		exec_ok("{\"args\":[\"/bin/id\"],\"env\":[\"SHIMGATE_TOKEN=\"]}");
+		sg_test_exec("{\"args\":[\"/bin/id\"],\"env\":[\"SHIMGATE_TOKEN=\"]}", NULL);
 	(void)state;
 
 	/* Moved, so that the hmac module calls it malformed instead of absent. */
@@ -106,7 +86,7 @@ static void test_exec_empty_token(void **state)
 
 static void expect_exec_refused(const char *process, int code, const char *msg)
 {
-	json_auto_t *doc = parse_ok(process);
+	json_auto_t *doc = sg_test_json(process);
 	struct sg_request *req = NULL;
 	struct sg_error err = { 0 };
 
@@ -145,7 +125,7 @@ static void test_exec_refused(void **state)
 
 static void test_exec_container(void **state)
 {
-	json_auto_t *container = parse_ok(
+	json_auto_t *container = sg_test_json(
 		"{\"process\":{\"args\":[\"/bin/sh\"],\"env\":[\"PATH=/bin\",\"HOME=/root\"],"
 		"\"capabilities\":{\"bounding\":[\"CAP_CHOWN\",\"CAP_KILL\"],\"effective\":[\"CAP_KILL\"]}}}");
 	const char *process = "{\"args\":[\"/bin/id\"],\"env\":[\"PATH=/bin\",\"LD_PRELOAD=/x.so\"]}";
@@ -167,7 +147,7 @@ static void test_exec_container(void **state)
 
 static void test_exec_bad_container(void **state)
 {
-	json_auto_t *container = parse_ok("{\"process\":{\"capabilities\":{\"bounding\":[\"X\"]}}}");
+	json_auto_t *container = sg_test_json("{\"process\":{\"capabilities\":{\"bounding\":[\"X\"]}}}");
 	const char *process = "{\"args\":[\"/bin/id\"]}";
 	struct sg_request *req = NULL;
 	struct sg_error err = { 0 };
@@ -194,10 +174,10 @@ static struct sg_request *create_ok(json_t *config)
 
 static void test_create_annotation(void **state)
 {
-	json_auto_t *config = parse_ok(
+	json_auto_t *config = sg_test_json(
 		"{\"process\":{\"args\":[\"/bin/sh\"],\"env\":[\"A=1\"]},"
 		"\"annotations\":{\"io.shimgate.token\":\"tok3\",\"other\":\"kept\"}}");
-	json_auto_t *want = parse_ok(
+	json_auto_t *want = sg_test_json(
 		"{\"process\":{\"args\":[\"/bin/sh\"],\"env\":[\"A=1\"]},"
 		"\"annotations\":{\"other\":\"kept\"}}");
 	_cleanup_request_ struct sg_request *req = create_ok(config);
@@ -212,7 +192,7 @@ static void test_create_annotation(void **state)
 
 static void test_create_env(void **state)
 {
-	json_auto_t *config = parse_ok(
+	json_auto_t *config = sg_test_json(
 		"{\"process\":{\"args\":[\"/bin/sh\"],\"env\":[\"SHIMGATE_TOKEN=tok4\",\"A=1\"]}}");
 	_cleanup_request_ struct sg_request *req = create_ok(config);
 	(void)state;
@@ -228,7 +208,7 @@ static void test_create_env(void **state)
 
 static void expect_create_refused(const char *text, const char *msg)
 {
-	json_auto_t *config = parse_ok(text);
+	json_auto_t *config = sg_test_json(text);
 	struct sg_request *req = NULL;
 	struct sg_error err = { 0 };
 

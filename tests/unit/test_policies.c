@@ -34,13 +34,8 @@ struct fixture {
 /* Copies policies/<rel> to <policy_dir>/<rel>. */
 static void copy_policy(struct fixture *f, const char *rel)
 {
-	_cleanup_free_ char *src = NULL;
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *text = sg_test_read_in(SG_TEST_SRCDIR "/policies", rel, NULL);
 
-	assert_true(asprintf(&src, "%s/policies/%s", SG_TEST_SRCDIR, rel) > 0);
-	text = sg_test_read(src, NULL);
-	if (!text)
-		fail_msg("%s: cannot read", src);
 	free(sg_test_write(f->policy_dir, rel, 0644, "%s", text));
 }
 

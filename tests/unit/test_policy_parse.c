@@ -12,29 +12,6 @@
 #include "core/limits.h"
 #include "testutil.h"
 
-struct fixture {
-	char *dir;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	f->dir = sg_test_mkdtemp();
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	sg_test_rmtree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
-
 static char *dump_string(const struct sg_stack *s)
 {
 	char *buf = NULL;
@@ -73,103 +50,89 @@ static void expect_error(const char *dir, const char *text, int code, const char
 	assert_string_equal(err.msg, want);
 	free(want);
 }
+
+/* Loads text as dir/exec and expects fmt_want (with the temp dir as %1$s) as its dump. */
+static void expect_dump(const char *dir, const char *text, const char *fmt_want)
+{
+	struct sg_error err = { 0 };
+	struct sg_stack *s = NULL;
+	char *got, *want = NULL;
+
+	assert_int_equal(load(dir, "exec", text, &s, &err), 0);
+	got = dump_string(s);
+	assert_true(asprintf(&want, fmt_want, dir) > 0);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	sg_stack_free(s);
+}
 #pragma GCC diagnostic pop
 
 static void test_control_flags(void **state)
 {
-	struct fixture *f = *state;
-	struct sg_error err = { 0 };
-	struct sg_stack *s = NULL;
-	char *got, *want = NULL;
+	struct sg_test_dir *f = *state;
 
-	assert_int_equal(load(f->dir, "exec",
-			      "# a comment\n"
-			      "\n"
-			      "required permit\n"
-			      "   requisite\tpermit   # trailing comment\n"
-			      "sufficient permit\n"
-			      "optional deny reason=a#b\n",
-			      &s, &err), 0);
-	got = dump_string(s);
-	assert_true(asprintf(&want,
-		"# exec stack from %1$s/exec\n"
-		"# %1$s/exec:3\n"
-		"[success=ok deny=bad unsigned=bad ignore=ignore error=bad] permit\n"
-		"# %1$s/exec:4\n"
-		"[success=ok deny=die unsigned=die ignore=ignore error=die] permit\n"
-		"# %1$s/exec:5\n"
-		"[success=done deny=ignore unsigned=ignore ignore=ignore error=ignore] permit\n"
-		"# %1$s/exec:6\n"
-		"[success=ok deny=ignore unsigned=ignore ignore=ignore error=ignore] deny reason=a#b\n",
-		f->dir) > 0);
-	assert_string_equal(got, want);
-	free(got);
-	free(want);
-	sg_stack_free(s);
+	expect_dump(f->dir,
+		    "# a comment\n"
+		    "\n"
+		    "required permit\n"
+		    "   requisite\tpermit   # trailing comment\n"
+		    "sufficient permit\n"
+		    "optional deny reason=a#b\n",
+		    "# exec stack from %1$s/exec\n"
+		    "# %1$s/exec:3\n"
+		    "[success=ok deny=bad unsigned=bad ignore=ignore error=bad] permit\n"
+		    "# %1$s/exec:4\n"
+		    "[success=ok deny=die unsigned=die ignore=ignore error=die] permit\n"
+		    "# %1$s/exec:5\n"
+		    "[success=done deny=ignore unsigned=ignore ignore=ignore error=ignore] permit\n"
+		    "# %1$s/exec:6\n"
+		    "[success=ok deny=ignore unsigned=ignore ignore=ignore error=ignore] deny "
+		    "reason=a#b\n");
 }
 
 static void test_brackets(void **state)
 {
-	struct fixture *f = *state;
-	struct sg_error err = { 0 };
-	struct sg_stack *s = NULL;
-	char *got, *want = NULL;
+	struct sg_test_dir *f = *state;
 
-	assert_int_equal(load(f->dir, "exec",
-			      "[success=done default=die] permit\n"
-			      "[ success=2 deny=reset ] permit\n"
-			      "[unsigned=ignore] permit\n"
-			      "[default=ok error=done ignore=128] verdict verdict=error\n",
-			      &s, &err), 0);
-	got = dump_string(s);
-	assert_true(asprintf(&want,
-		"# exec stack from %1$s/exec\n"
-		"# %1$s/exec:1\n"
-		"[success=done deny=die unsigned=die ignore=die error=die] permit\n"
-		"# %1$s/exec:2\n"
-		"[success=2 deny=reset unsigned=bad ignore=bad error=bad] permit\n"
-		"# %1$s/exec:3\n"
-		"[success=bad deny=bad unsigned=ignore ignore=bad error=bad] permit\n"
-		"# %1$s/exec:4\n"
-		"[success=ok deny=ok unsigned=ok ignore=128 error=done] verdict verdict=error\n",
-		f->dir) > 0);
-	assert_string_equal(got, want);
-	free(got);
-	free(want);
-	sg_stack_free(s);
+	expect_dump(f->dir,
+		    "[success=done default=die] permit\n"
+		    "[ success=2 deny=reset ] permit\n"
+		    "[unsigned=ignore] permit\n"
+		    "[default=ok error=done ignore=128] verdict verdict=error\n",
+		    "# exec stack from %1$s/exec\n"
+		    "# %1$s/exec:1\n"
+		    "[success=done deny=die unsigned=die ignore=die error=die] permit\n"
+		    "# %1$s/exec:2\n"
+		    "[success=2 deny=reset unsigned=bad ignore=bad error=bad] permit\n"
+		    "# %1$s/exec:3\n"
+		    "[success=bad deny=bad unsigned=ignore ignore=bad error=bad] permit\n"
+		    "# %1$s/exec:4\n"
+		    "[success=ok deny=ok unsigned=ok ignore=128 error=done] verdict verdict=error\n");
 }
 
 static void test_include(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_dir *f = *state;
 	struct sg_error err = { 0 };
 	struct sg_stack *s = NULL;
-	char *got, *want = NULL, *sub = NULL, *p;
+	char *sub = NULL, *p;
 
 	assert_true(asprintf(&sub, "%s/common", f->dir) > 0);
 	assert_int_equal(mkdir(sub, 0755), 0);
 	free(sg_test_write(sub, "base", 0644, "required permit\ninclude more\n"));
 	free(sg_test_write(sub, "more", 0644, "optional deny\n"));
-	assert_int_equal(load(f->dir, "exec", "include common/base\nsufficient permit\n", &s, &err),
-			 0);
-	got = dump_string(s);
-	assert_true(asprintf(&want,
-		"# exec stack from %1$s/exec\n"
-		"# %1$s/common/base:1\n"
-		"[success=ok deny=bad unsigned=bad ignore=ignore error=bad] permit\n"
-		"# %1$s/common/more:1\n"
-		"[success=ok deny=ignore unsigned=ignore ignore=ignore error=ignore] deny\n"
-		"# %1$s/exec:2\n"
-		"[success=done deny=ignore unsigned=ignore ignore=ignore error=ignore] permit\n",
-		f->dir) > 0);
-	assert_string_equal(got, want);
-	free(got);
-	free(want);
-	sg_stack_free(s);
+	expect_dump(f->dir, "include common/base\nsufficient permit\n",
+		    "# exec stack from %1$s/exec\n"
+		    "# %1$s/common/base:1\n"
+		    "[success=ok deny=bad unsigned=bad ignore=ignore error=bad] permit\n"
+		    "# %1$s/common/more:1\n"
+		    "[success=ok deny=ignore unsigned=ignore ignore=ignore error=ignore] deny\n"
+		    "# %1$s/exec:2\n"
+		    "[success=done deny=ignore unsigned=ignore ignore=ignore error=ignore] permit\n");
 
 	/* An absolute include works too. */
 	assert_true(asprintf(&p, "include %s/more\n", sub) > 0);
-	s = NULL;
 	assert_int_equal(load(f->dir, "exec", p, &s, &err), 0);
 	sg_stack_free(s);
 	free(p);
@@ -178,7 +141,7 @@ static void test_include(void **state)
 
 static void test_include_cycle(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_dir *f = *state;
 
 	free(sg_test_write(f->dir, "a", 0644, "required permit\ninclude b\n"));
 	free(sg_test_write(f->dir, "b", 0644, "include a\n"));
@@ -191,7 +154,7 @@ static void test_include_cycle(void **state)
 
 static void test_include_depth(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_dir *f = *state;
 	struct sg_error err = { 0 };
 	struct sg_stack *s = NULL;
 
@@ -218,61 +181,66 @@ static void test_include_depth(void **state)
 
 static void test_errors(void **state)
 {
-	struct fixture *f = *state;
-	const char *d = f->dir;
+	/* Each text as dir/exec, the code and the message (%s or %1$s is the temp dir). */
+#define ACTIONS "(want ok, done, bad, die, ignore, reset or a jump 1..128)"
+	static const struct {
+		const char *text;
+		int code;
+		const char *fmt_msg;
+	} cases[] = {
+		{ "requird permit\n", -EINVAL,
+		  "%s/exec:1: unknown control 'requird' (want required, requisite, sufficient, "
+		  "optional or [verdict=action ...])" },
+		{ "\n[sucess=ok] permit\n", -EINVAL,
+		  "%s/exec:2: unknown verdict 'sucess' in control (want success, deny, unsigned, "
+		  "ignore, error or default)" },
+		{ "[success=okay] permit\n", -EINVAL,
+		  "%s/exec:1: unknown action 'okay' for 'success' " ACTIONS },
+		{ "[success=0] permit\n", -EINVAL,
+		  "%s/exec:1: unknown action '0' for 'success' " ACTIONS },
+		{ "[default=01] permit\n", -EINVAL,
+		  "%s/exec:1: unknown action '01' for 'default' " ACTIONS },
+		{ "[deny=+1] permit\n", -EINVAL,
+		  "%s/exec:1: unknown action '+1' for 'deny' " ACTIONS },
+		{ "[deny=129] permit\n", -EINVAL,
+		  "%s/exec:1: unknown action '129' for 'deny' " ACTIONS },
+		{ "[success] permit\n", -EINVAL,
+		  "%s/exec:1: 'success' in control is not verdict=action" },
+		{ "[success=ok success=bad] permit\n", -EINVAL,
+		  "%s/exec:1: 'success' given twice" },
+		{ "[default=ok default=bad] permit\n", -EINVAL,
+		  "%s/exec:1: 'default' given twice" },
+		{ "[] permit\n", -EINVAL, "%s/exec:1: empty control '[]'" },
+		{ "[success=ok permit\n", -EINVAL, "%s/exec:1: control '[' without ']'" },
+		{ "[success=ok]permit\n", -EINVAL, "%s/exec:1: no blank after ']'" },
+		{ "required\n", -EINVAL, "%s/exec:1: missing module name" },
+		{ "[success=ok]\n", -EINVAL, "%s/exec:1: missing module name" },
+		{ "required nosuch\n", -ENOENT, "%s/exec:1: unknown module 'nosuch'" },
+		{ "required ../evil\n", -EINVAL,
+		  "%s/exec:1: bad module name '../evil' (want [a-z0-9_-]{1,63})" },
+		{ "required permit extra\n", -EINVAL,
+		  "%s/exec:1: permit: unknown argument 'extra' (permit takes none)" },
+		{ "required verdict\n", -EINVAL, "%s/exec:1: verdict: missing verdict=NAME" },
+		{ "required verdict verdict=maybe\n", -EINVAL,
+		  "%s/exec:1: verdict: unknown verdict 'maybe' (want success, deny, unsigned, "
+		  "ignore or error)" },
+		{ "required deny because\n", -EINVAL,
+		  "%s/exec:1: deny: unknown argument 'because' (want reason=TEXT)" },
+		{ "include\n", -EINVAL, "%s/exec:1: include takes exactly one file" },
+		{ "include a b\n", -EINVAL, "%s/exec:1: include takes exactly one file" },
+		{ "include missing\n", -ENOENT,
+		  "%1$s/exec:1: include 'missing': %1$s/missing: No such file or directory" },
+	};
+	struct sg_test_dir *f = *state;
 
-	expect_error(d, "requird permit\n", -EINVAL,
-		     "%s/exec:1: unknown control 'requird' (want required, requisite, sufficient, "
-		     "optional or [verdict=action ...])");
-	expect_error(d, "\n[sucess=ok] permit\n", -EINVAL,
-		     "%s/exec:2: unknown verdict 'sucess' in control (want success, deny, unsigned, "
-		     "ignore, error or default)");
-	expect_error(d, "[success=okay] permit\n", -EINVAL,
-		     "%s/exec:1: unknown action 'okay' for 'success' (want ok, done, bad, die, "
-		     "ignore, reset or a jump 1..128)");
-	expect_error(d, "[success=0] permit\n", -EINVAL,
-		     "%s/exec:1: unknown action '0' for 'success' (want ok, done, bad, die, "
-		     "ignore, reset or a jump 1..128)");
-	expect_error(d, "[default=01] permit\n", -EINVAL,
-		     "%s/exec:1: unknown action '01' for 'default' (want ok, done, bad, die, "
-		     "ignore, reset or a jump 1..128)");
-	expect_error(d, "[deny=+1] permit\n", -EINVAL,
-		     "%s/exec:1: unknown action '+1' for 'deny' (want ok, done, bad, die, "
-		     "ignore, reset or a jump 1..128)");
-	expect_error(d, "[deny=129] permit\n", -EINVAL,
-		     "%s/exec:1: unknown action '129' for 'deny' (want ok, done, bad, die, "
-		     "ignore, reset or a jump 1..128)");
-	expect_error(d, "[success] permit\n", -EINVAL,
-		     "%s/exec:1: 'success' in control is not verdict=action");
-	expect_error(d, "[success=ok success=bad] permit\n", -EINVAL,
-		     "%s/exec:1: 'success' given twice");
-	expect_error(d, "[default=ok default=bad] permit\n", -EINVAL,
-		     "%s/exec:1: 'default' given twice");
-	expect_error(d, "[] permit\n", -EINVAL, "%s/exec:1: empty control '[]'");
-	expect_error(d, "[success=ok permit\n", -EINVAL, "%s/exec:1: control '[' without ']'");
-	expect_error(d, "[success=ok]permit\n", -EINVAL, "%s/exec:1: no blank after ']'");
-	expect_error(d, "required\n", -EINVAL, "%s/exec:1: missing module name");
-	expect_error(d, "[success=ok]\n", -EINVAL, "%s/exec:1: missing module name");
-	expect_error(d, "required nosuch\n", -ENOENT, "%s/exec:1: unknown module 'nosuch'");
-	expect_error(d, "required ../evil\n", -EINVAL,
-		     "%s/exec:1: bad module name '../evil' (want [a-z0-9_-]{1,63})");
-	expect_error(d, "required permit extra\n", -EINVAL,
-		     "%s/exec:1: permit: unknown argument 'extra' (permit takes none)");
-	expect_error(d, "required verdict\n", -EINVAL, "%s/exec:1: verdict: missing verdict=NAME");
-	expect_error(d, "required verdict verdict=maybe\n", -EINVAL,
-		     "%s/exec:1: verdict: unknown verdict 'maybe' (want success, deny, unsigned, "
-		     "ignore or error)");
-	expect_error(d, "required deny because\n", -EINVAL,
-		     "%s/exec:1: deny: unknown argument 'because' (want reason=TEXT)");
-	expect_error(d, "include\n", -EINVAL, "%s/exec:1: include takes exactly one file");
-	expect_error(d, "include a b\n", -EINVAL, "%s/exec:1: include takes exactly one file");
-	expect_error(d, "include missing\n", -ENOENT,
-		     "%1$s/exec:1: include 'missing': %1$s/missing: No such file or directory");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_error(f->dir, cases[i].text, cases[i].code, cases[i].fmt_msg);
+#undef ACTIONS
 }
 
 static void test_limits(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_dir *f = *state;
 	char *text, *want = NULL;
 	size_t n;
 
@@ -309,7 +277,7 @@ static void test_limits(void **state)
 
 static void test_unsafe_file(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_dir *f = *state;
 	struct sg_error err = { 0 };
 	struct sg_stack *s = NULL;
 	char *path = sg_test_write(f->dir, "exec", 0666, "required permit\n");
@@ -324,7 +292,7 @@ static void test_unsafe_file(void **state)
 
 static void test_nul_byte(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_dir *f = *state;
 	struct sg_error err = { 0 };
 	struct sg_stack *s = NULL;
 	char *path = NULL, *want = NULL;
@@ -345,7 +313,7 @@ static void test_nul_byte(void **state)
  * dump parsed from the same place dumps to itself exactly. */
 static void test_dump_round_trip(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_dir *f = *state;
 	struct sg_error err = { 0 };
 	struct sg_stack *s = NULL;
 	char *d1, *d2, *d3;
@@ -389,7 +357,7 @@ static void test_dump_round_trip(void **state)
 
 static void test_policy_load(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_dir *f = *state;
 	struct sg_stack *stacks[SG_OP_COUNT] = { NULL };
 	struct sg_error err = { 0 };
 	char *want = NULL;
@@ -412,17 +380,17 @@ static void test_policy_load(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_control_flags, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_brackets, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_include, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_include_cycle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_include_depth, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unsafe_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nul_byte, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dump_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_policy_load, setup, teardown),
+		SG_TEST_WITH_DIR(test_control_flags),
+		SG_TEST_WITH_DIR(test_brackets),
+		SG_TEST_WITH_DIR(test_include),
+		SG_TEST_WITH_DIR(test_include_cycle),
+		SG_TEST_WITH_DIR(test_include_depth),
+		SG_TEST_WITH_DIR(test_errors),
+		SG_TEST_WITH_DIR(test_limits),
+		SG_TEST_WITH_DIR(test_unsafe_file),
+		SG_TEST_WITH_DIR(test_nul_byte),
+		SG_TEST_WITH_DIR(test_dump_round_trip),
+		SG_TEST_WITH_DIR(test_policy_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

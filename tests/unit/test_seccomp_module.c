@@ -2,7 +2,6 @@
 /* The seccomp module: golden cases (golden/seccomp/<case>/{in.json,policy,out.json}) for
  * replace and default modes and capability-dependent rules, and argument errors. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,24 +99,9 @@ static void run_case(const char *root, const char *dir)
 static void test_golden(void **state)
 {
 	_cleanup_free_ char *root = golden_dir();
-	struct dirent **names = NULL;
-	int n = scandir(root, &names, NULL, alphasort);
-	int cases = 0;
 	(void)state;
 
-	assert_true(n > 0);
-	for (int i = 0; i < n; i++) {
-		_cleanup_free_ char *dir = NULL;
-
-		if (names[i]->d_type == DT_DIR && names[i]->d_name[0] != '.') {
-			assert_true(asprintf(&dir, "%s/%s", root, names[i]->d_name) > 0);
-			run_case(root, dir);
-			cases++;
-		}
-		free(names[i]);
-	}
-	free(names);
-	assert_int_equal(cases, 6);
+	assert_int_equal(sg_test_each_case(root, run_case), 6);
 }
 
 static void expect_init_error(const char *args, const char *msg)

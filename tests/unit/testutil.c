@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the unit tests. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -86,6 +87,20 @@ char *sg_test_read(const char *path, size_t *len)
 	return buf;
 }
 
+char *sg_test_read_in(const char *dir, const char *name, size_t *len)
+{
+	char *path = NULL;
+	char *text;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		abort();
+	text = sg_test_read(path, len);
+	if (!text)
+		fail_msg("%s: cannot read", path);
+	free(path);
+	return text;
+}
+
 char *sg_test_src(const char *rel)
 {
 	char *path = NULL;
@@ -93,4 +108,49 @@ char *sg_test_src(const char *rel)
 	if (asprintf(&path, "%s/%s", SG_TEST_SRCDIR, rel) < 0)
 		abort();
 	return path;
+}
+
+int sg_test_dir_setup(void **state)
+{
+	struct sg_test_dir *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		abort();
+	f->dir = sg_test_mkdtemp();
+	*state = f;
+	return 0;
+}
+
+int sg_test_dir_teardown(void **state)
+{
+	struct sg_test_dir *f = *state;
+
+	sg_test_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+int sg_test_each_case(const char *root, void (*run)(const char *root, const char *dir))
+{
+	struct dirent **names = NULL;
+	int n = scandir(root, &names, NULL, alphasort);
+	int cases = 0;
+
+	if (n <= 0)
+		fail_msg("%s: no golden cases", root);
+	for (int i = 0; i < n; i++) {
+		char *dir = NULL;
+
+		if (names[i]->d_type == DT_DIR && names[i]->d_name[0] != '.') {
+			if (asprintf(&dir, "%s/%s", root, names[i]->d_name) < 0)
+				abort();
+			run(root, dir);
+			free(dir);
+			cases++;
+		}
+		free(names[i]);
+	}
+	free(names);
+	return cases;
 }

@@ -19,7 +19,23 @@ char *sg_test_write(const char *dir, const char *name, mode_t mode, const char *
 	__attribute__((format(printf, 4, 5)));
 /* Reads a whole file (NUL-terminated, malloc'ed), or NULL. */
 char *sg_test_read(const char *path, size_t *len);
+/* Reads dir/name like sg_test_read, and fails the test when it cannot. */
+char *sg_test_read_in(const char *dir, const char *name, size_t *len);
 /* SG_TEST_SRCDIR "/" rel, malloc'ed. */
 char *sg_test_src(const char *rel);
+
+/* The fixture of the tests that only need a scratch directory: sg_test_dir_setup makes *state
+ * a struct sg_test_dir with a fresh dir; sg_test_dir_teardown removes it. */
+struct sg_test_dir {
+	char *dir;
+};
+int sg_test_dir_setup(void **state);
+int sg_test_dir_teardown(void **state);
+#define SG_TEST_WITH_DIR(fn) \
+	cmocka_unit_test_setup_teardown(fn, sg_test_dir_setup, sg_test_dir_teardown)
+
+/* Golden cases: calls run(root, root/NAME) for each subdirectory NAME of root in name order,
+ * skipping dot entries and plain files; returns how many ran. */
+int sg_test_each_case(const char *root, void (*run)(const char *root, const char *dir));
 
 #endif
