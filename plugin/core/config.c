@@ -147,9 +147,25 @@ static int lookup(const char *value, const char *const *names, size_t n)
 	return -1;
 }
 
+static bool has_control(const char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	}
+	return false;
+}
+
 /* Checks value for kw; returns 0 or a message in err (without file:line). */
 static int check_value(const struct keyword *kw, const char *value, struct sg_error *err)
 {
+	/* The dump writes "keyword = value", where a leading '#' would start a comment; and
+	 * values are quoted in messages, where control characters do not belong. */
+	if (value[0] == '#')
+		return sg_error_set(err, -EINVAL, "%s: a value cannot start with '#'", kw->name);
+	if (has_control(value))
+		return sg_error_set(err, -EINVAL, "%s: the value contains a control character",
+				    kw->name);
 	switch (kw->kind) {
 	case VALUE_PATH:
 		if (value[0] != '/')

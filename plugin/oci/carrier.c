@@ -54,8 +54,9 @@ static int record(struct sg_carrier *c, const char *value, const char *where,
 	return 0;
 }
 
-/* Removes every carrier string from doc[key] (an array), or only element 0 when first_only. */
-static void strip_json_array(json_t *doc, const char *key, bool first_only)
+/* Removes every carrier string from doc[key] (an array), or with leading_only the carriers
+ * before its first other element. */
+static void strip_json_array(json_t *doc, const char *key, bool leading_only)
 {
 	json_t *arr = json_object_get(doc, key);
 	size_t i = 0;
@@ -68,11 +69,11 @@ static void strip_json_array(json_t *doc, const char *key, bool first_only)
 		if (is_carrier(json_string_value(v))) {
 			wipe_json_string(v);
 			(void)json_array_remove(arr, i); /* i < size: cannot fail */
+		} else if (leading_only) {
+			return;
 		} else {
 			i++;
 		}
-		if (first_only)
-			return;
 	}
 }
 
@@ -99,14 +100,17 @@ int sg_carrier_take_env(struct sg_strv *env, json_t *process, struct sg_carrier 
 int sg_carrier_take_argv0(struct sg_strv *args, json_t *process, struct sg_carrier *c,
 			  struct sg_error *err)
 {
-	int r;
+	int r = 0;
 
+	/* "SHIMGATE_TOKEN=a SHIMGATE_TOKEN=b cmd": both go (the second would otherwise be the
+	 * new argv[0], run and seen by the container), and two tokens are ambiguous. */
 	strip_json_array(process, "args", true);
-	if (args->n == 0 || !is_carrier(args->v[0]))
-		return 0;
-	r = record(c, args->v[0] + TOKEN_PREFIX_LEN, "argv[0]", err);
-	wipe_string(args->v[0]);
-	sg_strv_remove(args, 0);
+	while (args->n > 0 && is_carrier(args->v[0])) {
+		if (r == 0)
+			r = record(c, args->v[0] + TOKEN_PREFIX_LEN, "argv[0]", err);
+		wipe_string(args->v[0]);
+		sg_strv_remove(args, 0);
+	}
 	return r;
 }
 

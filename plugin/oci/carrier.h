@@ -18,7 +18,8 @@ struct sg_carrier {
 /* Every env entry named SHIMGATE_TOKEN: removed from env and from process["env"]. */
 int sg_carrier_take_env(struct sg_strv *env, json_t *process, struct sg_carrier *c,
 			struct sg_error *err);
-/* argv[0] "SHIMGATE_TOKEN=<token>": removed from args and from process["args"]. */
+/* argv[0] "SHIMGATE_TOKEN=<token>": removed from args and from process["args"], and so is
+ * every carrier that follows it at the start of argv (each counts as a token). */
 int sg_carrier_take_argv0(struct sg_strv *args, json_t *process, struct sg_carrier *c,
 			  struct sg_error *err);
 /* config["annotations"]["io.shimgate.token"]: removed (also when it is not a string, which

@@ -173,7 +173,7 @@ static int parse_time(const char *path, unsigned line, const char *kw, const cha
 }
 
 /* Keywords are lowercase words this short; anything else is not quoted back. */
-#define SG_KEY_KEYWORD_SHOWN 32u
+#define SG_KEY_KEYWORD_SHOWN 16u
 
 enum key_kw {
 	KW_SECRET = 1u << 0,

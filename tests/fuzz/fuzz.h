@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* What the fuzz harnesses share: libFuzzer's entry points (also driven by replay.c in normal
+/* What the fuzz harnesses share: libFuzzer's entry point (driven by replay.c in normal
  * builds), a private scratch directory, and one real gate over a temporary configuration. */
 #ifndef SG_FUZZ_FUZZ_H
 #define SG_FUZZ_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdbool.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -21,7 +21,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * (for checking what a seed reaches); otherwise false. */
 bool sg_fuzz_trace(void);
 
-struct sg_error;
 /* An input was refused: the refusal must say why (traced with SG_FUZZ_TRACE). */
 void sg_fuzz_refused(const struct sg_error *err);
 

@@ -8,8 +8,8 @@
 #include "fuzz.h"
 #include "sig/keyring.h"
 
-/* The value of the first "secret" line when it is long enough to be recognised in a message
- * and occurs only once in the file, else NULL (malloc'ed). */
+/* The value of the first "secret" line when it looks like one (hex), is long enough to be
+ * recognised in a message and occurs only once in the file, else NULL (malloc'ed). */
 static char *secret_of(const char *text)
 {
 	const char *k = strstr(text, "secret");
@@ -20,7 +20,8 @@ static char *secret_of(const char *text)
 	k += strlen("secret");
 	k += strspn(k, " \t=");
 	v = strndup(k, strcspn(k, " \t\r\n#"));
-	if (v && (strlen(v) < 16 || strstr(strstr(text, v) + 1, v))) {
+	if (v && (strlen(v) < 16 || strspn(v, "0123456789abcdefABCDEF") != strlen(v) ||
+		  strstr(strstr(text, v) + 1, v))) {
 		free(v);
 		v = NULL;
 	}
