@@ -9,4 +9,4 @@ apt-get install -y --no-install-recommends \
   libssl-dev libseccomp-dev libjansson-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev \
   containerd runc busybox-static \
   python3 python3-grpcio \
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev valgrind
