@@ -302,10 +302,7 @@ int sg_config_load(const char *path, struct sg_config **out, struct sg_error *er
 	size_t len;
 	int r;
 
-	r = sg_safepath_check(path, 0, err);
-	if (r < 0)
-		return r;
-	r = sg_read_file(path, SG_LIMIT_POLICY_FILE, &text, &len, err);
+	r = sg_safepath_read(path, 0, SG_LIMIT_POLICY_FILE, &text, &len, err);
 	if (r < 0)
 		return r;
 	r = sg_config_defaults(&cfg, err);

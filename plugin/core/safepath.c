@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "safepath.h"
+#include "strutil.h"
 
 static int check_one(const char *path, const struct stat *st, unsigned flags, bool is_target,
 		     struct sg_error *err)
@@ -73,4 +74,12 @@ int sg_safepath_check(const char *path, unsigned flags, struct sg_error *err)
 			break;
 	}
 	return 0;
+}
+
+int sg_safepath_read(const char *path, unsigned flags, size_t max, char **text, size_t *len,
+		     struct sg_error *err)
+{
+	int r = sg_safepath_check(path, flags, err);
+
+	return r < 0 ? r : sg_read_file(path, max, text, len, err);
 }

@@ -4,6 +4,7 @@
 #define SG_CORE_SAFEPATH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <shimgate/shimgate.h>
 
@@ -18,5 +19,9 @@ enum sg_safepath_flags {
  * such as /tmp (nobody else can rename or unlink what root created in it).
  * The message names the path and the rule it broke. */
 int sg_safepath_check(const char *path, unsigned flags, struct sg_error *err);
+
+/* sg_safepath_check, then the whole file (at most max bytes, NUL-terminated, malloc'ed). */
+int sg_safepath_read(const char *path, unsigned flags, size_t max, char **text, size_t *len,
+		     struct sg_error *err);
 
 #endif

@@ -157,10 +157,7 @@ static int load_exact(const struct sg_module_init *init, const char *file,
 	if (r < 0 || (size_t)r >= sizeof(path))
 		return sg_error_set(err, -ENAMETOOLONG, "exact_file '%s': path too long", file);
 	/* The file decides what runs unsigned: it gets the same ownership checks as a policy. */
-	r = sg_safepath_check(path, 0, err);
-	if (r < 0)
-		return r;
-	r = sg_read_file(path, SG_LIMIT_POLICY_FILE, &text, &len, err);
+	r = sg_safepath_read(path, 0, SG_LIMIT_POLICY_FILE, &text, &len, err);
 	if (r < 0)
 		return r;
 	if (strlen(text) != len)

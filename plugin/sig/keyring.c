@@ -313,10 +313,7 @@ static int keyring_add(struct sg_keyring *kr, const char *path, const char *key_
 		return sg_error_set(err, -EEXIST, "%s: key id '%s' loaded twice", path, key_id);
 	if (kr->n >= SG_LIMIT_KEYS)
 		return sg_error_set(err, -E2BIG, "%s: more than %u keys", path, SG_LIMIT_KEYS);
-	r = sg_safepath_check(path, SG_SAFEPATH_SECRET, err);
-	if (r < 0)
-		return r;
-	r = sg_read_file(path, KEY_FILE_MAX, &text, &len, err);
+	r = sg_safepath_read(path, SG_SAFEPATH_SECRET, KEY_FILE_MAX, &text, &len, err);
 	if (r < 0)
 		return r;
 	(void)snprintf(k.id, sizeof(k.id), "%s", key_id);
