@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cleanup.h"
@@ -21,6 +22,7 @@ struct sg_gate {
 	/* Borrowed by module states: it lives as long as the stacks. */
 	struct sg_context ctx;
 	struct sg_stack *stacks[SG_OP_COUNT];
+	struct timespec key_dir_mtime; /* of key_dir when the keyring was loaded */
 };
 
 void sg_gate_free(struct sg_gate *gate)
@@ -34,6 +36,8 @@ void sg_gate_free(struct sg_gate *gate)
 	sg_config_free(gate->config);
 	free(gate);
 }
+
+SG_DEFINE_FREEP(struct sg_keyring *, sg_keyring_free)
 
 static void sg_gate_freep(struct sg_gate **gate)
 {
@@ -60,6 +64,13 @@ int sg_gate_open_config(struct sg_config *cfg, unsigned flags, struct sg_gate **
 	}
 	gate->config = cfg;
 	if (!(flags & SG_GATE_NO_KEYRING)) {
+		struct stat st;
+
+		/* Read before the keys: a change made while they load is seen at the next call. */
+		if (stat(cfg->key_dir, &st) < 0)
+			return sg_error_set(err, -errno, "key_dir %s: %s", cfg->key_dir,
+					    strerror(errno));
+		gate->key_dir_mtime = st.st_mtim;
 		r = sg_keyring_load(cfg->key_dir, &gate->keyring, err);
 		if (r < 0)
 			return name_file(err, "key_dir", cfg->key_dir);
@@ -139,6 +150,34 @@ static int decide_mounts(struct sg_gate *gate, struct sg_request *req, struct sg
 	return 0;
 }
 
+/* A key file added to or removed from key_dir (keygen, rotation, revocation) changes the
+ * directory's mtime: the keyring is loaded again before the next decision, so a revoked key
+ * stops signing in running gates too. A key_dir that no longer loads fails every decision
+ * (closed) until it is fixed. */
+static int keyring_follow(struct sg_gate *gate, struct sg_error *err)
+{
+	_cleanup_(sg_keyring_freep) struct sg_keyring *fresh = NULL;
+	const char *dir = gate->config->key_dir;
+	struct stat st;
+	int r;
+
+	if (!gate->keyring)
+		return 0;
+	if (stat(dir, &st) < 0)
+		return sg_error_set(err, -errno, "key_dir %s: %s", dir, strerror(errno));
+	if (st.st_mtim.tv_sec == gate->key_dir_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == gate->key_dir_mtime.tv_nsec)
+		return 0;
+	r = sg_keyring_load(dir, &fresh, err);
+	if (r < 0) {
+		(void)name_file(err, "key_dir", dir);
+		return sg_error_prefix(err, "keys changed and do not load");
+	}
+	sg_keyring_swap(gate->keyring, fresh);
+	gate->key_dir_mtime = st.st_mtim;
+	return 0;
+}
+
 int sg_gate_decide(struct sg_gate *gate, struct sg_request *req, struct sg_decision *d,
 		   struct sg_error *err)
 {
@@ -150,6 +189,9 @@ int sg_gate_decide(struct sg_gate *gate, struct sg_request *req, struct sg_decis
 		return sg_error_set(err, -EINVAL, "unknown operation %d", (int)req->op);
 	if (req->now == 0)
 		req->now = (int64_t)time(NULL);
+	r = keyring_follow(gate, err);
+	if (r < 0)
+		return r;
 	r = sg_stack_eval(gate->stacks[req->op], req, d, err);
 	if (r < 0)
 		return r;

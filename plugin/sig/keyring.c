@@ -85,6 +85,14 @@ void sg_keyring_free(struct sg_keyring *kr)
 	free(kr);
 }
 
+void sg_keyring_swap(struct sg_keyring *a, struct sg_keyring *b)
+{
+	struct sg_keyring t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
 static void keyring_freep(struct sg_keyring **kr)
 {
 	sg_keyring_free(*kr);

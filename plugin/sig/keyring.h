@@ -21,6 +21,8 @@ int sg_keyring_load(const char *dir, struct sg_keyring **out, struct sg_error *e
 int sg_keyring_load_file(const char *path, struct sg_keyring **out, struct sg_error *err);
 /* Wipes every secret and frees. */
 void sg_keyring_free(struct sg_keyring *kr);
+/* Exchanges the keys of a and b: whoever holds a pointer to a sees b's keys from now on. */
+void sg_keyring_swap(struct sg_keyring *a, struct sg_keyring *b);
 size_t sg_keyring_count(const struct sg_keyring *kr);
 const struct sg_key *sg_keyring_find(const struct sg_keyring *kr, const char *key_id);
 

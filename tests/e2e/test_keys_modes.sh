@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # T11: several keys at once (rotation), keys limited by namespace, container pattern,
-# operation and validity period, on a real gate. T12: audit-only is the one way to let a
+# operation and validity period, on a real gate; keys added and removed under a running gate. T12: audit-only is the one way to let a
 # refusal through, and it is loud: a warning when the gate starts and an audit line for every
 # call it lets through. T21: the gate opens no network socket.
 . "$(dirname "$0")/lib.sh"
@@ -50,6 +50,29 @@ rc=0
 e2e_exec c1 kid-path "$v.keys/$kid.$rest" /bin/touch /tmp/kid-path || rc=$?
 e2e_expect_refused "$rc" "malformed signature token: key id" kid-path \
 	"T11 a token whose key id is a path (keys/$kid)"
+
+# Rotation and revocation reach a gate that is already running: a key added after the
+# container started signs, a removed one no longer does, and a key directory that no longer
+# loads refuses every call until it is fixed (closed, not the old keys).
+keygen late
+exec_with_key late rot-late || e2e_fail "a key added to a running gate's key_dir was refused: $(cat "$E2E_ERR")"
+[ -e "$(e2e_marker rot-late)" ] || e2e_fail "the exec signed with the added key did not run"
+e2e_ok "T11 a key added while the gate runs signs at once"
+tok=$(E2E_SIGN_KEY=$E2E_KEYS/next e2e_sign_exec c1 key-next -- /bin/touch /tmp/key-next)
+rm "$E2E_KEYS/next"
+rc=0
+e2e_exec c1 key-next "$tok" /bin/touch /tmp/key-next || rc=$?
+e2e_expect_refused "$rc" "unknown key id 'next'" key-next \
+	"T11 a token of a key removed from a running gate's key_dir"
+install -m 0644 /dev/null "$E2E_KEYS/loose"
+rc=0
+exec_with_key e2e key-loose || rc=$?
+e2e_expect_refused "$rc" "keys changed and do not load: .*loose" key-loose \
+	"T10 a group/other-readable key file dropped into a running gate's key_dir"
+rm "$E2E_KEYS/loose"
+exec_with_key e2e rot-fixed || e2e_fail "the fixed key_dir was still refused: $(cat "$E2E_ERR")"
+[ -e "$(e2e_marker rot-fixed)" ] || e2e_fail "the exec after fixing key_dir did not run"
+e2e_ok "T11 once key_dir loads again, signed execs run"
 
 # T21: everything the gate holds is a unix socket or a file: no TCP, UDP or raw socket.
 gate=$(e2e_socket_owner "$(e2e_address c1)") || e2e_fail "no gate listens for c1"
