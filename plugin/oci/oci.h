@@ -42,6 +42,9 @@ int sg_oci_exec_request(const char *ns, const char *id, const char *exec_id, con
 int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id, json_t *process,
 			    json_t *container_doc, struct sg_request **out, struct sg_error *err);
 /* The process JSON to forward, with the policy's changes and without the token. Caller frees. */
+/* doc as compact JSON, byte for byte what json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER)
+ * writes, NUL-terminated; *len excludes the NUL. */
+int sg_oci_dump(const json_t *doc, char **out, size_t *len, struct sg_error *err);
 int sg_oci_exec_serialize(const struct sg_request *req, char **out, size_t *len,
 			  struct sg_error *err);
 

@@ -108,13 +108,15 @@ static int config_write_back(const char *path, const json_t *before, const json_
 			     struct sg_error *err)
 {
 	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r;
 
 	if (json_equal((json_t *)before, (json_t *)after))
 		return 0;
-	text = json_dumps(after, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (!text)
-		return sg_error_set(err, -ENOMEM, "cannot serialise '%s'", path);
-	return sg_write_file_atomic(path, text, strlen(text), SG_CONFIG_JSON_MODE, err);
+	r = sg_oci_dump(after, &text, &len, err);
+	if (r < 0)
+		return sg_error_prefix(err, "cannot serialise '%s'", path);
+	return sg_write_file_atomic(path, text, len, SG_CONFIG_JSON_MODE, err);
 }
 
 void sg_gate_create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload, size_t len,
