@@ -92,7 +92,7 @@ static int open_gate(struct policy_opts *o, struct sg_gate **gate, struct sg_err
 		if (!o->key_dir)
 			flags |= SG_GATE_NO_KEYRING;
 	} else {
-		r = sg_config_load(o->config ? o->config : SG_CONFIG_DEFAULT_PATH, &cfg, err);
+		r = sg_config_load(o->config, &cfg, err);
 	}
 	if (r == 0 && o->replay_store) {
 		free(cfg->replay_store);

@@ -298,6 +298,9 @@ int sg_config_load(const char *path, struct sg_config **out, struct sg_error *er
 {
 	_cleanup_(sg_config_freep) struct sg_config *cfg = NULL;
 	_cleanup_free_ char *text = NULL;
+
+	if (!path)
+		path = SG_CONFIG_DEFAULT_PATH;
 	struct load_ctx lc = { .path = path };
 	size_t len;
 	int r;

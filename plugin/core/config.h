@@ -38,7 +38,7 @@ struct sg_config {
 
 /* Built-in defaults (the paths under /etc/shimgate, /var/lib/shimgate, /usr/lib/shimgate). */
 int sg_config_defaults(struct sg_config **out, struct sg_error *err);
-/* Reads path over the defaults. The file must pass the safe-path check (root-owned, not
+/* Reads path (NULL: SG_CONFIG_DEFAULT_PATH) over the defaults. The file must pass the safe-path check (root-owned, not
  * writable by group or others). Unknown keywords and bad values are errors with file:line. */
 int sg_config_load(const char *path, struct sg_config **out, struct sg_error *err);
 /* Writes every setting in the file syntax; the output parses back to the same config. */

@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
 
 #include "bootstrap.h"
 #include "core/cleanup.h"
+#include "core/strutil.h"
 
 #define UNIX_SCHEME "unix://"
 
@@ -120,32 +119,11 @@ int sg_gate_socket_path(const char *rundir, const char *real_path, char out[SG_S
 
 int sg_bundle_address_write(const char *bundle, const char *path, struct sg_error *err)
 {
-	char tmp[4096], dst[4096];
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *address = NULL;
-	size_t len;
-	int n;
+	char dst[4096], address[sizeof(UNIX_SCHEME) + SG_SOCKET_PATH_MAX];
+	int n = snprintf(address, sizeof(address), UNIX_SCHEME "%s", path);
 
-	if (snprintf(tmp, sizeof(tmp), "%s/.address.shimgate", bundle) >= (int)sizeof(tmp) ||
+	if (n < 0 || (size_t)n >= sizeof(address) ||
 	    snprintf(dst, sizeof(dst), "%s/address", bundle) >= (int)sizeof(dst))
 		return sg_error_set(err, -ENAMETOOLONG, "bundle path '%s' is too long", bundle);
-	n = asprintf(&address, UNIX_SCHEME "%s", path);
-	if (n < 0)
-		return sg_error_set(err, -ENOMEM, "out of memory");
-	len = (size_t)n;
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return sg_error_set(err, -errno, "cannot create %s: %s", tmp, strerror(errno));
-	if (write(fd, address, len) != (ssize_t)len || fsync(fd) < 0) {
-		int e = errno ? errno : EIO;
-		(void)unlink(tmp);
-		return sg_error_set(err, -e, "cannot write %s: %s", tmp, strerror(e));
-	}
-	if (rename(tmp, dst) < 0) {
-		int e = errno;
-		(void)unlink(tmp);
-		return sg_error_set(err, -e, "cannot replace %s: %s", dst, strerror(e));
-	}
-	return 0;
+	return sg_write_file_atomic(dst, address, (size_t)n, 0644, err);
 }

@@ -21,10 +21,9 @@ static char *real_shim_path(void)
 {
 	struct sg_config *cfg = NULL;
 	struct sg_error err = { 0 };
-	const char *env = getenv(SG_CONFIG_ENV);
 	char *path = NULL;
 
-	if (sg_config_load(env ? env : SG_CONFIG_DEFAULT_PATH, &cfg, &err) < 0) {
+	if (sg_config_load(getenv(SG_CONFIG_ENV), &cfg, &err) < 0) {
 		fprintf(stderr, "shimgate: %s; using the built-in runtime\n", err.msg);
 		if (sg_config_defaults(&cfg, &err) < 0) {
 			fprintf(stderr, "shimgate: %s\n", err.msg);

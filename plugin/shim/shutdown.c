@@ -12,6 +12,7 @@
 #include "containerd/task/v2/shim.pb-c.h"
 #include "core/cleanup.h"
 #include "core/limits.h"
+#include "core/strutil.h"
 #include "shutdown.h"
 #include "ttrpc.h"
 #include "ttrpc.pb-c.h"
@@ -28,15 +29,10 @@ static int record_path(const char *gate_path, char *out, size_t size)
 int sg_real_record_write(const char *gate_path, const char *start_output, struct sg_error *err)
 {
 	char path[SG_SOCKET_PATH_MAX + 8];
-	_cleanup_close_ int fd = -1;
-	size_t len = strlen(start_output);
 
 	if (record_path(gate_path, path, sizeof(path)) < 0)
 		return sg_error_set(err, -ENAMETOOLONG, "%s.real: path too long", gate_path);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || write(fd, start_output, len) != (ssize_t)len)
-		return sg_error_set(err, -errno, "cannot write %s: %s", path, strerror(errno));
-	return 0;
+	return sg_write_file_atomic(path, start_output, strlen(start_output), 0600, err);
 }
 
 int sg_real_record_read(const char *gate_path, struct sg_bootstrap *real, struct sg_error *err)

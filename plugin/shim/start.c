@@ -46,12 +46,10 @@ struct daemon_args {
 static int open_log(const char *bundle)
 {
 	char path[4096];
-	int fd;
 
 	if (snprintf(path, sizeof(path), "%s/log", bundle) >= (int)sizeof(path))
 		return -1;
-	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	return fd;
+	return open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 }
 
 /* In the forked daemon. containerd's start waits until every holder of its stdout pipe
@@ -146,7 +144,6 @@ int sg_shim_start(const struct sg_shim_args *a, char **argv)
 	_cleanup_free_ char *real = NULL, *output = NULL, *printed = NULL, *bundle = NULL;
 	char gate_path[SG_SOCKET_PATH_MAX];
 	_cleanup_(sg_config_freep) struct sg_config *cfg = NULL;
-	const char *config_path;
 	struct sg_realshim_proc proc;
 	struct sg_bootstrap boot;
 	struct sg_error err = { 0 }, gerr = { 0 };
@@ -160,8 +157,7 @@ int sg_shim_start(const struct sg_shim_args *a, char **argv)
 	bundle = getcwd(NULL, 0);
 	if (!bundle)
 		return fprintf(stderr, "shimgate: getcwd: %s\n", strerror(errno)), 1;
-	config_path = getenv(SG_CONFIG_ENV);
-	if (sg_config_load(config_path ? config_path : SG_CONFIG_DEFAULT_PATH, &cfg, &err) < 0)
+	if (sg_config_load(getenv(SG_CONFIG_ENV), &cfg, &err) < 0)
 		return fail("cannot load the gate", &err);
 	if (sg_realshim_resolve(cfg->real_shim, &real, &err) < 0)
 		return fail("cannot start", &err);

@@ -25,7 +25,8 @@ import sys
 import time
 
 # The protobuf and ttrpc encoders of the malformed-frames client (same directory).
-from ttrpc_frames import MAX_FRAME as FRAME_MAX, field, fields, frame, request
+from pb import field, fields
+from ttrpc_frames import MAX_FRAME as FRAME_MAX, frame, request
 
 HEADER = struct.Struct(">IIBB")
 REQUEST, RESPONSE = 1, 2

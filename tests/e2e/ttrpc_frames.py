@@ -22,66 +22,13 @@ import socket
 import struct
 import sys
 
+from pb import field, fields
+
 MAX_FRAME = 4 << 20
 SERVICE = "containerd.task.v2.Task"
 PROCESS_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/Process"
 T_REQUEST, T_RESPONSE = 1, 2
 TIMEOUT = 10.0
-
-
-def varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def field(num, data):
-    if isinstance(data, str):
-        data = data.encode()
-    return varint((num << 3) | 2) + varint(len(data)) + data
-
-
-def fields(buf):
-    """(number, wire type, value) of each field of a protobuf message."""
-    i = 0
-    while i < len(buf):
-        key = 0
-        shift = 0
-        while True:
-            b = buf[i]
-            i += 1
-            key |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-        num, wt = key >> 3, key & 7
-        if wt == 0:
-            v = shift = 0
-            while True:
-                b = buf[i]
-                i += 1
-                v |= (b & 0x7F) << shift
-                shift += 7
-                if not b & 0x80:
-                    break
-            yield num, wt, v
-        elif wt == 2:
-            ln = shift = 0
-            while True:
-                b = buf[i]
-                i += 1
-                ln |= (b & 0x7F) << shift
-                shift += 7
-                if not b & 0x80:
-                    break
-            yield num, wt, buf[i:i + ln]
-            i += ln
-        else:
-            raise ValueError("wire type %d" % wt)
 
 
 def frame(sid, body, mtype=T_REQUEST, flags=0):
