@@ -77,10 +77,18 @@ static void strip_json_array(json_t *doc, const char *key, bool leading_only)
 	}
 }
 
+/* The place of a carrier as the client wrote it ("env[2]"), so a refusal names each one. */
+static const char *place(char *buf, size_t size, const char *list, size_t i)
+{
+	(void)snprintf(buf, size, "%s[%zu]", list, i);
+	return buf;
+}
+
 int sg_carrier_take_env(struct sg_strv *env, json_t *process, struct sg_carrier *c,
 			struct sg_error *err)
 {
-	size_t i = 0;
+	char where[32];
+	size_t i = 0, removed = 0;
 	int r = 0;
 
 	strip_json_array(process, "env", false);
@@ -90,9 +98,11 @@ int sg_carrier_take_env(struct sg_strv *env, json_t *process, struct sg_carrier 
 			continue;
 		}
 		if (r == 0)
-			r = record(c, env->v[i] + TOKEN_PREFIX_LEN, "env", err);
+			r = record(c, env->v[i] + TOKEN_PREFIX_LEN,
+				   place(where, sizeof(where), "env", i + removed), err);
 		wipe_string(env->v[i]);
 		sg_strv_remove(env, i);
+		removed++;
 	}
 	return r;
 }
@@ -100,6 +110,8 @@ int sg_carrier_take_env(struct sg_strv *env, json_t *process, struct sg_carrier 
 int sg_carrier_take_argv0(struct sg_strv *args, json_t *process, struct sg_carrier *c,
 			  struct sg_error *err)
 {
+	char where[32];
+	size_t removed = 0;
 	int r = 0;
 
 	/* "SHIMGATE_TOKEN=a SHIMGATE_TOKEN=b cmd": both go (the second would otherwise be the
@@ -107,9 +119,11 @@ int sg_carrier_take_argv0(struct sg_strv *args, json_t *process, struct sg_carri
 	strip_json_array(process, "args", true);
 	while (args->n > 0 && is_carrier(args->v[0])) {
 		if (r == 0)
-			r = record(c, args->v[0] + TOKEN_PREFIX_LEN, "argv[0]", err);
+			r = record(c, args->v[0] + TOKEN_PREFIX_LEN,
+				   place(where, sizeof(where), "argv", removed), err);
 		wipe_string(args->v[0]);
 		sg_strv_remove(args, 0);
+		removed++;
 	}
 	return r;
 }

@@ -12,7 +12,7 @@
 struct sg_carrier {
 	char *value;
 	unsigned count;
-	char where[64]; /* "env", "argv[0]", "annotation", joined with ", " */
+	char where[96]; /* "env[2]", "argv[0]", "annotation", joined with ", " (truncated past that) */
 };
 
 /* Every env entry named SHIMGATE_TOKEN: removed from env and from process["env"]. */

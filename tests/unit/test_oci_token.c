@@ -107,11 +107,15 @@ static void test_exec_refused(void **state)
 	expect_exec_refused("{\"args\":[\"SHIMGATE_TOKEN=tokA\",\"/bin/id\"],"
 			    "\"env\":[\"SHIMGATE_TOKEN=tokB\"]}",
 			    -EINVAL,
-			    "ambiguous request: 2 signature tokens (env, argv[0]); a request carries one");
+			    "ambiguous request: 2 signature tokens (env[0], argv[0]); a request carries one");
+	/* Each place is named as the client wrote it, also after the first was taken out. */
 	expect_exec_refused("{\"args\":[\"/bin/id\"],\"env\":[\"SHIMGATE_TOKEN=tokA\","
 			    "\"X=1\",\"SHIMGATE_TOKEN=tokA\"]}",
 			    -EINVAL,
-			    "ambiguous request: 2 signature tokens (env, env); a request carries one");
+			    "ambiguous request: 2 signature tokens (env[0], env[2]); a request carries one");
+	expect_exec_refused("{\"args\":[\"SHIMGATE_TOKEN=tokA\",\"SHIMGATE_TOKEN=tokB\",\"/bin/id\"]}",
+			    -EINVAL,
+			    "ambiguous request: 2 signature tokens (argv[0], argv[1]); a request carries one");
 	expect_exec_refused("{\"args\":[\"SHIMGATE_TOKEN=tokA\"],\"user\":{\"uid\":\"0\"},"
 			    "\"env\":[\"SHIMGATE_TOKEN=tokB\"]}",
 			    -EINVAL, "process.user.uid: not an integer");
@@ -224,7 +228,7 @@ static void test_create_refused(void **state)
 	(void)state;
 	expect_create_refused("{\"process\":{\"args\":[\"/bin/sh\"],\"env\":[\"SHIMGATE_TOKEN=tokA\"]},"
 			      "\"annotations\":{\"io.shimgate.token\":\"tokB\"}}",
-			      "ambiguous request: 2 signature tokens (annotation, env); a request "
+			      "ambiguous request: 2 signature tokens (annotation, env[0]); a request "
 			      "carries one");
 	expect_create_refused("{\"process\":{\"args\":[\"/bin/sh\"]},"
 			      "\"annotations\":{\"io.shimgate.token\":7}}",
