@@ -155,10 +155,12 @@ enum sg_intercept_action sg_intercept_frame(struct sg_intercept *ic,
 		return replyf(h->stream_id, SG_GRPC_INVALID_ARGUMENT, out, out_len,
 			      "shimgate: ttrpc message type %u refused: the Task API is unary",
 			      h->type);
+	/* Malformed input like the rest: InvalidArgument, which containerd passes on as
+	 * "invalid argument" (it turns ResourceExhausted into "unknown"). */
 	if (h->length > SG_LIMIT_FRAME_MAX)
-		return replyf(h->stream_id, SG_GRPC_RESOURCE_EXHAUSTED, out, out_len,
-			      "shimgate: ttrpc request of %u bytes exceeds %u", h->length,
-			      SG_LIMIT_FRAME_MAX);
+		return replyf(h->stream_id, SG_GRPC_INVALID_ARGUMENT, out, out_len,
+			      "shimgate: ttrpc request of %u bytes refused: over the %u-byte "
+			      "(4 MiB) frame limit", h->length, SG_LIMIT_FRAME_MAX);
 	/* Client streams are odd; ttrpc servers refuse even ids the same way. */
 	if (h->stream_id % 2 == 0)
 		return replyf(h->stream_id, SG_GRPC_INVALID_ARGUMENT, out, out_len,
@@ -211,6 +213,10 @@ enum sg_intercept_action sg_intercept_frame(struct sg_intercept *ic,
 		return SG_INTERCEPT_FORWARD;
 	r = repack(h, req, res.payload, res.payload_len, out, out_len);
 	free(res.payload);
+	if (r == -E2BIG)
+		return replyf(h->stream_id, SG_GRPC_INVALID_ARGUMENT, out, out_len,
+			      "shimgate: %s/%s refused: the rewritten request is over the %u-byte "
+			      "(4 MiB) frame limit", req->service, m->name, SG_LIMIT_FRAME_MAX);
 	if (r < 0)
 		return replyf(h->stream_id, SG_GRPC_INTERNAL, out, out_len,
 			      "shimgate: cannot re-encode %s/%s: %s", req->service, m->name,

@@ -239,7 +239,7 @@ static int judge_frames(struct conn *c, struct sg_intercept *ic)
 		sg_ttrpc_header_decode(c->in.data + c->in.off, &h);
 		if (h.length > SG_LIMIT_FRAME_MAX) {
 			/* Never buffered: the body is discarded as it arrives, as ttrpc does,
-			 * and the stream gets its ResourceExhausted answer. */
+			 * and the stream gets its InvalidArgument answer. */
 			buf_consume(&c->in, SG_TTRPC_HEADER_LEN);
 			c->skip = h.length;
 			act = sg_intercept_frame(ic, &h, NULL, &out, &out_len);

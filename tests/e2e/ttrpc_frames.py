@@ -6,7 +6,7 @@ usage: ttrpc_frames.py --socket PATH --container ID CASE
 Cases (what is sent, then what must come back):
   garbage       text that is no frame: an error response or a closed connection
   short-header  5 of the 10 header bytes, then end of input: no success, a closed connection
-  oversize      a frame announcing (and carrying) 4 MiB + 1 bytes: an error response or a close
+  oversize      a frame announcing (and carrying) 4 MiB + 1 bytes: InvalidArgument naming the limit
   even-stream   a valid request on an even (server-reserved) stream id: an error or a close
   bad-request   a frame whose body is not a ttrpc Request: an error response or a close
   bad-payload   Task/Exec whose payload does not decode: an error response on that stream,
@@ -137,12 +137,12 @@ def main():
         s.shutdown(socket.SHUT_WR)
         got = expect_error_or_close(s, c)
     elif c == "oversize":
-        body = b"\x00" * (MAX_FRAME + 1)
-        try:
-            s.sendall(frame(1, body))
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # closed while we were still sending: an acceptable refusal
-        got = expect_error_or_close(s, c)
+        # The gate discards the body as it arrives and answers like other malformed input:
+        # InvalidArgument, naming the limit (ResourceExhausted would reach ctr as "unknown").
+        s.sendall(frame(1, b"\x00" * (MAX_FRAME + 1)))
+        got = expect_error_response(s, 1, c)
+        if not got.startswith("error response code 3: ") or "4194304-byte" not in got:
+            fail("%s: want InvalidArgument (3) naming the 4194304-byte limit, got %s" % (c, got))
     elif c == "even-stream":
         s.sendall(frame(2, request("State", field(1, cid))))
         got = expect_error_or_close(s, c)

@@ -17,6 +17,7 @@
 #include "core/audit.h"
 #include "core/config.h"
 #include "core/gate.h"
+#include "core/limits.h"
 #include "core/request.h"
 #include "oci/oci.h"
 #include "shim/intercept.h"
@@ -195,17 +196,13 @@ static enum sg_intercept_action run(struct fixture *f, const struct frame *fr, u
 	return sg_intercept_frame(f->ic, &h, fr->bytes + SG_TTRPC_HEADER_LEN, out, out_len);
 }
 
-/* Runs fr and asserts it was answered on sid with code; returns the message (malloc'ed). */
-static char *expect_reply(struct fixture *f, struct frame fr, uint32_t sid, int code)
+/* Asserts out is an answer on sid with code and frees it; returns the message (malloc'ed). */
+static char *reply_message(uint8_t *out, size_t out_len, uint32_t sid, int code)
 {
 	struct sg_ttrpc_header h;
 	Ttrpc__Response *resp;
-	uint8_t *out = NULL;
-	size_t out_len = 0;
 	char *msg;
 
-	assert_int_equal(run(f, &fr, &out, &out_len), SG_INTERCEPT_REPLY);
-	free(fr.bytes);
 	assert_non_null(out);
 	sg_ttrpc_header_decode(out, &h);
 	assert_int_equal(h.stream_id, sid);
@@ -220,6 +217,17 @@ static char *expect_reply(struct fixture *f, struct frame fr, uint32_t sid, int 
 	ttrpc__response__free_unpacked(resp, NULL);
 	free(out);
 	return msg;
+}
+
+/* Runs fr and asserts it was answered on sid with code; returns the message (malloc'ed). */
+static char *expect_reply(struct fixture *f, struct frame fr, uint32_t sid, int code)
+{
+	uint8_t *out = NULL;
+	size_t out_len = 0;
+
+	assert_int_equal(run(f, &fr, &out, &out_len), SG_INTERCEPT_REPLY);
+	free(fr.bytes);
+	return reply_message(out, out_len, sid, code);
 }
 
 static void expect_reply_msg(struct fixture *f, struct frame fr, uint32_t sid, int code,
@@ -321,6 +329,24 @@ static void test_wire_refusals(void **state)
 			 SG_GRPC_INVALID_ARGUMENT, "shimgate: exec request does not decode");
 	expect_reply_msg(f, request_frame(13, 0, TASK_V2, "Update", garbage, sizeof(garbage)), 13,
 			 SG_GRPC_INVALID_ARGUMENT, "shimgate: update request does not decode");
+}
+
+/* Over the frame limit: the relay discards the body unread and passes no body; the answer is
+ * InvalidArgument like other malformed input, and names the limit. */
+static void test_oversize(void **state)
+{
+	struct sg_ttrpc_header h = { .length = SG_LIMIT_FRAME_MAX + 1, .stream_id = 15,
+				     .type = SG_TTRPC_REQUEST };
+	struct fixture *f = *state;
+	uint8_t *out = NULL;
+	size_t out_len = 0;
+	char *msg;
+
+	assert_int_equal(sg_intercept_frame(f->ic, &h, NULL, &out, &out_len), SG_INTERCEPT_REPLY);
+	msg = reply_message(out, out_len, 15, SG_GRPC_INVALID_ARGUMENT);
+	assert_string_equal(msg, "shimgate: ttrpc request of 4194305 bytes refused: over the "
+				 "4194304-byte (4 MiB) frame limit");
+	free(msg);
 }
 
 static void test_checkpoint(void **state)
@@ -966,6 +992,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_passthrough, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wire_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_allowed, setup, teardown),
