@@ -120,7 +120,7 @@ static int decide_mounts(struct sg_gate *gate, struct sg_request *req, struct sg
 	for (size_t i = 0; i < req->n_mounts; i++) {
 		_cleanup_request_ struct sg_request *m = NULL;
 		struct sg_error why = { 0 };
-		const char *dst;
+		char name[SG_ERROR_MSG_MAX / 2];
 		int r;
 
 		r = sg_request_for_mount(req, i, &m, err);
@@ -131,12 +131,11 @@ static int decide_mounts(struct sg_gate *gate, struct sg_request *req, struct sg
 			return r;
 		if (d->allowed)
 			continue;
-		dst = req->mounts[i].destination ? req->mounts[i].destination : "";
 		/* Name the mount, unless the module that refused it did already. */
-		(void)snprintf(why.msg, sizeof(why.msg), "mount %zu (", i);
-		if (strncmp(d->reason, why.msg, strlen(why.msg)) != 0) {
+		sg_mount_describe(&req->mounts[i], name, sizeof(name));
+		if (strncmp(d->reason, name, strlen(name)) != 0) {
 			memcpy(why.msg, d->reason, sizeof(why.msg));
-			(void)sg_error_prefix(&why, "mount %zu ('%s')", i, dst);
+			(void)sg_error_prefix(&why, "%s", name);
 			memcpy(d->reason, why.msg, sizeof(d->reason));
 		}
 		d->op = SG_OP_MOUNT;

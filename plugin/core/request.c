@@ -254,6 +254,18 @@ int sg_request_set_exec_id(struct sg_request *req, const char *exec_id, struct s
 	return 0;
 }
 
+void sg_mount_describe(const struct sg_mount *m, char *buf, size_t size)
+{
+	const char *src = m->source ? m->source : "";
+
+	if (m->rootfs)
+		(void)snprintf(buf, size, "rootfs mount %zu of the Create request (type '%s', "
+			       "source '%s')", m->index, m->type ? m->type : "", src);
+	else
+		(void)snprintf(buf, size, "mount %zu ('%s' on '%s')", m->index, src,
+			       m->destination ? m->destination : "");
+}
+
 int sg_request_for_mount(struct sg_request *create, size_t i, struct sg_request **out,
 			 struct sg_error *err)
 {

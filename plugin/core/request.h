@@ -155,6 +155,10 @@ int sg_request_set_exec_id(struct sg_request *req, const char *exec_id, struct s
 int sg_request_for_mount(struct sg_request *create, size_t i, struct sg_request **out,
 			 struct sg_error *err);
 
+/* Names a mount for refusals, the same way everywhere: "mount 3 ('/src' on '/dst')" for the
+ * spec's mounts, "rootfs mount 0 of the Create request (type 'overlay', source 'overlay')" for
+ * the rootfs mounts the API client chose (they have no destination). Truncates to size. */
+void sg_mount_describe(const struct sg_mount *m, char *buf, size_t size);
 void sg_mount_clear(struct sg_mount *m);
 void sg_user_clear(struct sg_user *u);
 void sg_process_clear(struct sg_process *p);

@@ -367,17 +367,18 @@ static const char *shared_propagation(const struct sg_mount *m)
 static int deny(struct sg_error *reason, const struct sg_mount *m, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Sets the reason ("mount N ('src' on 'dst'): why") and returns SG_VERDICT_DENY. */
+/* Sets the reason ("<the mount, as sg_mount_describe names it>: why") and returns
+ * SG_VERDICT_DENY. */
 static int deny(struct sg_error *reason, const struct sg_mount *m, const char *fmt, ...)
 {
-	char what[256];
+	char what[256], name[SG_ERROR_MSG_MAX / 2];
 	va_list ap;
 
 	va_start(ap, fmt);
 	(void)vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	sg_error_set(reason, -EPERM, "mount %zu ('%s' on '%s'): %s", m->index,
-		     m->source ? m->source : "", m->destination ? m->destination : "", what);
+	sg_mount_describe(m, name, sizeof(name));
+	sg_error_set(reason, -EPERM, "%s: %s", name, what);
 	return SG_VERDICT_DENY;
 }
 

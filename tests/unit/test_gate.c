@@ -143,9 +143,20 @@ static void test_create_mounts(void **state)
 	assert_false(d.allowed);
 	assert_int_equal(d.op, SG_OP_MOUNT);
 	assert_string_equal(d.module, "deny");
-	assert_string_equal(d.reason, "mount 0 ('/etc/hosts'): nope");
+	assert_string_equal(d.reason, "mount 0 ('/srv' on '/etc/hosts'): nope");
 	/* The first refusal decides: the second mount is not run. */
 	assert_int_equal(d.n_trace, 2);
+	sg_decision_clear(&d);
+
+	/* A rootfs mount the client chose is named as that, with its type and source. */
+	req->mounts[0].rootfs = true;
+	req->mounts[0].type[0] = 'x';
+	assert_int_equal(sg_gate_decide(gate, req, &d, NULL), 0);
+	assert_false(d.allowed);
+	assert_string_equal(d.reason, "rootfs mount 0 of the Create request (type 'xind', "
+				      "source '/srv'): nope");
+	req->mounts[0].rootfs = false;
+	req->mounts[0].type[0] = 'b';
 	sg_decision_clear(&d);
 
 	/* A refused create never gets to its mounts. */
@@ -175,7 +186,7 @@ static void test_audit_only(void **state)
 	assert_true(d.allowed);
 	assert_true(d.audit_only);
 	assert_true(d.audit_mode);
-	assert_string_equal(d.reason, "mount 0 ('/etc/hosts'): nope");
+	assert_string_equal(d.reason, "mount 0 ('/srv' on '/etc/hosts'): nope");
 	sg_decision_clear(&d);
 	sg_request_free(req);
 	sg_gate_free(gate);
