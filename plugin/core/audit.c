@@ -118,34 +118,56 @@ static const char *decision_name(const struct sg_decision *d)
 	return d->audit_only ? "allow-audit-only" : "allow";
 }
 
+/* The refused mount, so a query on mount refusals finds its index, destination and source.
+ * index counts in its own list: the spec's mounts, or (rootfs true) the Create's rootfs. */
+static json_t *mount_object(const struct sg_mount *m)
+{
+	return json_pack("{s:I, s:b, s:o, s:o, s:o}", "index", (json_int_t)m->index, "rootfs",
+			 m->rootfs, "type", string_or_null(m->type), "source",
+			 string_or_null(m->source), "destination", string_or_null(m->destination));
+}
+
+static json_t *notes_array(const struct sg_request *req)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < req->notes.n; i++)
+		if (json_array_append_new(a, json_string(req->notes.v[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
 char *sg_audit_format(const struct sg_request *req, const struct sg_decision *d)
 {
 	json_auto_t *o = json_object();
-	json_t *changes = json_array();
+	json_t *notes = notes_array(req);
 	char when[32];
 	struct tm tm;
 	time_t t = req->now > 0 ? (time_t)req->now : time(NULL);
+	enum sg_op op = d->mount ? SG_OP_MOUNT : req->op;
 	int bad = 0;
 
-	if (!o || !changes || !gmtime_r(&t, &tm) ||
+	if (!o || !notes || !gmtime_r(&t, &tm) ||
 	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-		json_decref(changes);
+		json_decref(notes);
 		return NULL;
 	}
-	for (size_t i = 0; i < req->notes.n; i++)
-		bad |= json_array_append_new(changes, json_string(req->notes.v[i]));
 	bad |= json_object_set_new(o, "time", json_string(when));
-	bad |= json_object_set_new(o, "op", json_string(sg_op_name(req->op)));
+	bad |= json_object_set_new(o, "op", json_string(sg_op_name(op)));
 	bad |= json_object_set_new(o, "namespace", string_or_null(req->ns));
 	bad |= json_object_set_new(o, "container", string_or_null(req->id));
 	if (req->op == SG_OP_EXEC)
 		bad |= json_object_set_new(o, "exec_id", string_or_null(req->exec_id));
+	if (d->mount)
+		bad |= json_object_set_new(o, "mount", mount_object(d->mount));
 	bad |= json_object_set_new(o, "key_id", string_or_null(sg_request_key_id(req)));
 	bad |= json_object_set_new(o, "decision", json_string(decision_name(d)));
 	bad |= json_object_set_new(o, "module", string_or_null(d->module));
 	bad |= json_object_set_new(o, "where", string_or_null(d->where));
 	bad |= json_object_set_new(o, "reason", string_or_null(d->reason));
-	bad |= json_object_set_new(o, "changes", changes);
+	bad |= json_object_set_new(o, "changes", notes);
 	bad |= json_object_set_new(o, "mode", json_string(d->audit_mode ? "audit-only" : "enforce"));
 	if (bad)
 		return NULL;

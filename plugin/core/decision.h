@@ -8,6 +8,8 @@
 
 #include <shimgate/shimgate.h>
 
+struct sg_mount;
+
 #define SG_MODULE_NAME_MAX 64
 #define SG_WHERE_MAX (PATH_MAX + 32)
 
@@ -26,6 +28,7 @@ struct sg_decision {
 	bool audit_only;                /* denied by policy, let through because mode = audit-only */
 	bool audit_mode;                /* the gate runs in audit-only mode (for the audit line) */
 	enum sg_op op;                  /* the stack that decided (mount, for a refused mount) */
+	const struct sg_mount *mount;   /* the refused mount (in the create's request), or NULL */
 	enum sg_verdict verdict;        /* the status the stack ended with */
 	char module[SG_MODULE_NAME_MAX];/* the module whose verdict decided; "" if the stack was empty */
 	char where[SG_WHERE_MAX];       /* its policy file:line */

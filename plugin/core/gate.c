@@ -138,6 +138,7 @@ static int decide_mounts(struct sg_gate *gate, struct sg_request *req, struct sg
 			(void)sg_error_prefix(&why, "%s", name);
 			memcpy(d->reason, why.msg, sizeof(d->reason));
 		}
+		d->mount = &req->mounts[i];
 		d->op = SG_OP_MOUNT;
 		return 0;
 	}

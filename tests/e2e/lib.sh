@@ -565,17 +565,31 @@ e2e_expect_refused() {
 # The audit trail has a line for OP on container ID (and exec id EID) with DECISION.
 # usage: e2e_audit_has OP ID DECISION [EID]
 e2e_audit_has() {
+	e2e_audit_line "$@" >/dev/null
+}
+
+# e2e_audit_line OP ID DECISION [EID]: prints the last audit line for that call; status 1 if none.
+e2e_audit_line() {
 	"$E2E_PY" - "$E2E_AUDIT" "$E2E_NS" "$@" <<-'EOF'
 		import json, sys
 		path, ns, op, cid, decision = sys.argv[1:6]
 		eid = sys.argv[6] if len(sys.argv) > 6 else None
+		found = None
 		for line in open(path):
 		    a = json.loads(line)
 		    if (a.get("op"), a.get("namespace"), a.get("container"), a.get("decision")) == \
 		            (op, ns, cid, decision) and (eid is None or a.get("exec_id") == eid):
-		        sys.exit(0)
-		sys.exit(1)
+		        found = line
+		if found is None:
+		    sys.exit(1)
+		sys.stdout.write(found)
 	EOF
+}
+
+# e2e_json_check JSON PYEXPR WHAT: PYEXPR, over the object `a` parsed from JSON, must be true.
+e2e_json_check() {
+	"$E2E_PY" -c 'import json, sys; a = json.loads(sys.argv[1]); sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' \
+		"$1" "$2" || e2e_fail "$3: not $2 in $1"
 }
 
 # T10: no MAC of any token this test made, nor a whole token, in the audit trail or in

@@ -72,6 +72,48 @@ static void test_format_create(void **state)
 	sg_request_free(req);
 }
 
+/* A refused mount is a mount refusal in the trail: op mount, and which mount it was. */
+static void test_format_mount(void **state)
+{
+	struct sg_request *req = NULL;
+	struct sg_decision d = { .allowed = false, .op = SG_OP_MOUNT };
+	struct sg_mount *m;
+	char *line;
+	(void)state;
+
+	assert_int_equal(sg_request_new(SG_OP_CREATE, "default", "c3", &req, NULL), 0);
+	req->now = 86400;
+	req->mounts = calloc(2, sizeof(*req->mounts));
+	req->n_mounts = 2;
+	req->mounts[0].type = strdup("bind");
+	req->mounts[0].source = strdup("/etc");
+	req->mounts[0].destination = strdup("/host-etc");
+	m = &req->mounts[1];
+	m->type = strdup("overlay");
+	m->source = strdup("overlay");
+	m->rootfs = true;
+	assert_int_equal(sg_request_note(req, "caps: dropped %s", "CAP_NET_RAW"), 0);
+	strcpy(d.module, "mounts");
+	strcpy(d.where, "/p/mount:3");
+	strcpy(d.reason, "nope");
+	d.mount = &req->mounts[0];
+	line = sg_audit_format(req, &d);
+	assert_string_equal(line,
+		"{\"time\":\"1970-01-02T00:00:00Z\",\"op\":\"mount\",\"namespace\":\"default\","
+		"\"container\":\"c3\",\"mount\":{\"index\":0,\"rootfs\":false,\"type\":\"bind\","
+		"\"source\":\"/etc\",\"destination\":\"/host-etc\"},\"key_id\":null,"
+		"\"decision\":\"deny\",\"module\":\"mounts\",\"where\":\"/p/mount:3\","
+		"\"reason\":\"nope\",\"changes\":[\"caps: dropped CAP_NET_RAW\"],"
+		"\"mode\":\"enforce\"}");
+	free(line);
+	d.mount = m;
+	line = sg_audit_format(req, &d);
+	assert_non_null(strstr(line, "\"mount\":{\"index\":0,\"rootfs\":true,\"type\":\"overlay\","
+				     "\"source\":\"overlay\",\"destination\":null}"));
+	free(line);
+	sg_request_free(req);
+}
+
 static void test_file(void **state)
 {
 	char *dir = sg_test_mkdtemp();
@@ -169,6 +211,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_format_create),
+		cmocka_unit_test(test_format_mount),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_destinations),
 	};

@@ -144,6 +144,7 @@ static void test_create_mounts(void **state)
 	assert_int_equal(d.op, SG_OP_MOUNT);
 	assert_string_equal(d.module, "deny");
 	assert_string_equal(d.reason, "mount 0 ('/srv' on '/etc/hosts'): nope");
+	assert_ptr_equal(d.mount, &req->mounts[0]);
 	/* The first refusal decides: the second mount is not run. */
 	assert_int_equal(d.n_trace, 2);
 	sg_decision_clear(&d);
