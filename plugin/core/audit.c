@@ -167,7 +167,14 @@ char *sg_audit_format(const struct sg_request *req, const struct sg_decision *d)
 	bad |= json_object_set_new(o, "module", string_or_null(d->module));
 	bad |= json_object_set_new(o, "where", string_or_null(d->where));
 	bad |= json_object_set_new(o, "reason", string_or_null(d->reason));
-	bad |= json_object_set_new(o, "changes", notes);
+	/* A refused call is not carried out: the rewrites its stacks computed were not applied,
+	 * and are listed as such rather than as changes. */
+	if (d->allowed) {
+		bad |= json_object_set_new(o, "changes", notes);
+	} else {
+		bad |= json_object_set_new(o, "changes", json_array());
+		bad |= json_object_set_new(o, "not_applied", notes);
+	}
 	bad |= json_object_set_new(o, "mode", json_string(d->audit_mode ? "audit-only" : "enforce"));
 	if (bad)
 		return NULL;

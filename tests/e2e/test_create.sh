@@ -88,10 +88,11 @@ for src in /etc /run/containerd /run/containerd/containerd.sock /var/run/docker.
 		--mount "type=bind,src=$src,dst=/x,options=rbind:ro"
 done
 # A mount refusal is one in the audit trail: op mount, with the mount's index (the one the
-# reason names), source and destination.
+# reason names), source and destination; the create's rewrites were not applied.
 line=$(e2e_audit_line mount h1 deny) || e2e_fail "no audit line with op mount denying h1"
 e2e_json_check "$line" 'a["mount"]["source"] == "/etc" and a["mount"]["destination"] == "/x" and
-	not a["mount"]["rootfs"] and a["reason"].startswith("mount %d (" % a["mount"]["index"])' "the audit line of the refused bind of /etc"
+	not a["mount"]["rootfs"] and a["reason"].startswith("mount %d (" % a["mount"]["index"]) and
+	a["changes"] == [] and a["not_applied"]' "the audit line of the refused bind of /etc"
 ! e2e_audit_has create h1 deny || e2e_fail "the refused bind of /etc is audited as a create refusal"
 e2e_ok "a refused bind is audited as op mount with its index $("$E2E_PY" -c 'import json,sys; print(json.loads(sys.argv[1])["mount"]["index"])' "$line"), source and destination"
 

@@ -50,6 +50,18 @@ e2e_grpc_exec c1 g2 "$P/g2" || rc=$?
 e2e_expect_refused "$rc" 'no signature' g2 "gRPC exec without a token"
 e2e_audit_has exec c1 deny g2 || e2e_fail "no audit line denying g2"
 
+# A refused exec is not carried out: its audit line lists no changes, and the rewrites its
+# stack computed before the refusal (capabilities cut, no_new_privs forced) as not applied.
+raise=(--add-cap CAP_SYS_PTRACE --add-cap CAP_NET_ADMIN --add-cap CAP_SYS_MODULE --allow-new-privs)
+e2e_process c1 "$P/g2r" "${raise[@]}" -- /bin/touch /tmp/g2r
+rc=0
+e2e_grpc_exec c1 g2r "$P/g2r" || rc=$?
+e2e_expect_refused "$rc" 'no signature' g2r "unsigned cap-raising gRPC exec"
+line=$(e2e_audit_line exec c1 deny g2r) || e2e_fail "no audit line denying g2r"
+e2e_json_check "$line" 'a["changes"] == [] and any(n.startswith("caps:") for n in a["not_applied"])' \
+	"the audit line of the refused exec g2r"
+e2e_ok "a refused exec's audit line lists no changes, its computed rewrites as not_applied"
+
 # T7: env the signature does not cover, added by the client after signing.
 e2e_process c1 "$P/g3" --env "$CARRIER" -- /bin/touch /tmp/g3
 tok=$(sign_process g3 "$P/g3")
@@ -68,7 +80,6 @@ e2e_ok "T7 an env entry that is signed reaches the process"
 
 # T14/T16: a signed exec whose spec asks for SYS_PTRACE, NET_ADMIN, SYS_MODULE and
 # noNewPrivileges=false (capabilities are not signed: policy must force them).
-raise=(--add-cap CAP_SYS_PTRACE --add-cap CAP_NET_ADMIN --add-cap CAP_SYS_MODULE --allow-new-privs)
 e2e_process c1 "$P/g4" "${raise[@]}" --env "$CARRIER" -- /bin/sh -c 'cat /proc/self/status > /tmp/g4.status'
 with_token "$P/g4" "$(sign_process g4 "$P/g4")" "$P/g4.tok"
 e2e_grpc_exec c1 g4 "$P/g4.tok" || e2e_fail "signed cap-raising exec refused: $(cat "$E2E_ERR")"
@@ -102,7 +113,7 @@ for f in g5.env g5.cmd g6.env g6.cmd; do
 done
 e2e_ok "T10 neither the env token (gRPC) nor the argv token (ctr) is in the process's environ or cmdline"
 
-for m in g2 g3; do
+for m in g2 g2r g3; do
 	[ ! -e "$(e2e_marker $m)" ] || e2e_fail "the refused exec $m ran"
 done
 e2e_assert_no_secrets

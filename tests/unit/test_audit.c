@@ -41,16 +41,20 @@ static void test_format(void **state)
 		"\"container\":\"c1\",\"exec_id\":\"e1\",\"key_id\":\"k1\",\"decision\":\"deny\","
 		"\"module\":\"argv\",\"where\":\"/etc/shimgate/policy.d/exec:4\","
 		"\"reason\":\"argv[0] 'nsenter' is refused\","
-		"\"changes\":[\"caps: dropped CAP_NET_RAW\"],\"mode\":\"enforce\"}");
+		"\"changes\":[],\"not_applied\":[\"caps: dropped CAP_NET_RAW\"],"
+		"\"mode\":\"enforce\"}");
 	assert_null(strstr(line, "SECRET"));
 	free(line);
 
+	/* Let through (audit-only): the rewrites are applied, so they are changes. */
 	d.allowed = true;
 	d.audit_only = true;
 	d.audit_mode = true;
 	line = sg_audit_format(req, &d);
 	assert_non_null(strstr(line, "\"decision\":\"allow-audit-only\""));
-	assert_non_null(strstr(line, "\"mode\":\"audit-only\"}"));
+	assert_non_null(strstr(line, "\"changes\":[\"caps: dropped CAP_NET_RAW\"],"
+				     "\"mode\":\"audit-only\"}"));
+	assert_null(strstr(line, "not_applied"));
 	free(line);
 	sg_request_free(req);
 }
@@ -103,7 +107,7 @@ static void test_format_mount(void **state)
 		"\"container\":\"c3\",\"mount\":{\"index\":0,\"rootfs\":false,\"type\":\"bind\","
 		"\"source\":\"/etc\",\"destination\":\"/host-etc\"},\"key_id\":null,"
 		"\"decision\":\"deny\",\"module\":\"mounts\",\"where\":\"/p/mount:3\","
-		"\"reason\":\"nope\",\"changes\":[\"caps: dropped CAP_NET_RAW\"],"
+		"\"reason\":\"nope\",\"changes\":[],\"not_applied\":[\"caps: dropped CAP_NET_RAW\"],"
 		"\"mode\":\"enforce\"}");
 	free(line);
 	d.mount = m;
