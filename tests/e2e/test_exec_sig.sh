@@ -107,6 +107,14 @@ e2e_exec c1 t4 "$tok" /bin/echo replay-once || rc=$?
 e2e_expect_refused "$rc" 'replayed signature' "" "T4 the token replayed to a new gate ($g3) for c1"
 e2e_exec_signed_ok c1 after-replay still-works /bin/echo still-works
 
+# Two tokens, in argv[0] and argv[1]: ambiguous, refused as malformed input naming both places
+# (InvalidArgument, which ctr prints as "invalid argument"; README "Refusals").
+tok=$(sign t9-two)
+rc=0
+e2e_exec c1 t9-two "$tok" "SHIMGATE_TOKEN=$tok" /bin/touch /tmp/t9-two || rc=$?
+e2e_expect_refused "$rc" "^ctr: shimgate: exec 't9-two' in 'c1' refused: ambiguous request: 2 signature tokens \\(argv\\[0\\], argv\\[1\\]\\); a request carries one: invalid argument$" \
+	t9-two "two tokens, in argv[0] and argv[1]"
+
 # Nothing refused ran.
 for m in "$E2E_ROOTFS"/tmp/*; do
 	case ${m##*/} in t5-edge) ;; *) e2e_fail "a refused command ran: ${m##*/} exists" ;; esac
