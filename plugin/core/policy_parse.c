@@ -423,6 +423,27 @@ static int parse_file(struct parser *p, const char *path, struct sg_error *err)
 	return r;
 }
 
+/* A jump must land on an entry of the stack or just after its last one. One past the end is
+ * refused (file:line): it would end the stack with whatever status it has, skipping lines the
+ * author meant to run, where Linux-PAM fails the whole stack. Checked on the whole stack, after
+ * every include is in. */
+static int check_jumps(const struct sg_stack *stack, struct sg_error *err)
+{
+	for (size_t i = 0; i < stack->n_entries; i++) {
+		const struct sg_stack_entry *e = &stack->entries[i];
+		size_t after = stack->n_entries - i - 1;
+
+		for (unsigned v = 0; v < SG_VERDICT_COUNT; v++)
+			if (e->actions[v] > 0 && (size_t)e->actions[v] > after)
+				return sg_error_set(err, -EINVAL,
+						    "%s:%u: %s=%d jumps past the end of the %s "
+						    "stack (entries after this line: %zu)",
+						    e->file, e->line, sg_verdict_name((enum sg_verdict)v),
+						    e->actions[v], sg_op_name(stack->op), after);
+	}
+	return 0;
+}
+
 int sg_stack_load(struct sg_context *ctx, enum sg_op op, const char *path, const char *module_dir,
 		  struct sg_stack **out, struct sg_error *err)
 {
@@ -441,6 +462,9 @@ int sg_stack_load(struct sg_context *ctx, enum sg_op op, const char *path, const
 		goto out;
 	}
 	r = parse_file(&p, path, err);
+	if (r < 0)
+		goto out;
+	r = check_jumps(p.stack, err);
 	if (r < 0)
 		goto out;
 	*out = steal_pointer(&p.stack);

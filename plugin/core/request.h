@@ -82,12 +82,13 @@ enum sg_sig_status {
 	SG_SIG_ABSENT,   /* no token */
 	SG_SIG_VALID,
 	SG_SIG_INVALID,
+	SG_SIG_FAILED,   /* the check could not be made (memory, the HMAC, the replay store) */
 };
 
 struct sg_sig_state {
 	enum sg_sig_status status;
 	char key_id[SG_LIMIT_KEY_ID + 1];
-	struct sg_error why; /* for SG_SIG_INVALID and SG_SIG_ABSENT */
+	struct sg_error why; /* for SG_SIG_INVALID, SG_SIG_FAILED and SG_SIG_ABSENT */
 };
 
 struct sg_request {

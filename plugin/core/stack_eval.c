@@ -60,26 +60,37 @@ static void decision_reset(struct sg_decision *d)
 	d->reason[0] = '\0';
 }
 
-/* Runs one module and maps whatever it returns onto the closed set of verdicts. */
+/* The largest errno a module may return negated (the kernel's MAX_ERRNO). */
+#define SG_ERRNO_MAX 4095
+
+/* Runs one module and maps whatever it returns onto the closed set of verdicts. A -errno is
+ * the machinery failing (the replay store, memory): SG_VERDICT_ERROR, whose action the line
+ * sets. Any other value outside the enum is a broken module: *broken is set and the caller
+ * takes the action "bad" whatever the line says, as Linux-PAM does with out-of-range
+ * returns, so that no policy can map it to ignore. */
 static enum sg_verdict run_module(const struct sg_stack_entry *e, struct sg_request *req,
-				  struct sg_error *reason)
+				  struct sg_error *reason, bool *broken)
 {
 	int r;
 
 	memset(reason, 0, sizeof(*reason));
+	*broken = false;
 	r = e->module->check(e->state, req, reason);
 	if (r >= 0 && r < SG_VERDICT_COUNT) {
 		if (r == SG_VERDICT_SUCCESS || r == SG_VERDICT_IGNORE)
 			reason->msg[0] = '\0';
 		return (enum sg_verdict)r;
 	}
-	/* A negative errno or a value outside the enum: the module could not decide. */
-	if (reason->msg[0] == '\0' && r < 0)
-		(void)snprintf(reason->msg, sizeof(reason->msg), "module '%s' failed: %s",
-			       e->module->name, strerror(-r));
-	else if (reason->msg[0] == '\0')
-		(void)snprintf(reason->msg, sizeof(reason->msg),
-			       "module '%s' returned %d, which is not a verdict", e->module->name, r);
+	if (r < 0 && r >= -SG_ERRNO_MAX) {
+		if (reason->msg[0] == '\0')
+			(void)snprintf(reason->msg, sizeof(reason->msg), "module '%s' failed: %s",
+				       e->module->name, strerror(-r));
+		return SG_VERDICT_ERROR;
+	}
+	*broken = true;
+	(void)snprintf(reason->msg, sizeof(reason->msg),
+		       "module '%s' returned %d, which is neither a verdict nor an error",
+		       e->module->name, r);
 	return SG_VERDICT_ERROR;
 }
 
@@ -101,10 +112,11 @@ int sg_stack_eval(const struct sg_stack *stack, struct sg_request *req, struct s
 		const struct sg_stack_entry *e = &stack->entries[i++];
 		struct sg_error reason;
 		enum sg_verdict v;
+		bool broken;
 		int action;
 
-		v = run_module(e, req, &reason);
-		action = e->actions[v];
+		v = run_module(e, req, &reason, &broken);
+		action = broken ? SG_ACTION_BAD : e->actions[v];
 		if (d->want_trace) {
 			r = trace_add(d, stack, e, v, action, reason.msg, err);
 			if (r < 0)
@@ -151,7 +163,8 @@ int sg_stack_eval(const struct sg_stack *stack, struct sg_request *req, struct s
 		case SG_ACTION_IGNORE:
 			break;
 		default:
-			/* A jump over the next N entries; past the end just ends the stack. */
+			/* A jump over the next N entries; the loader refused any that would
+			 * land past the end. */
 			if (action > 0)
 				i += (size_t)action;
 			break;

@@ -86,6 +86,10 @@ static int hmac_check(struct sg_module_state *s, struct sg_request *req, struct 
 	case SG_SIG_ABSENT:
 		*reason = req->sig.why;
 		return SG_VERDICT_UNSIGNED;
+	case SG_SIG_FAILED:
+		/* The machinery, not the request: an error, whose action the policy sets. */
+		*reason = req->sig.why;
+		return req->sig.why.code < 0 ? req->sig.why.code : -EIO;
 	default:
 		*reason = req->sig.why;
 		return SG_VERDICT_DENY;

@@ -37,12 +37,23 @@ static int mac_matches(const struct sg_key *k, const struct sg_request *req,
 	return 0;
 }
 
-static enum sg_sig_status set_invalid(struct sg_request *req, int code)
+static enum sg_sig_status set_status(struct sg_request *req, enum sg_sig_status status, int code)
 {
-	req->sig.status = SG_SIG_INVALID;
+	req->sig.status = status;
 	if (req->sig.why.code == 0)
 		req->sig.why.code = code;
-	return SG_SIG_INVALID;
+	return status;
+}
+
+static enum sg_sig_status set_invalid(struct sg_request *req, int code)
+{
+	return set_status(req, SG_SIG_INVALID, code);
+}
+
+/* The machinery failed (not the request): the hmac module reports an error, not a deny. */
+static enum sg_sig_status set_failed(struct sg_request *req, int code)
+{
+	return set_status(req, SG_SIG_FAILED, code);
 }
 
 static enum sg_sig_status verify_token(const struct sg_verify_opts *o, struct sg_request *req,
@@ -67,12 +78,12 @@ static enum sg_sig_status verify_token(const struct sg_verify_opts *o, struct sg
 	if (req->op == SG_OP_EXEC && req->exec_id) {
 		r = mac_matches(k, req, t, true, &match, why);
 		if (r < 0)
-			return set_invalid(req, r);
+			return set_failed(req, r);
 	}
 	if (!match && !(req->op == SG_OP_EXEC && o->exec_id_required)) {
 		r = mac_matches(k, req, t, false, &match, why);
 		if (r < 0)
-			return set_invalid(req, r);
+			return set_failed(req, r);
 	}
 	if (!match) {
 		sg_error_set(why, -EBADMSG,
@@ -110,7 +121,7 @@ static enum sg_sig_status verify_token(const struct sg_verify_opts *o, struct sg
 		}
 		if (r < 0) {
 			sg_error_prefix(why, "cannot record the nonce");
-			return set_invalid(req, r);
+			return set_failed(req, r);
 		}
 	}
 	req->sig.status = SG_SIG_VALID;

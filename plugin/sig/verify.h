@@ -24,9 +24,11 @@ struct sg_verify_opts {
 
 /* Checks req's token once and caches the outcome in req->sig (a second call returns the
  * cached status). A mount request takes its create's outcome (verifying the create now if
- * needed) and also needs a key that may sign "mount". The token is wiped and dropped. Every
- * failure, including machinery failures, is SG_SIG_INVALID with the reason in req->sig.why:
- * fail closed. Reasons never contain key or MAC bytes. */
+ * needed) and also needs a key that may sign "mount". The token is wiped and dropped. A token
+ * that does not verify is SG_SIG_INVALID; a check that could not be made (out of memory, the
+ * HMAC, the replay store cannot record the nonce) is SG_SIG_FAILED. Either way the reason is in
+ * req->sig.why (its code a -errno) and nothing but SG_SIG_VALID approves: fail closed. Reasons
+ * never contain key or MAC bytes. */
 enum sg_sig_status sg_verify_request(const struct sg_verify_opts *o, struct sg_request *req);
 
 /* Computes the MAC of req under key_id's key and formats the token (shimgate sign, tests). */

@@ -99,7 +99,7 @@ static void test_brackets(void **state)
 		    "[success=done default=die] permit\n"
 		    "[ success=2 deny=reset ] permit\n"
 		    "[unsigned=ignore] permit\n"
-		    "[default=ok error=done ignore=128] verdict verdict=error\n",
+		    "[default=ok error=done ignore=reset] verdict verdict=error\n",
 		    "# exec stack from %1$s/exec\n"
 		    "# %1$s/exec:1\n"
 		    "[success=done deny=die unsigned=die ignore=die error=die] permit\n"
@@ -108,7 +108,7 @@ static void test_brackets(void **state)
 		    "# %1$s/exec:3\n"
 		    "[success=bad deny=bad unsigned=ignore ignore=bad error=bad] permit\n"
 		    "# %1$s/exec:4\n"
-		    "[success=ok deny=ok unsigned=ok ignore=128 error=done] verdict verdict=error\n");
+		    "[success=ok deny=ok unsigned=ok ignore=reset error=done] verdict verdict=error\n");
 }
 
 static void test_include(void **state)
@@ -228,6 +228,16 @@ static void test_errors(void **state)
 		  "%s/exec:1: deny: unknown argument 'because' (want reason=TEXT)" },
 		{ "include\n", -EINVAL, "%s/exec:1: include takes exactly one file" },
 		{ "include a b\n", -EINVAL, "%s/exec:1: include takes exactly one file" },
+		/* A jump must land on an entry or just after the last (PAM fails past the end). */
+		{ "required permit\n[success=9] permit\nrequired deny\n", -EINVAL,
+		  "%s/exec:2: success=9 jumps past the end of the exec stack (entries after "
+		  "this line: 1)" },
+		{ "[ignore=128] permit\n", -EINVAL,
+		  "%s/exec:1: ignore=128 jumps past the end of the exec stack (entries after "
+		  "this line: 0)" },
+		{ "[default=3] permit\nrequired permit\nrequired permit\n", -EINVAL,
+		  "%s/exec:1: success=3 jumps past the end of the exec stack (entries after "
+		  "this line: 2)" },
 		{ "include missing\n", -ENOENT,
 		  "%1$s/exec:1: include 'missing': %1$s/missing: No such file or directory" },
 	};
@@ -322,7 +332,7 @@ static void test_dump_round_trip(void **state)
 	assert_int_equal(load(f->dir, "exec",
 			      "required permit\nrequisite deny reason=x\ninclude inc\n"
 			      "sufficient verdict verdict=success\noptional permit\n"
-			      "[success=ok deny=done unsigned=die ignore=1 error=reset] permit\n",
+			      "[success=ok deny=done unsigned=die ignore=ignore error=reset] permit\n",
 			      &s, &err), 0);
 	d1 = dump_string(s);
 	sg_stack_free(s);

@@ -69,8 +69,9 @@ static const struct eval_case cases[] = {
 	{ "jump skips entries", "required permit\n[success=2] permit\nrequired deny\nrequired deny\n"
 	  "required " V(success) "\n", true, SG_VERDICT_SUCCESS, 5, "",
 	  "permit:success:ok permit:success:jump 2 verdict:success:ok" },
-	{ "jump past the end ends the stack", "required permit\n[success=9] permit\nrequired deny\n",
-	  true, SG_VERDICT_SUCCESS, 1, "", "permit:success:ok permit:success:jump 9" },
+	{ "a jump to just after the last entry ends the stack",
+	  "required permit\n[success=1] permit\nrequired deny\n", true, SG_VERDICT_SUCCESS, 1, "",
+	  "permit:success:ok permit:success:jump 1" },
 	{ "a jump alone approves nothing", "[success=1] permit\nrequired " V(ignore) "\n", false,
 	  SG_VERDICT_DENY, 0, "exec stack %s: no module approved", "permit:success:jump 1" },
 	{ "ok on ignore keeps the impression", "[default=ok] " V(ignore) "\n", false,
@@ -183,7 +184,10 @@ static const struct sg_module odd_module = {
 	.check = odd_check,
 };
 
-static void run_odd(int ret, const char *module_reason, const char *want)
+/* The odd module on a line whose error action is error_action: a trace of one step with
+ * want_action; when that is "bad", the stack refuses for the module with want_reason. */
+static void run_odd(int ret, const char *module_reason, int error_action, const char *want_action,
+		    const char *want_reason)
 {
 	struct sg_module_state st = { ret, module_reason };
 	struct sg_stack_entry e = {
@@ -191,9 +195,9 @@ static void run_odd(int ret, const char *module_reason, const char *want)
 		.state = &st,
 		.file = (char *)"/p/exec",
 		.line = 7,
-		/* "sufficient": an error would be ignored, so a wrong mapping to success shows. */
+		/* "sufficient": a wrong mapping to success would allow. */
 		.actions = { SG_ACTION_DONE, SG_ACTION_IGNORE, SG_ACTION_IGNORE, SG_ACTION_IGNORE,
-			     SG_ACTION_BAD },
+			     error_action },
 	};
 	struct sg_stack s = { .op = SG_OP_EXEC, .path = (char *)"/p/exec", .entries = &e,
 			      .n_entries = 1 };
@@ -203,23 +207,37 @@ static void run_odd(int ret, const char *module_reason, const char *want)
 
 	assert_int_equal(sg_stack_eval(&s, req, &d, &err), 0);
 	assert_false(d.allowed);
-	assert_int_equal(d.verdict, SG_VERDICT_ERROR);
-	assert_string_equal(d.module, "odd");
-	assert_string_equal(d.where, "/p/exec:7");
-	assert_string_equal(d.reason, want);
 	assert_int_equal(d.n_trace, 1);
 	assert_int_equal(d.trace[0].verdict, SG_VERDICT_ERROR);
-	assert_string_equal(d.trace[0].action, "bad");
+	assert_string_equal(d.trace[0].action, want_action);
+	if (strcmp(want_action, "bad") == 0) {
+		assert_int_equal(d.verdict, SG_VERDICT_ERROR);
+		assert_string_equal(d.module, "odd");
+		assert_string_equal(d.where, "/p/exec:7");
+		assert_string_equal(d.reason, want_reason);
+	} else {
+		assert_string_equal(d.module, "");
+		assert_string_equal(d.reason, "exec stack /p/exec: no module approved");
+	}
 	sg_decision_clear(&d);
 	sg_request_free(req);
 }
 
+/* A -errno is the machinery failing: ERROR, and the line's error action applies (a policy may
+ * ignore it). Any other value outside the verdicts is a broken module: "bad" whatever the
+ * line says, as in Linux-PAM. */
 static void test_out_of_range(void **state)
 {
-	run_odd(SG_VERDICT_COUNT, NULL, "module 'odd' returned 5, which is not a verdict");
-	run_odd(42, NULL, "module 'odd' returned 42, which is not a verdict");
-	run_odd(-EIO, NULL, "module 'odd' failed: Input/output error");
-	run_odd(-EIO, "disk on fire", "disk on fire");
+	run_odd(SG_VERDICT_COUNT, NULL, SG_ACTION_IGNORE, "bad",
+		"module 'odd' returned 5, which is neither a verdict nor an error");
+	run_odd(42, NULL, SG_ACTION_IGNORE, "bad",
+		"module 'odd' returned 42, which is neither a verdict nor an error");
+	run_odd(-4096, "ignored", SG_ACTION_IGNORE, "bad",
+		"module 'odd' returned -4096, which is neither a verdict nor an error");
+	run_odd(-EIO, NULL, SG_ACTION_BAD, "bad", "module 'odd' failed: Input/output error");
+	run_odd(-EIO, "disk on fire", SG_ACTION_BAD, "bad", "disk on fire");
+	run_odd(-4095, NULL, SG_ACTION_BAD, "bad", "module 'odd' failed: Unknown error 4095");
+	run_odd(-EIO, "disk on fire", SG_ACTION_IGNORE, "ignore", NULL);
 }
 
 static void test_no_trace(void **state)

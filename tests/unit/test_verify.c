@@ -149,6 +149,42 @@ static void expect(struct fixture *f, struct sg_request *req, int verdict, const
 		assert_null(strstr(why.msg, tail));
 }
 
+/* The replay store cannot record a nonce (full): the machinery failed, not the request. The
+ * module returns the -errno (the stack's "error" verdict, not "deny"), for the create and for
+ * its mounts, and nothing approves. */
+static void test_machinery_failure(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *path = NULL;
+	_cleanup_request_ struct sg_request *a = exec_req("c1", "a");
+	_cleanup_request_ struct sg_request *b = exec_req("c1", "b");
+	_cleanup_request_ struct sg_request *c = create_req();
+	_cleanup_request_ struct sg_request *m = NULL;
+	struct sg_context ctx = { .keyring = f->kr };
+	struct sg_module_state *mod;
+	struct sg_error err = { 0 };
+	struct sg_module_state *saved = f->mod;
+
+	assert_true(asprintf(&path, "%s/tiny", f->dir) > 0);
+	if (sg_replay_open(path, 1, &ctx.replay, &err) < 0)
+		fail_msg("replay: %s", err.msg);
+	mod = mod_init(&ctx, 0, NULL, &err);
+	assert_non_null(mod);
+	f->mod = mod;
+	sign(f, a, "k1", NOW, true);
+	expect(f, a, SG_VERDICT_SUCCESS, NULL);
+	sign(f, b, "k1", NOW, true);
+	expect(f, b, -ENOSPC, "cannot record the nonce: replay store full");
+	assert_int_equal(b->sig.status, SG_SIG_FAILED);
+	sign(f, c, "k1", NOW, false);
+	assert_int_equal(sg_request_for_mount(c, 0, &m, NULL), 0);
+	expect(f, m, -ENOSPC, "cannot record the nonce: replay store full");
+	expect(f, c, -ENOSPC, "cannot record the nonce: replay store full");
+	f->mod = saved;
+	sg_module_hmac.fini(mod);
+	sg_replay_free(ctx.replay);
+}
+
 static void test_valid_and_replay(void **state)
 {
 	struct fixture *f = *state;
@@ -415,6 +451,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_valid_and_replay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_machinery_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsigned_malformed_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mac_mismatch_position_says_nothing, setup,
