@@ -16,41 +16,12 @@ static void seccomp_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: shimgate seccomp check PROFILE\n"
-		"       shimgate seccomp dump PROFILE [--caps CAP_A,CAP_B,...] [--oci]\n\n"
+		"       shimgate seccomp dump PROFILE [--caps CAP_A,net_raw,...|ALL] [--oci]\n\n"
 		"check  loads PROFILE as the seccomp module does (every syscall, action, operator\n"
 		"       and architecture checked, the filter built) and prints ok or the error.\n"
 		"dump   prints the filter for this host and the given bounding capabilities as\n"
 		"       libseccomp pseudo-code (PFC), or with --oci the linux.seccomp object that\n"
 		"       goes into config.json.\n");
-}
-
-/* "CAP_CHOWN,NET_RAW" or "ALL" into a bit set. */
-static int parse_caps(const char *list, uint64_t *out)
-{
-	char buf[1024];
-	char *save = NULL;
-
-	if (strcmp(list, "ALL") == 0) {
-		*out = UINT64_MAX;
-		return 0;
-	}
-	if (strlen(list) >= sizeof(buf))
-		return -E2BIG;
-	strcpy(buf, list);
-	*out = 0;
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		char name[64];
-		int n;
-
-		snprintf(name, sizeof(name), "%s%s", strncmp(t, "CAP_", 4) == 0 ? "" : "CAP_", t);
-		n = sg_cap_from_name(name);
-		if (n < 0) {
-			fprintf(stderr, "shimgate seccomp: unknown capability '%s'\n", t);
-			return -EINVAL;
-		}
-		*out |= UINT64_C(1) << n;
-	}
-	return 0;
 }
 
 static int seccomp_dump(const char *path, uint64_t caps, bool oci)
@@ -107,8 +78,11 @@ int sg_cmd_seccomp(int argc, char **argv)
 			if (strcmp(argv[i], "--oci") == 0) {
 				oci = true;
 			} else if (strcmp(argv[i], "--caps") == 0 && i + 1 < argc) {
-				if (parse_caps(argv[++i], &caps) < 0)
+				/* The list the caps module reads: one parser, one spelling. */
+				if (sg_cap_parse_list(argv[++i], &caps, &err) < 0) {
+					fprintf(stderr, "shimgate seccomp: --caps: %s\n", err.msg);
 					return SG_EXIT_USAGE;
+				}
 			} else {
 				seccomp_usage(stderr);
 				return SG_EXIT_USAGE;

@@ -99,6 +99,24 @@ chmod 0644 "$T/keys/k1"
 expect 2 "accessible by group or others (mode 0644)" -- "$SG" verify --key-dir "$T/keys" \
 	exec $REQ --token "$TOKEN" -- sh -c id
 
+# seccomp dump --caps reads a list as the caps module does (oci/caps_names.c): "CAP_" and case
+# optional, ALL, and an empty item refused.
+cat >"$T/profile.json" <<'EOF'
+{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"},
+ {"names":["chroot"],"action":"SCMP_ACT_ALLOW","includes":{"caps":["CAP_SYS_CHROOT"]}}]}
+EOF
+for caps in CAP_SYS_CHROOT sys_chroot Cap_Sys_Chroot CAP_KILL,sys_chroot ALL all; do
+	expect 0 '"chroot"' -- "$SG" seccomp dump "$T/profile.json" --caps "$caps" --oci
+done
+out=$("$SG" seccomp dump "$T/profile.json" --caps CAP_KILL --oci)
+! printf '%s\n' "$out" | grep -q chroot || fail "seccomp dump --caps CAP_KILL allows chroot: $out"
+expect 2 "--caps: empty capability in 'CAP_KILL,,CAP_CHOWN'" -- "$SG" seccomp dump \
+	"$T/profile.json" --caps CAP_KILL,,CAP_CHOWN
+expect 2 "--caps: empty capability in 'CAP_KILL,'" -- "$SG" seccomp dump "$T/profile.json" \
+	--caps CAP_KILL,
+expect 2 "--caps: unknown capability 'CAP_NOPE'" -- "$SG" seccomp dump "$T/profile.json" \
+	--caps CAP_NOPE
+
 expect 0 "Usage: shimgate sign" -- "$SG" sign --help
 expect 0 "Usage: shimgate verify" -- "$SG" verify --help
 expect 0 "Usage: shimgate explain" -- "$SG" explain --help
