@@ -9,7 +9,9 @@
 
 #include <shimgate/shimgate.h>
 
-#define SG_CONFIG_DEFAULT_PATH "/etc/shimgate/shimgate.conf"
+/* Under the configuration directory the build was given (-DSHIMGATE_SYSCONFDIR), as are the
+ * default policy_dir and key_dir. */
+#define SG_CONFIG_DEFAULT_PATH SG_SYSCONFDIR "/shimgate.conf"
 /* The only way to point the shim at another configuration (tests, staging): containerd's
  * environment, which only root controls. The path in use is logged at start. */
 #define SG_CONFIG_ENV "SHIMGATE_CONFIG"

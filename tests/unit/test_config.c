@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "testutil.h"
@@ -43,6 +44,21 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->n_runc_binaries, 0);
 	free(got);
 	sg_config_free(cfg);
+}
+
+/* The default configuration is in the build's configuration directory (-DSHIMGATE_SYSCONFDIR),
+ * as are the default policy_dir and key_dir. */
+static void test_default_path(void **state)
+{
+	struct sg_config *cfg = NULL;
+	struct sg_error err = { 0 };
+
+	assert_string_equal(SG_CONFIG_DEFAULT_PATH, SG_SYSCONFDIR "/shimgate.conf");
+	if (access(SG_CONFIG_DEFAULT_PATH, F_OK) == 0)
+		skip();
+	assert_int_equal(sg_config_load(NULL, &cfg, &err), -ENOENT);
+	assert_null(cfg);
+	assert_string_equal(err.msg, SG_SYSCONFDIR "/shimgate.conf: No such file or directory");
 }
 
 static void test_full(void **state)
@@ -171,6 +187,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_default_path),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_unsafe),
