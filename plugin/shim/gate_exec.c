@@ -2,7 +2,6 @@
 /* Exec: the process spec through the exec stack, rewritten before runc sees it. */
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,21 +35,15 @@ struct sg_exec_cache_entry {
 	uint64_t used; /* for eviction of the least recently used entry */
 };
 
+/* Unlocked: the relay judges every frame, of every connection, on its one epoll thread. */
 struct sg_exec_cache {
-	pthread_mutex_t lock; /* the relay may judge frames of several connections at once */
 	struct sg_exec_cache_entry e[SG_EXEC_CACHE_SLOTS];
 	uint64_t clock;
 };
 
 struct sg_exec_cache *sg_exec_cache_new(void)
 {
-	struct sg_exec_cache *c = calloc(1, sizeof(*c));
-
-	if (c && pthread_mutex_init(&c->lock, NULL) != 0) {
-		free(c);
-		return NULL;
-	}
-	return c;
+	return calloc(1, sizeof(struct sg_exec_cache));
 }
 
 static void entry_clear(struct sg_exec_cache_entry *e)
@@ -66,7 +59,6 @@ void sg_exec_cache_free(struct sg_exec_cache *cache)
 		return;
 	for (size_t i = 0; i < SG_EXEC_CACHE_SLOTS; i++)
 		entry_clear(&cache->e[i]);
-	(void)pthread_mutex_destroy(&cache->lock);
 	free(cache);
 }
 
@@ -87,18 +79,13 @@ static bool entry_matches(const struct sg_exec_cache_entry *e, const char *id,
 /* A new reference to the cached document, or NULL. */
 static json_t *cache_get(struct sg_exec_cache *c, const char *id, const struct stat *st)
 {
-	json_t *doc = NULL;
-
-	(void)pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < SG_EXEC_CACHE_SLOTS; i++) {
 		if (entry_matches(&c->e[i], id, st)) {
 			c->e[i].used = ++c->clock;
-			doc = json_incref(c->e[i].doc);
-			break;
+			return json_incref(c->e[i].doc);
 		}
 	}
-	(void)pthread_mutex_unlock(&c->lock);
-	return doc;
+	return NULL;
 }
 
 /* Stores doc (a reference is taken) for id, replacing that id's old entry or the least
@@ -110,7 +97,6 @@ static void cache_put(struct sg_exec_cache *c, const char *id, const struct stat
 
 	if (!copy)
 		return;
-	(void)pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < SG_EXEC_CACHE_SLOTS; i++) {
 		struct sg_exec_cache_entry *e = &c->e[i];
 
@@ -133,7 +119,6 @@ static void cache_put(struct sg_exec_cache *c, const char *id, const struct stat
 		.doc = json_incref(doc),
 		.used = ++c->clock,
 	};
-	(void)pthread_mutex_unlock(&c->lock);
 }
 
 /* The container's parsed config.json (<bundle_root>/<id>/config.json), from the cache when

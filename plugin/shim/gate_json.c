@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* OCI JSON as the real shim reads it: keys Go would match to a field we did not read. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,13 +77,14 @@ static bool go_fold(const char *key, char *out, size_t size)
 	return true;
 }
 
-/* oci_keys by their folding (lower case: they are ASCII), sorted once for binary search. */
+/* oci_keys by their folding (lower case: they are ASCII), sorted on first use for binary
+ * search. No lock: the shim judges frames on one thread, and the CLI and the fuzzers have one. */
 struct oci_name {
 	char folded[64];
 	const char *name;
 };
 static struct oci_name oci_sorted[SG_ARRAY_SIZE(oci_keys)];
-static pthread_once_t oci_sorted_once = PTHREAD_ONCE_INIT;
+static bool oci_sorted_done;
 
 static int cmp_oci_name(const void *a, const void *b)
 {
@@ -111,7 +111,10 @@ static const char *oci_name(const char *folded)
 {
 	const struct oci_name *hit;
 
-	(void)pthread_once(&oci_sorted_once, oci_sort);
+	if (!oci_sorted_done) {
+		oci_sort();
+		oci_sorted_done = true;
+	}
 	hit = bsearch(folded, oci_sorted, SG_ARRAY_SIZE(oci_sorted), sizeof(oci_sorted[0]),
 		      cmp_folded_oci);
 	return hit ? hit->name : NULL;
