@@ -220,7 +220,9 @@ static int entry_init(struct parser *p, struct sg_stack_entry *e, const char *na
 		.argc = e->argc,
 		.argv = (const char *const *)e->argv,
 		.policy_dir = policy_dir,
-		.ctx = p->ctx,
+		/* The gate's insides are for built-in modules only (module.h): a loaded .so
+		 * gets NULL, so it cannot come to depend on an internal layout. */
+		.ctx = e->handle ? NULL : p->ctx,
 	};
 	r = e->module->init(&init, &e->state, &merr);
 	if (r >= 0)

@@ -18,7 +18,7 @@ test -f "$inc/shimgate/module.h" || { echo "FAIL: no installed module.h under $i
 
 mkdir -m 0755 "$tmp/modules" "$tmp/policy"
 # Only the installed headers: nothing from the source tree.
-"$cc" -shared -fPIC -Wall -Wextra -Werror -I"$inc" -o "$tmp/modules/example.so" "$src"
+"$cc" -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror -I"$inc" -o "$tmp/modules/example.so" "$src"
 chmod 0644 "$tmp/modules/example.so"
 
 printf 'required permit\n' >"$tmp/policy/create"

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/context.h"
 #include "core/registry.h"
 #include "core/request.h"
 #include "core/stack.h"
@@ -40,13 +41,14 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Compiles tests/unit/modules/test_module.c into <modules>/<file>.so with extra -D flags. */
+/* Compiles tests/unit/modules/test_module.c into <modules>/<file>.so with extra -D flags,
+ * hiding every symbol the module does not mark (SG_MODULE_EXPORT) as modules should. */
 static void build(const struct fixture *f, const char *file, const char *defines)
 {
 	char *cmd = NULL;
 
 	assert_true(asprintf(&cmd,
-			     "%s -shared -fPIC -Wall -Werror -I%s/plugin/include %s "
+			     "%s -shared -fPIC -fvisibility=hidden -Wall -Werror -I%s/plugin/include %s "
 			     "-o %s/%s.so %s/tests/unit/modules/test_module.c",
 			     SG_TEST_CC, SG_TEST_SRCDIR, defines, f->modules, file,
 			     SG_TEST_SRCDIR) > 0);
@@ -57,8 +59,10 @@ static void build(const struct fixture *f, const char *file, const char *defines
 static int load(const struct fixture *f, enum sg_op op, const char *text, struct sg_stack **s,
 		struct sg_error *err)
 {
+	/* A context as the gate has one: the loaded module must get NULL all the same. */
+	struct sg_context ctx = { 0 };
 	char *path = sg_test_write(f->dir, sg_op_name(op), 0644, "%s", text);
-	int r = sg_stack_load(NULL, op, path, f->modules, s, err);
+	int r = sg_stack_load(&ctx, op, path, f->modules, s, err);
 
 	free(path);
 	return r;

@@ -11,6 +11,14 @@
 extern "C" {
 #endif
 
+/* The version of this API: the functions below and the module ABI of <shimgate/module.h>.
+ * Raised when either changes incompatibly (a function removed or changed, the module
+ * structs changed); a module can test it at build time. */
+#define SG_API_VERSION 1
+
+/* Marks the functions the gate and the CLI export for loadable modules. Everything else in
+ * those programs is hidden (built with -fvisibility=hidden and a version script made from
+ * the SG_API lines of this header). */
 #define SG_API __attribute__((visibility("default")))
 
 /* Caller-owned error: code is a negative errno, msg names the cause. */
@@ -44,8 +52,9 @@ SG_API const char *sg_op_name(enum sg_op op);
 /* Returns 0 and sets *op, or -EINVAL for an unknown name. */
 SG_API int sg_op_parse(const char *name, enum sg_op *op);
 
-/* What a module says about a request. A closed set: anything else a module returns
- * (including a negative errno) is treated as SG_VERDICT_ERROR by the evaluator. */
+/* What a module says about a request. A closed set: a module that cannot decide because its
+ * machinery failed returns a negative errno, which the evaluator takes as SG_VERDICT_ERROR;
+ * any other value is a broken module, and its policy line acts as "bad". */
 enum sg_verdict {
 	SG_VERDICT_SUCCESS = 0,  /* the module approves */
 	SG_VERDICT_DENY = 1,     /* the module refuses; the reason says why */
@@ -88,7 +97,8 @@ SG_API const char *sg_request_mount_opt(const struct sg_request *req, size_t i);
 /* The key id whose signature the request carried and that verified, or NULL. */
 SG_API const char *sg_request_key_id(const struct sg_request *req);
 
-/* Records a change a module made, for the audit trail ("caps: dropped CAP_NET_RAW"). */
+/* Records a change a module made, for the audit trail ("caps: dropped CAP_NET_RAW"). Only
+ * built-in modules change requests (see <shimgate/module.h>). */
 SG_API int sg_request_note(struct sg_request *req, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -69,7 +69,7 @@ static int example_check(struct sg_module_state *s, struct sg_request *req,
 	return SG_VERDICT_SUCCESS;
 }
 
-__attribute__((visibility("default"))) const struct sg_module SG_MODULE_SYMBOL = {
+SG_MODULE_EXPORT const struct sg_module SG_MODULE_SYMBOL = {
 	SG_MODULE_HEADER,
 	.name = "example",
 	.summary = "refuses the argv[0] names it is given",

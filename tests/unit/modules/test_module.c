@@ -23,6 +23,9 @@ static int tmod_init(const struct sg_module_init *init, struct sg_module_state *
 {
 	if (init->argc > 0)
 		return sg_error_set(err, -EINVAL, "unknown argument '%s'", init->argv[0]);
+	/* The gate's context is for built-in modules only (module.h). */
+	if (init->ctx)
+		return sg_error_set(err, -EINVAL, "given the gate's internal context");
 	*state = NULL;
 	return 0;
 }
@@ -39,7 +42,7 @@ static int tmod_check(struct sg_module_state *state, struct sg_request *req,
 	return SG_VERDICT_DENY;
 }
 
-__attribute__((visibility("default"))) const struct sg_module TEST_SYMBOL = {
+SG_MODULE_EXPORT const struct sg_module TEST_SYMBOL = {
 	.abi_version = TEST_ABI,
 	.struct_size = sizeof(struct sg_module),
 	.name = TEST_NAME,
