@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "reqflags.h"
+#include "sig/canon.h"
 #include "sig/keyring.h"
 #include "sig/token.h"
 #include "sig/verify.h"
@@ -18,7 +19,10 @@ static void sign_usage(FILE *out)
 	fprintf(out,
 		"Usage: shimgate sign exec|create --key FILE [REQUEST FLAGS] [-- ARGV...]\n"
 		"       shimgate sign --key FILE --request req.json\n"
-		"Prints the signature token for the request. Give it to the client as\n"
+		"Prints the signature token for the request. An exec token binds what the flags do\n"
+		"not give (user, groups, cwd) as the container's own, so a signer needs only the\n"
+		"namespace, container id, argv, --terminal and the env the client adds; the gate\n"
+		"requires those fields to equal the container's config.json. Give it to the client as\n"
 		"env SHIMGATE_TOKEN=<token>, as argv[0] SHIMGATE_TOKEN=<token> (ctr task exec), or\n"
 		"as the annotation io.shimgate.token (create).\n"
 		"  --key FILE           the key file (its name is the key id)\n"
@@ -36,6 +40,7 @@ int sg_cmd_sign(int argc, char **argv)
 	struct sg_error err = { 0 };
 	char nonce[SG_NONCE_HEX + 1];
 	char token[SG_TOKEN_MAX + 1];
+	struct sg_canon_params p = { 0 };
 	const char *key_id;
 	int rc = SG_EXIT_USAGE;
 
@@ -76,9 +81,11 @@ int sg_cmd_sign(int argc, char **argv)
 		rc = sg_reqflags_fail("sign", &err);
 		goto out;
 	}
-	if (sg_sign_request(kr, key_id, rf.timestamp_set ? rf.timestamp : (int64_t)time(NULL),
-			    nonce, sg_reqflags_bind_exec_id(&rf, req), req, token, sizeof(token),
-			    &err) < 0) {
+	p.key_id = key_id;
+	p.nonce = nonce;
+	p.timestamp = rf.timestamp_set ? rf.timestamp : (int64_t)time(NULL);
+	if (sg_reqflags_params(&rf, req, &p, &err) < 0 ||
+	    sg_sign_request_params(kr, &p, req, token, sizeof(token), &err) < 0) {
 		rc = sg_reqflags_fail("sign", &err);
 		goto out;
 	}
