@@ -488,7 +488,7 @@ int sg_reqflags_params(const struct sg_reqflags *rf, const struct sg_request *re
 {
 	p->bind_exec_id = sg_reqflags_bind_exec_id(rf, req);
 	if (req->op != SG_OP_EXEC || rf->token_version == 1) {
-		if (rf->rel_set || rf->token_version == 2)
+		if ((rf->rel_set && rf->rel) || rf->token_version == 2)
 			return sg_error_set(err, -EINVAL,
 					    "--relative and --token-version 2 are for exec tokens");
 		p->version = 1;

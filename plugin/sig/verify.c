@@ -101,13 +101,6 @@ static enum sg_sig_status verify_token(const struct sg_verify_opts *o, struct sg
 		bad_signature(o, req, t);
 		return set_invalid(req, -EBADMSG);
 	}
-	/* The MAC covers "the container's own"; whether the exec's values are is checked here. */
-	r = sg_canon_rel_check(req, t->rel, why);
-	if (r < 0) {
-		sg_error_prefix(why, "signature (key '%s') binds fields as the container's own",
-				t->key_id);
-		return set_invalid(req, r);
-	}
 	if (now - t->timestamp > o->max_age) {
 		sg_error_set(why, -ETIMEDOUT,
 			     "signature expired: signed at %" PRId64 ", %" PRId64
@@ -125,6 +118,14 @@ static enum sg_sig_status verify_token(const struct sg_verify_opts *o, struct sg
 	r = sg_key_check_scope(k, req->op, req->ns, req->id, now, why);
 	if (r < 0)
 		return set_invalid(req, r);
+	/* The MAC covers "the container's own"; whether the exec's values are is checked here,
+	 * before the nonce is spent on a request that will be refused. */
+	r = sg_canon_rel_check(req, t->rel, why);
+	if (r < 0) {
+		sg_error_prefix(why, "signature (key '%s') binds fields as the container's own",
+				t->key_id);
+		return set_invalid(req, r);
+	}
 	/* Recorded only now: an unauthenticated request must not be able to burn nonces. */
 	if (o->replay) {
 		r = sg_replay_record(o->replay, t->key_id, t->nonce, t->timestamp + o->max_age + 1,

@@ -140,7 +140,10 @@ static void expect(struct fixture *f, struct sg_request *req, int verdict, const
 
 	if (v != verdict)
 		fail_msg("verdict %d, want %d (%s)", v, verdict, why.msg);
-	if (reason && strcmp(why.msg, reason) != 0)
+	/* A bad MAC's reason goes on with what the gate saw ("; gate saw ..."). */
+	if (reason && strcmp(why.msg, reason) != 0 &&
+	    !(strncmp(why.msg, reason, strlen(reason)) == 0 &&
+	      strncmp(why.msg + strlen(reason), "; gate saw v", 12) == 0))
 		fail_msg("reason '%s', want '%s'", why.msg, reason);
 	assert_null(req->token);
 	assert_null(strstr(why.msg, "0102030405"));
