@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -19,6 +20,7 @@
 #include "sig/canon.h"
 #include "sig/keyring.h"
 #include "sig/token.h"
+#include "sig/verify.h"
 
 enum {
 	OPT_NAMESPACE = 0x100, OPT_ID, OPT_EXEC_ID, OPT_PROCESS, OPT_SPEC, OPT_REQUEST,
@@ -540,4 +542,35 @@ int sg_reqflags_fail(const char *cmd, const struct sg_error *err)
 {
 	fprintf(stderr, "shimgate %s: %s\n", cmd, err->msg[0] ? err->msg : "failed");
 	return SG_EXIT_USAGE;
+}
+
+int sg_reqflags_sign(const struct sg_reqflags *rf, const struct sg_keyring *kr,
+		     const struct sg_request *req, char token[SG_TOKEN_MAX + 1],
+		     struct sg_error *err)
+{
+	struct sg_canon_params p = { 0 };
+	char nonce[SG_NONCE_HEX + 1];
+	const char *key_id;
+	int r;
+
+	if (rf->key_file) {
+		key_id = strrchr(rf->key_file, '/') ? strrchr(rf->key_file, '/') + 1 : rf->key_file;
+		if (rf->key_id && strcmp(rf->key_id, key_id) != 0)
+			return sg_error_set(err, -EINVAL,
+					    "--key-id '%s' differs from the key file's id '%s'",
+					    rf->key_id, key_id);
+	} else if (!(key_id = rf->key_id)) {
+		return sg_error_set(err, -EINVAL, "--key-dir needs --key-id");
+	}
+	if (rf->nonce)
+		memcpy(nonce, rf->nonce, sizeof(nonce));
+	else if (sg_nonce_generate(nonce, err) < 0)
+		return -EIO;
+	p.key_id = key_id;
+	p.nonce = nonce;
+	p.timestamp = rf->timestamp_set ? rf->timestamp : (int64_t)time(NULL);
+	r = sg_reqflags_params(rf, req, &p, err);
+	if (r == 0)
+		r = sg_sign_request_params(kr, &p, req, token, SG_TOKEN_MAX + 1, err);
+	return r;
 }

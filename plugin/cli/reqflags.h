@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "core/request.h"
+#include "sig/token.h"
 
 struct sg_keyring;
 
@@ -65,6 +66,13 @@ struct sg_canon_params;
  * those no flag gave; none for --process and --request). */
 int sg_reqflags_params(const struct sg_reqflags *rf, const struct sg_request *req,
 		       struct sg_canon_params *p, struct sg_error *err);
+
+/* Signs req with the key of --key (its file name is the key id) or --key-dir + --key-id, at
+ * --timestamp (default now) with --nonce (default random), in the form of
+ * sg_reqflags_params. */
+int sg_reqflags_sign(const struct sg_reqflags *rf, const struct sg_keyring *kr,
+		     const struct sg_request *req, char token[SG_TOKEN_MAX + 1],
+		     struct sg_error *err);
 
 /* Prints "shimgate CMD: message" to stderr; returns SG_EXIT_USAGE. */
 int sg_reqflags_fail(const char *cmd, const struct sg_error *err);

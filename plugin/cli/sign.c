@@ -9,7 +9,6 @@
 
 #include "commands.h"
 #include "reqflags.h"
-#include "sig/canon.h"
 #include "sig/keyring.h"
 #include "sig/token.h"
 #include "sig/verify.h"
@@ -38,10 +37,7 @@ int sg_cmd_sign(int argc, char **argv)
 	struct sg_keyring *kr = NULL;
 	struct sg_request *req = NULL;
 	struct sg_error err = { 0 };
-	char nonce[SG_NONCE_HEX + 1];
 	char token[SG_TOKEN_MAX + 1];
-	struct sg_canon_params p = { 0 };
-	const char *key_id;
 	int rc = SG_EXIT_USAGE;
 
 	if (sg_reqflags_parse(argc, argv, SG_RF_KEY | SG_RF_SIGNING, &rf) < 0)
@@ -62,30 +58,7 @@ int sg_cmd_sign(int argc, char **argv)
 	}
 	/* A token the documents carried is not part of what is signed. */
 	sg_request_drop_token(req);
-	if (rf.key_file) {
-		key_id = strrchr(rf.key_file, '/') ? strrchr(rf.key_file, '/') + 1 : rf.key_file;
-		if (rf.key_id && strcmp(rf.key_id, key_id) != 0) {
-			sg_error_set(&err, -EINVAL, "--key-id '%s' differs from the key file's id '%s'",
-				     rf.key_id, key_id);
-			rc = sg_reqflags_fail("sign", &err);
-			goto out;
-		}
-	} else if (!(key_id = rf.key_id)) {
-		sg_error_set(&err, -EINVAL, "--key-dir needs --key-id");
-		rc = sg_reqflags_fail("sign", &err);
-		goto out;
-	}
-	if (rf.nonce)
-		memcpy(nonce, rf.nonce, sizeof(nonce));
-	else if (sg_nonce_generate(nonce, &err) < 0) {
-		rc = sg_reqflags_fail("sign", &err);
-		goto out;
-	}
-	p.key_id = key_id;
-	p.nonce = nonce;
-	p.timestamp = rf.timestamp_set ? rf.timestamp : (int64_t)time(NULL);
-	if (sg_reqflags_params(&rf, req, &p, &err) < 0 ||
-	    sg_sign_request_params(kr, &p, req, token, sizeof(token), &err) < 0) {
+	if (sg_reqflags_sign(&rf, kr, req, token, &err) < 0) {
 		rc = sg_reqflags_fail("sign", &err);
 		goto out;
 	}
