@@ -402,20 +402,20 @@ int sg_canon_rel_check(const struct sg_request *req, unsigned rel, struct sg_err
 		return 0;
 	if (!req->container_proc_known)
 		return sg_error_set(err, -ENOENT,
-				    "the container's config.json is unknown: fields signed as the container's own cannot be checked");
+				    "the container's config.json is unknown, so the fields signed as the container's own cannot be checked");
 	if ((rel & SG_REL_UID) && u->uid != c->uid)
 		return sg_error_set(err, -EPERM,
-				    "user: uid %" PRIu32 " is not the container's own %" PRIu32,
-				    u->uid, c->uid);
+				    "user: uid %" PRIu32 " is not the container's own %" PRIu32
+				    " (signed as the container's own)", u->uid, c->uid);
 	if ((rel & SG_REL_GID) && u->gid != c->gid)
 		return sg_error_set(err, -EPERM,
-				    "user: gid %" PRIu32 " is not the container's own %" PRIu32,
-				    u->gid, c->gid);
+				    "user: gid %" PRIu32 " is not the container's own %" PRIu32
+				    " (signed as the container's own)", u->gid, c->gid);
 	if ((rel & SG_REL_GROUPS) && !same_gid_set(u, c))
 		return sg_error_set(err, -EPERM,
-				    "groups: the supplementary groups are not the container's own");
+				    "groups: the supplementary groups are not the container's own (signed as the container's own)");
 	if ((rel & SG_REL_CWD) && strcmp(cwd, req->container_cwd ? req->container_cwd : "") != 0)
-		return sg_error_set(err, -EPERM, "cwd: '%.64s' is not the container's own '%.64s'",
+		return sg_error_set(err, -EPERM, "cwd: '%.64s' is not the container's own '%.64s' (signed as the container's own)",
 				    cwd, req->container_cwd ? req->container_cwd : "");
 	return 0;
 }

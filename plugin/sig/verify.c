@@ -122,7 +122,7 @@ static enum sg_sig_status verify_token(const struct sg_verify_opts *o, struct sg
 	 * before the nonce is spent on a request that will be refused. */
 	r = sg_canon_rel_check(req, t->rel, why);
 	if (r < 0) {
-		sg_error_prefix(why, "signature (key '%s') binds fields as the container's own",
+		sg_error_prefix(why, "bad signature (key '%s'): the request is not what was signed",
 				t->key_id);
 		return set_invalid(req, r);
 	}

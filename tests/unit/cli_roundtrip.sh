@@ -64,11 +64,11 @@ expect 1 "bad signature (key 'k1')" -- $V exec $REQ $C --env LD_PRELOAD=/x.so --
 expect 1 "signs an exec, not a create" -- $V create --namespace default --id c1 \
 	--token "$TOKEN" -- sh -c id
 # Signed as the container's own: another user or cwd is refused, naming the field.
-expect 1 "binds fields as the container's own: user: uid 1000" -- $V exec $REQ $C --user 1000 \
+expect 1 "not what was signed: user: uid 1000 is not the container's own 0" -- $V exec $REQ $C --user 1000 \
 	--token "$TOKEN" -- sh -c id
-expect 1 "binds fields as the container's own: cwd: '/tmp'" -- $V exec $REQ $C --cwd /tmp \
+expect 1 "not what was signed: cwd: '/tmp' is not the container's own '/'" -- $V exec $REQ $C --cwd /tmp \
 	--token "$TOKEN" -- sh -c id
-expect 1 "fields signed as the container's own cannot be checked" -- $V exec $REQ \
+expect 1 "the fields signed as the container's own cannot be checked" -- $V exec $REQ \
 	--token "$TOKEN" -- sh -c id
 # A bad MAC says what the gate saw: the added env's name, never its value.
 expect 1 "gate saw v2 uid=@0 gid=@0 groups=@[] cwd=@/ terminal=false env+=[LD_PRELOAD] argc=3" \
