@@ -189,6 +189,8 @@ dk_exec() {
 	E2E_OUT=$E2E_TMP/out/docker.$name.exec.out
 	E2E_ERR=$E2E_TMP/out/docker.$name.exec.err
 	dk exec ${opts[@]+"${opts[@]}"} "$name" "$@" </dev/null >"$E2E_OUT" 2>"$E2E_ERR" || rc=$?
+	# docker exec prints the runtime's refusal on stdout.
+	[ "$rc" -eq 0 ] || cat "$E2E_OUT" >>"$E2E_ERR"
 	return "$rc"
 }
 
@@ -200,18 +202,22 @@ dk_gate_pid() {
 	e2e_socket_owner "$a"
 }
 
-# The gate (not the plain runc shim) serves NAME: its address is under /run/shimgate and the
-# socket's owner runs the gate's binary.
+# True when the gate (not the plain runc shim) serves NAME: the address in its bundle is
+# under /run/shimgate and the socket's owner runs the gate's binary. Sets DK_GATE, DK_GATE_PID.
+dk_gated() {
+	local id
+	id=$(dk_id "$1") || return 1
+	DK_GATE=$(E2E_NS=$DK_NS e2e_address "$id") && [[ $DK_GATE == /run/shimgate/* ]] &&
+		DK_GATE_PID=$(e2e_socket_owner "$DK_GATE") &&
+		[ "$(readlink "/proc/$DK_GATE_PID/exe")" = "$(readlink -f "$E2E_SHIM_DIR/containerd-shim-shimgate-v2")" ]
+}
+
 dk_assert_gated() {
-	local id a pid
-	id=$(dk_id "$1") || dk_fail "docker inspect $1"
-	a=$(E2E_NS=$DK_NS e2e_address "$id") || dk_fail "$2: no address in the bundle of $1"
-	[[ $a == /run/shimgate/* ]] || dk_fail "$2: $1 is served at $a, not by a gate"
-	pid=$(e2e_socket_owner "$a") || dk_fail "$2: nothing listens on $a"
-	[ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$E2E_SHIM_DIR/containerd-shim-shimgate-v2")" ] ||
-		dk_fail "$2: $a is served by $(readlink "/proc/$pid/exe"), not the gate"
-	echo "$a" >>"$E2E_TMP/sockets"
-	e2e_ok "$2: $1 is served by the gate (pid $pid, $a)"
+	# containerd writes the bundle's address when the shim has started: allow a moment.
+	e2e_poll 10 dk_gated "$1" || dk_gated "$1" ||
+		dk_fail "$2: $1 is not served by a gate (address '${DK_GATE:-none}', state $(dk inspect -f '{{.State.Status}} {{.State.Pid}} {{.State.Error}}' "$1" 2>&1))"
+	echo "$DK_GATE" >>"$E2E_TMP/sockets"
+	e2e_ok "$2: $1 is served by the gate (pid $DK_GATE_PID, $DK_GATE)"
 }
 
 # Saves /proc/<pid>/status of PID 1 of container NAME to FILE (from the host: the container's
