@@ -57,6 +57,11 @@ e2e_poll() {
 	done
 }
 
+# Runs the function NAME when a harness extension (docker_lib.sh, cri_lib.sh) defines it.
+e2e_hook() {
+	if declare -F "$1" >/dev/null; then "$@"; fi
+}
+
 e2e_wait_for() {
 	local secs=$1 what=$2
 	shift 2
@@ -106,6 +111,7 @@ e2e_setup() {
 	e2e_make_rootfs
 	e2e_make_gate_config
 	e2e_write_containerd_config
+	e2e_hook e2e_before_containerd
 	e2e_start_containerd
 	e2e_log "containerd pid $E2E_CD_PID, namespace $E2E_NS, dir $E2E_TMP"
 }
@@ -183,10 +189,11 @@ e2e_write_containerd_config() {
 }
 
 # containerd finds io.containerd.shimgate.v2 on its PATH and hands its environment, with
-# SHIMGATE_CONFIG, to every shim it starts.
+# SHIMGATE_CONFIG, to every shim it starts. E2E_PATH_FIRST: a directory put before it (a
+# shadow of containerd-shim-runc-v2, for Docker).
 e2e_start_containerd() {
 	rm -f "$E2E_SOCK"
-	PATH="$E2E_SHIM_DIR:$PATH" SHIMGATE_CONFIG="$E2E_CONF" \
+	PATH="${E2E_PATH_FIRST:+$E2E_PATH_FIRST:}$E2E_SHIM_DIR:$PATH" SHIMGATE_CONFIG="$E2E_CONF" \
 		setsid containerd --config "$E2E_TMP/config.toml" >>"$E2E_TMP/containerd.log" 2>&1 </dev/null &
 	E2E_CD_PID=$!
 	# Not a job of this shell any more: no "Killed" notice when a test kills it on purpose.
@@ -255,6 +262,8 @@ e2e_cleanup() {
 	# A signal now would end the cleanup half done; every step below is bounded anyway.
 	trap '' INT TERM
 	[ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ] || exit "$rc"
+	# Clients of containerd that would start containers again (dockerd) stop first.
+	e2e_hook e2e_before_cleanup
 	if [ -n "$E2E_CD_PID" ]; then
 		# Every namespace of this private containerd is ours.
 		for ns in $(timeout 20 ctr -a "$E2E_SOCK" namespaces ls -q 2>/dev/null); do
