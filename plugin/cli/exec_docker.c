@@ -17,7 +17,7 @@
 #define DOCKER_DEFAULT "/usr/bin/docker"
 #define DOCKER_NAMESPACE "moby"
 
-enum { D_INTERACTIVE, D_TTY, D_USER, D_WORKDIR, D_ENV, D_COUNT };
+enum { D_INTERACTIVE, D_TTY, D_USER, D_WORKDIR, D_ENV, D_NAMESPACE, D_COUNT };
 
 static const struct sg_exec_opt docker_opts[D_COUNT] = {
 	[D_INTERACTIVE] = { 'i', "interactive", false },
@@ -25,6 +25,7 @@ static const struct sg_exec_opt docker_opts[D_COUNT] = {
 	[D_USER] = { 'u', "user", true },
 	[D_WORKDIR] = { 'w', "workdir", true },
 	[D_ENV] = { 'e', "env", true },
+	[D_NAMESPACE] = { 0, "containerd-namespace", true },
 };
 
 static void docker_usage(FILE *out)
@@ -39,6 +40,7 @@ static void docker_usage(FILE *out)
 		"                         adds GID itself); default: the container's own user\n"
 		"  -w, --workdir DIR      default: the container's own\n"
 		"  -e, --env K=V          an env entry to add (repeatable)\n"
+		"  --containerd-namespace NS   dockerd's containerd namespace (default " DOCKER_NAMESPACE ")\n"
 		"The daemon is the one the docker client talks to (DOCKER_HOST).\n");
 	sg_exec_common_usage(out);
 }
@@ -105,6 +107,8 @@ int sg_exec_docker(int argc, char **argv)
 			goto fail;
 		}
 	}
+	if (a.val[D_NAMESPACE].n)
+		sr.ns = a.val[D_NAMESPACE].v[a.val[D_NAMESPACE].n - 1];
 	if (inspect(c.client, a.target, &id, &base, &err) < 0)
 		goto fail;
 	sr.id = id;

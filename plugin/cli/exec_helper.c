@@ -439,19 +439,55 @@ int sg_cmd_exec(int argc, char **argv)
 
 #define PLUGIN_VERSION "0.1.0"
 
-/* `docker shimgate exec ...` runs `docker-shimgate shimgate exec ...`; the CLI first asks
- * `docker-shimgate docker-cli-plugin-metadata` (the CLI plugin protocol). */
+/* The docker CLI's global options that pick the daemon, as the environment the docker
+ * client reads (the plugin runs /usr/bin/docker again). 1: one was consumed (with its value). */
+static int docker_global(int argc, char **argv, int *i)
+{
+	static const struct {
+		const char *s, *l, *env;
+	} g[] = {
+		{ "-H", "--host", "DOCKER_HOST" },
+		{ "-c", "--context", "DOCKER_CONTEXT" },
+		{ NULL, "--config", "DOCKER_CONFIG" },
+	};
+	const char *a = argv[*i];
+
+	for (size_t k = 0; k < sizeof(g) / sizeof(g[0]); k++) {
+		size_t n = strlen(g[k].l);
+		const char *v = NULL;
+
+		if (strncmp(a, g[k].l, n) == 0 && a[n] == '=')
+			v = a + n + 1;
+		else if ((g[k].s && strcmp(a, g[k].s) == 0) || strcmp(a, g[k].l) == 0)
+			v = *i + 1 < argc ? argv[++*i] : NULL;
+		else
+			continue;
+		return v && setenv(g[k].env, v, 1) == 0 ? 1 : -EINVAL;
+	}
+	return 0;
+}
+
+/* `docker [GLOBAL OPTIONS] shimgate exec ...` runs `docker-shimgate [GLOBAL OPTIONS] shimgate
+ * exec ...` (a plugin gets the whole command line); the CLI first asks `docker-shimgate
+ * docker-cli-plugin-metadata` (the CLI plugin protocol). */
 int sg_docker_plugin(int argc, char **argv)
 {
+	int i;
+
 	if (argc >= 2 && strcmp(argv[1], "docker-cli-plugin-metadata") == 0) {
 		printf("{\"SchemaVersion\":\"0.1.0\",\"Vendor\":\"shimgate\",\"Version\":\""
 		       PLUGIN_VERSION "\",\"ShortDescription\":\"Signed exec through the shimgate "
 		       "runtime gate\"}\n");
 		return SG_EXIT_OK;
 	}
-	if (argc >= 3 && strcmp(argv[1], "shimgate") == 0 && strcmp(argv[2], "exec") == 0) {
-		argv[2] = (char *)"docker";
-		return sg_exec_docker(argc - 2, argv + 2);
+	/* Up to the plugin's name: -H/--host, -c/--context, --config are honoured, other global
+	 * options (--debug, --log-level...) do not change what is signed or where. */
+	for (i = 1; i < argc && strcmp(argv[i], "shimgate") != 0; i++)
+		if (docker_global(argc, argv, &i) < 0)
+			break;
+	if (i + 1 < argc && strcmp(argv[i], "shimgate") == 0 && strcmp(argv[i + 1], "exec") == 0) {
+		argv[i + 1] = (char *)"docker";
+		return sg_exec_docker(argc - i - 1, argv + i + 1);
 	}
 	fprintf(stderr, "Usage: docker shimgate exec [OPTIONS] CONTAINER [--] ARGV...\n");
 	return SG_EXIT_USAGE;
