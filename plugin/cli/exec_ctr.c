@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "commands.h"
 #include "exec_helper.h"
 #include "oci/oci.h"
@@ -40,85 +38,76 @@ static void ctr_usage(FILE *out)
 	sg_exec_common_usage(out);
 }
 
-static const char *last(const struct sg_exec_args *a, int k)
+static int ctr_prepare(const struct sg_exec_common *c, const struct sg_exec_args *a,
+		       struct sg_exec_sign_req *sr, struct sg_argv *keep, struct sg_error *err)
 {
-	return a->val[k].n ? a->val[k].v[a->val[k].n - 1] : NULL;
+	char nonce[SG_NONCE_HEX + 1];
+
+	sr->ns = sg_exec_last(a, C_NAMESPACE) ? sg_exec_last(a, C_NAMESPACE)
+					      : getenv("CONTAINERD_NAMESPACE");
+	if (!sr->ns || !*sr->ns)
+		sr->ns = "default";
+	sr->exec_id = sg_exec_last(a, C_EXEC_ID);
+	if (!sr->exec_id) {
+		/* A fresh id: "sg-" and 128 random bits, drawn as a nonce is. */
+		if (sg_nonce_generate(nonce, err) < 0)
+			return -EIO;
+		sg_argv_addf(keep, "sg-%s", nonce);
+		if (keep->err)
+			return sg_error_set(err, -ENOMEM, "out of memory");
+		sr->exec_id = keep->v[keep->n - 1];
+	}
+	sr->id = a->target;
+	sr->user = sg_exec_last(a, C_USER);
+	sr->cwd = sg_exec_last(a, C_CWD);
+	sr->terminal = a->val[C_TTY].n > 0;
+	/* ctr --user UID:GID changes uid and gid and keeps the container's groups. */
+	if (sr->user && strchr(sr->user, ':'))
+		sr->relative = sr->cwd ? "s" : "sw";
+	return 0;
 }
+
+/* ctr has no --env: the token is argv[0] of the process. */
+static void ctr_command(const struct sg_exec_common *c, const struct sg_exec_args *a,
+			const struct sg_exec_sign_req *sr, const struct sg_argv *keep,
+			struct sg_argv *cmd)
+{
+	sg_argv_add(cmd, c->client);
+	if (sg_exec_last(a, C_ADDRESS)) {
+		sg_argv_add(cmd, "--address");
+		sg_argv_add(cmd, sg_exec_last(a, C_ADDRESS));
+	}
+	sg_argv_add(cmd, "--namespace");
+	sg_argv_add(cmd, sr->ns);
+	sg_argv_add(cmd, "task");
+	sg_argv_add(cmd, "exec");
+	sg_argv_add(cmd, "--exec-id");
+	sg_argv_add(cmd, sr->exec_id);
+	if (sr->terminal)
+		sg_argv_add(cmd, "--tty");
+	if (sr->user) {
+		sg_argv_add(cmd, "--user");
+		sg_argv_add(cmd, sr->user);
+	}
+	if (sr->cwd) {
+		sg_argv_add(cmd, "--cwd");
+		sg_argv_add(cmd, sr->cwd);
+	}
+	sg_argv_add(cmd, a->target);
+}
+
+static const struct sg_exec_client ctr_client = {
+	.name = "ctr",
+	.default_client = CTR_DEFAULT,
+	.opts = ctr_opts,
+	.nopts = C_COUNT,
+	.usage = ctr_usage,
+	.env_token = false,
+	.prepare = ctr_prepare,
+	.command = ctr_command,
+};
 
 int sg_exec_ctr(int argc, char **argv)
 {
-	struct sg_exec_common c = { .client = CTR_DEFAULT };
-	struct sg_exec_sign_req sr = { 0 };
-	struct sg_exec_args a;
-	struct sg_argv cmd = { 0 };
-	struct sg_error err = { 0 };
-	char token[SG_TOKEN_MAX + 1] = "", eid[SG_NONCE_HEX + 4];
-	bool help = false;
-	int rc = SG_EXIT_USAGE;
-
-	if (sg_exec_parse("ctr", argc, argv, ctr_opts, C_COUNT, &c, &a, &help) < 0)
-		goto out;
-	if (help) {
-		ctr_usage(stdout);
-		rc = SG_EXIT_OK;
-		goto out;
-	}
-	sr.ns = last(&a, C_NAMESPACE) ? last(&a, C_NAMESPACE) : getenv("CONTAINERD_NAMESPACE");
-	if (!sr.ns || !*sr.ns)
-		sr.ns = "default";
-	sr.exec_id = last(&a, C_EXEC_ID);
-	if (!sr.exec_id) {
-		/* A fresh id: "sg-" and 128 random bits, as a nonce is drawn. */
-		memcpy(eid, "sg-", 3);
-		if (sg_nonce_generate(eid + 3, &err) < 0)
-			goto fail;
-		sr.exec_id = eid;
-	}
-	sr.id = a.target;
-	sr.user = last(&a, C_USER);
-	sr.cwd = last(&a, C_CWD);
-	sr.terminal = a.val[C_TTY].n > 0;
-	/* ctr --user UID:GID changes uid and gid and keeps the container's groups. */
-	if (sr.user && strchr(sr.user, ':'))
-		sr.relative = sr.cwd ? "s" : "sw";
-	sr.argv = a.argv;
-	sr.argc = a.argc;
-	if (sg_exec_sign(&c, &sr, token, &err) < 0)
-		goto fail;
-
-	sg_argv_add(&cmd, c.client);
-	if (last(&a, C_ADDRESS)) {
-		sg_argv_add(&cmd, "--address");
-		sg_argv_add(&cmd, last(&a, C_ADDRESS));
-	}
-	sg_argv_add(&cmd, "--namespace");
-	sg_argv_add(&cmd, sr.ns);
-	sg_argv_add(&cmd, "task");
-	sg_argv_add(&cmd, "exec");
-	sg_argv_add(&cmd, "--exec-id");
-	sg_argv_add(&cmd, sr.exec_id);
-	if (sr.terminal)
-		sg_argv_add(&cmd, "--tty");
-	if (sr.user) {
-		sg_argv_add(&cmd, "--user");
-		sg_argv_add(&cmd, sr.user);
-	}
-	if (sr.cwd) {
-		sg_argv_add(&cmd, "--cwd");
-		sg_argv_add(&cmd, sr.cwd);
-	}
-	sg_argv_add(&cmd, a.target);
-	sg_argv_addf(&cmd, SG_TOKEN_ENV "=%s", token);
-	for (int i = 0; i < a.argc; i++)
-		sg_argv_add(&cmd, a.argv[i]);
-	rc = sg_exec_run(&c, &cmd, token, false);
-	goto out;
-fail:
-	fprintf(stderr, "shimgate exec ctr: %s\n", err.msg);
-	rc = SG_EXIT_USAGE;
-out:
-	OPENSSL_cleanse(token, sizeof(token));
-	sg_argv_clear(&cmd);
-	sg_exec_args_clear(&a);
-	return rc;
+	return sg_exec_main(&ctr_client, argc, argv);
 }

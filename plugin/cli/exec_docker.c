@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "commands.h"
 #include "core/cleanup.h"
 #include "core/limits.h"
@@ -77,87 +75,75 @@ static int inspect(const char *docker, const char *name, char **id, struct sg_st
 	return 0;
 }
 
+static int docker_prepare(const struct sg_exec_common *c, const struct sg_exec_args *a,
+			  struct sg_exec_sign_req *sr, struct sg_argv *keep, struct sg_error *err)
+{
+	const struct sg_strv *env = &a->val[D_ENV];
+	struct sg_strv base = { 0 };
+	_cleanup_free_ char *id = NULL;
+	int r;
+
+	for (size_t i = 0; i < env->n; i++)
+		if (!strchr(env->v[i], '='))
+			return sg_error_set(err, -EINVAL, "-e '%s': want K=V (the value is signed)",
+					    env->v[i]);
+	sr->ns = sg_exec_last(a, D_NAMESPACE) ? sg_exec_last(a, D_NAMESPACE) : DOCKER_NAMESPACE;
+	r = inspect(c->client, a->target, &id, &base, err);
+	for (size_t i = 0; r == 0 && i < env->n; i++)
+		if (!sg_strv_contains(&base, env->v[i]))
+			r = sg_strv_push(&sr->env, env->v[i], SG_LIMIT_ENVC, err);
+	sg_strv_clear(&base);
+	if (r < 0)
+		return r;
+	sg_argv_addf(keep, "%s", id);
+	sr->id = keep->err ? NULL : keep->v[keep->n - 1];
+	sr->user = sg_exec_last(a, D_USER);
+	sr->cwd = sg_exec_last(a, D_WORKDIR);
+	sr->terminal = a->val[D_TTY].n > 0;
+	return sr->id ? 0 : sg_error_set(err, -ENOMEM, "out of memory");
+}
+
+/* The token rides in the environment (`-e SHIMGATE_TOKEN` without a value), out of `ps`;
+ * the container by its full id, so it is the one that was signed. */
+static void docker_command(const struct sg_exec_common *c, const struct sg_exec_args *a,
+			   const struct sg_exec_sign_req *sr, const struct sg_argv *keep,
+			   struct sg_argv *cmd)
+{
+	sg_argv_add(cmd, c->client);
+	sg_argv_add(cmd, "exec");
+	sg_argv_add(cmd, "-e");
+	sg_argv_add(cmd, SG_TOKEN_ENV);
+	if (a->val[D_INTERACTIVE].n)
+		sg_argv_add(cmd, "-i");
+	if (sr->terminal)
+		sg_argv_add(cmd, "-t");
+	if (sr->user) {
+		sg_argv_add(cmd, "-u");
+		sg_argv_add(cmd, sr->user);
+	}
+	if (sr->cwd) {
+		sg_argv_add(cmd, "-w");
+		sg_argv_add(cmd, sr->cwd);
+	}
+	for (size_t i = 0; i < a->val[D_ENV].n; i++) {
+		sg_argv_add(cmd, "-e");
+		sg_argv_add(cmd, a->val[D_ENV].v[i]);
+	}
+	sg_argv_add(cmd, sr->id);
+}
+
+static const struct sg_exec_client docker_client = {
+	.name = "docker",
+	.default_client = DOCKER_DEFAULT,
+	.opts = docker_opts,
+	.nopts = D_COUNT,
+	.usage = docker_usage,
+	.env_token = true,
+	.prepare = docker_prepare,
+	.command = docker_command,
+};
+
 int sg_exec_docker(int argc, char **argv)
 {
-	struct sg_exec_common c = { .client = DOCKER_DEFAULT };
-	struct sg_exec_sign_req sr = { .ns = DOCKER_NAMESPACE };
-	struct sg_exec_args a;
-	struct sg_strv base = { 0 };
-	struct sg_argv cmd = { 0 };
-	struct sg_error err = { 0 };
-	_cleanup_free_ char *id = NULL;
-	char token[SG_TOKEN_MAX + 1] = "";
-	const char *user, *workdir;
-	bool help = false;
-	int rc = SG_EXIT_USAGE;
-
-	if (sg_exec_parse("docker", argc, argv, docker_opts, D_COUNT, &c, &a, &help) < 0)
-		goto out;
-	if (help) {
-		docker_usage(stdout);
-		rc = SG_EXIT_OK;
-		goto out;
-	}
-	user = a.val[D_USER].n ? a.val[D_USER].v[a.val[D_USER].n - 1] : NULL;
-	workdir = a.val[D_WORKDIR].n ? a.val[D_WORKDIR].v[a.val[D_WORKDIR].n - 1] : NULL;
-	for (size_t i = 0; i < a.val[D_ENV].n; i++) {
-		if (!strchr(a.val[D_ENV].v[i], '=')) {
-			sg_error_set(&err, -EINVAL, "-e '%s': want K=V (the value is signed)",
-				     a.val[D_ENV].v[i]);
-			goto fail;
-		}
-	}
-	if (a.val[D_NAMESPACE].n)
-		sr.ns = a.val[D_NAMESPACE].v[a.val[D_NAMESPACE].n - 1];
-	if (inspect(c.client, a.target, &id, &base, &err) < 0)
-		goto fail;
-	sr.id = id;
-	sr.user = user;
-	sr.cwd = workdir;
-	sr.terminal = a.val[D_TTY].n > 0;
-	sr.argv = a.argv;
-	sr.argc = a.argc;
-	for (size_t i = 0; i < a.val[D_ENV].n; i++)
-		if (!sg_strv_contains(&base, a.val[D_ENV].v[i]) &&
-		    sg_strv_push(&sr.env, a.val[D_ENV].v[i], SG_LIMIT_ENVC, &err) < 0)
-			goto fail;
-	if (sg_exec_sign(&c, &sr, token, &err) < 0)
-		goto fail;
-
-	/* The token rides in the environment (`-e SHIMGATE_TOKEN` without a value). */
-	sg_argv_add(&cmd, c.client);
-	sg_argv_add(&cmd, "exec");
-	sg_argv_add(&cmd, "-e");
-	sg_argv_add(&cmd, SG_TOKEN_ENV);
-	if (a.val[D_INTERACTIVE].n)
-		sg_argv_add(&cmd, "-i");
-	if (sr.terminal)
-		sg_argv_add(&cmd, "-t");
-	if (user) {
-		sg_argv_add(&cmd, "-u");
-		sg_argv_add(&cmd, user);
-	}
-	if (workdir) {
-		sg_argv_add(&cmd, "-w");
-		sg_argv_add(&cmd, workdir);
-	}
-	for (size_t i = 0; i < a.val[D_ENV].n; i++) {
-		sg_argv_add(&cmd, "-e");
-		sg_argv_add(&cmd, a.val[D_ENV].v[i]);
-	}
-	sg_argv_add(&cmd, id);
-	for (int i = 0; i < a.argc; i++)
-		sg_argv_add(&cmd, a.argv[i]);
-	rc = sg_exec_run(&c, &cmd, token, true);
-	goto out;
-fail:
-	fprintf(stderr, "shimgate exec docker: %s\n", err.msg);
-	rc = SG_EXIT_USAGE;
-out:
-	OPENSSL_cleanse(token, sizeof(token));
-	sg_argv_clear(&cmd);
-	sg_strv_clear(&sr.env);
-	sg_strv_clear(&base);
-	sg_exec_args_clear(&a);
-	return rc;
+	return sg_exec_main(&docker_client, argc, argv);
 }

@@ -372,8 +372,8 @@ static void print_word(const char *w)
 	putchar('\'');
 }
 
-int sg_exec_run(const struct sg_exec_common *c, struct sg_argv *cmd, const char *token,
-		bool env_token)
+static int exec_run(const struct sg_exec_common *c, struct sg_argv *cmd, const char *token,
+		    bool env_token)
 {
 	const char *tok_word = c->show_token ? token : "<token>";
 
@@ -408,6 +408,50 @@ int sg_exec_run(const struct sg_exec_common *c, struct sg_argv *cmd, const char 
 	execvp(cmd->v[0], cmd->v);
 	fprintf(stderr, "shimgate exec: cannot run '%s': %s\n", cmd->v[0], strerror(errno));
 	return 127;
+}
+
+const char *sg_exec_last(const struct sg_exec_args *a, size_t k)
+{
+	return a->val[k].n ? a->val[k].v[a->val[k].n - 1] : NULL;
+}
+
+int sg_exec_main(const struct sg_exec_client *cl, int argc, char **argv)
+{
+	struct sg_exec_common c = { .client = cl->default_client };
+	struct sg_exec_sign_req sr = { 0 };
+	struct sg_argv cmd = { 0 }, keep = { 0 };
+	struct sg_error err = { 0 };
+	struct sg_exec_args a;
+	char token[SG_TOKEN_MAX + 1] = "";
+	bool help = false;
+	int rc = SG_EXIT_USAGE;
+
+	if (sg_exec_parse(cl->name, argc, argv, cl->opts, cl->nopts, &c, &a, &help) < 0)
+		goto out;
+	if (help) {
+		cl->usage(stdout);
+		rc = SG_EXIT_OK;
+		goto out;
+	}
+	sr.argv = a.argv;
+	sr.argc = a.argc;
+	if (cl->prepare(&c, &a, &sr, &keep, &err) < 0 || sg_exec_sign(&c, &sr, token, &err) < 0) {
+		fprintf(stderr, "shimgate exec %s: %s\n", cl->name, err.msg);
+		goto out;
+	}
+	cl->command(&c, &a, &sr, &keep, &cmd);
+	if (!cl->env_token)
+		sg_argv_addf(&cmd, SG_TOKEN_ENV "=%s", token);
+	for (int i = 0; i < a.argc; i++)
+		sg_argv_add(&cmd, a.argv[i]);
+	rc = exec_run(&c, &cmd, token, cl->env_token);
+out:
+	OPENSSL_cleanse(token, sizeof(token));
+	sg_argv_clear(&cmd);
+	sg_argv_clear(&keep);
+	sg_strv_clear(&sr.env);
+	sg_exec_args_clear(&a);
+	return rc;
 }
 
 static void exec_usage(FILE *out)

@@ -76,12 +76,31 @@ int sg_exec_sign(const struct sg_exec_common *c, const struct sg_exec_sign_req *
  * standard output, trailing newlines removed. A non-zero exit is an error naming it. */
 int sg_exec_capture(char *const argv[], char **out, struct sg_error *err);
 
-/* Either prints the command (--print: token elided unless --show-token; env_token means the
- * token travels in the environment, not in argv) or replaces this process with it, so its
- * exit status, terminal and signals are the client's own. Returns an exit status only when
- * printing or when the exec fails. */
-int sg_exec_run(const struct sg_exec_common *c, struct sg_argv *cmd, const char *token,
-		bool env_token);
+/* The last value of option k, NULL when not given. */
+const char *sg_exec_last(const struct sg_exec_args *a, size_t k);
+
+/* One client: its options, and how it resolves the target and builds its command. */
+struct sg_exec_client {
+	const char *name;           /* "docker", "kubectl", "ctr" */
+	const char *default_client; /* the binary unless --client */
+	const struct sg_exec_opt *opts;
+	size_t nopts;
+	void (*usage)(FILE *out);
+	/* true: the token travels in the environment; false: as argv[0] SHIMGATE_TOKEN=... */
+	bool env_token;
+	/* Resolves the target and fills sr (argv is set); strings it makes are kept in keep. */
+	int (*prepare)(const struct sg_exec_common *c, const struct sg_exec_args *a,
+		       struct sg_exec_sign_req *sr, struct sg_argv *keep, struct sg_error *err);
+	/* Appends the client's command up to its target (the carrier and ARGV follow). */
+	void (*command)(const struct sg_exec_common *c, const struct sg_exec_args *a,
+			const struct sg_exec_sign_req *sr, const struct sg_argv *keep,
+			struct sg_argv *cmd);
+};
+
+/* Parses, prepares, signs, then prints the command (--print: the token elided unless
+ * --show-token) or replaces this process with it, so the client's exit status, terminal
+ * and signals are its own. Returns an exit status when printing or when anything fails. */
+int sg_exec_main(const struct sg_exec_client *cl, int argc, char **argv);
 
 /* The helpers: argv[0] is the client's name ("docker", "kubectl", "ctr"). */
 int sg_exec_docker(int argc, char **argv);

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "commands.h"
 #include "core/cleanup.h"
 #include "exec_helper.h"
@@ -53,35 +51,36 @@ static int pod_get(const struct sg_exec_common *c, const struct sg_exec_args *a,
 	int r;
 
 	sg_argv_add(&q, c->client);
-	if (a->val[K_CONTEXT].n)
-		sg_argv_addf(&q, "--context=%s", a->val[K_CONTEXT].v[a->val[K_CONTEXT].n - 1]);
+	if (sg_exec_last(a, K_CONTEXT))
+		sg_argv_addf(&q, "--context=%s", sg_exec_last(a, K_CONTEXT));
 	sg_argv_add(&q, "get");
 	sg_argv_add(&q, "pod");
 	sg_argv_add(&q, a->target);
-	if (a->val[K_NAMESPACE].n)
-		sg_argv_addf(&q, "--namespace=%s", a->val[K_NAMESPACE].v[a->val[K_NAMESPACE].n - 1]);
+	if (sg_exec_last(a, K_NAMESPACE))
+		sg_argv_addf(&q, "--namespace=%s", sg_exec_last(a, K_NAMESPACE));
 	sg_argv_addf(&q, "--output=jsonpath=%s", expr);
 	r = q.err ? sg_error_set(err, -ENOMEM, "out of memory") : sg_exec_capture(q.v, out, err);
 	sg_argv_clear(&q);
 	return r;
 }
 
-/* The container's name (given, or the pod's first) and its containerd id. */
-static int resolve(const struct sg_exec_common *c, const struct sg_exec_args *a, char **name,
-		   char **id, struct sg_error *err)
+/* The container's name (given, or the pod's first) and its containerd id from the pod's
+ * status. */
+static int kubectl_prepare(const struct sg_exec_common *c, const struct sg_exec_args *a,
+			   struct sg_exec_sign_req *sr, struct sg_argv *keep, struct sg_error *err)
 {
-	_cleanup_free_ char *status = NULL, *expr = NULL;
+	_cleanup_free_ char *name = NULL, *status = NULL, *expr = NULL;
 	int r;
 
-	if (a->val[K_CONTAINER].n)
-		*name = strdup(a->val[K_CONTAINER].v[a->val[K_CONTAINER].n - 1]);
-	else if ((r = pod_get(c, a, "{.spec.containers[0].name}", name, err)) < 0)
+	if (sg_exec_last(a, K_CONTAINER))
+		name = strdup(sg_exec_last(a, K_CONTAINER));
+	else if ((r = pod_get(c, a, "{.spec.containers[0].name}", &name, err)) < 0)
 		return r;
-	if (!*name)
+	if (!name)
 		return sg_error_set(err, -ENOMEM, "out of memory");
-	if (!**name || strchr(*name, '"') || strchr(*name, '\\'))
+	if (!*name || strchr(name, '"') || strchr(name, '\\'))
 		return sg_error_set(err, -EINVAL, "pod '%s': no usable container name", a->target);
-	if (asprintf(&expr, "{.status.containerStatuses[?(@.name==\"%s\")].containerID}", *name) < 0) {
+	if (asprintf(&expr, "{.status.containerStatuses[?(@.name==\"%s\")].containerID}", name) < 0) {
 		expr = NULL;
 		return sg_error_set(err, -ENOMEM, "out of memory");
 	}
@@ -93,63 +92,49 @@ static int resolve(const struct sg_exec_common *c, const struct sg_exec_args *a,
 		return sg_error_set(err, -EINVAL,
 				    "pod '%s' container '%s': containerID '%.80s' is not containerd://ID "
 				    "(not running yet, or not containerd)",
-				    a->target, *name, status);
-	*id = strdup(status + strlen(CONTAINERD_PREFIX));
-	return *id ? 0 : sg_error_set(err, -ENOMEM, "out of memory");
+				    a->target, name, status);
+	sg_argv_addf(keep, "--container=%s", name);
+	sg_argv_addf(keep, "%s", status + strlen(CONTAINERD_PREFIX));
+	if (keep->err)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	sr->ns = CRI_NAMESPACE;
+	sr->id = keep->v[1];
+	sr->terminal = a->val[K_TTY].n > 0;
+	return 0;
 }
+
+/* keep->v[0] is "--container=NAME": the container whose id was signed, named explicitly. */
+static void kubectl_command(const struct sg_exec_common *c, const struct sg_exec_args *a,
+			    const struct sg_exec_sign_req *sr, const struct sg_argv *keep,
+			    struct sg_argv *cmd)
+{
+	sg_argv_add(cmd, c->client);
+	if (sg_exec_last(a, K_CONTEXT))
+		sg_argv_addf(cmd, "--context=%s", sg_exec_last(a, K_CONTEXT));
+	sg_argv_add(cmd, "exec");
+	if (a->val[K_INTERACTIVE].n)
+		sg_argv_add(cmd, "-i");
+	if (sr->terminal)
+		sg_argv_add(cmd, "-t");
+	if (sg_exec_last(a, K_NAMESPACE))
+		sg_argv_addf(cmd, "--namespace=%s", sg_exec_last(a, K_NAMESPACE));
+	sg_argv_add(cmd, keep->v[0]);
+	sg_argv_add(cmd, a->target);
+	sg_argv_add(cmd, "--");
+}
+
+static const struct sg_exec_client kubectl_client = {
+	.name = "kubectl",
+	.default_client = KUBECTL_DEFAULT,
+	.opts = kubectl_opts,
+	.nopts = K_COUNT,
+	.usage = kubectl_usage,
+	.env_token = false,
+	.prepare = kubectl_prepare,
+	.command = kubectl_command,
+};
 
 int sg_exec_kubectl(int argc, char **argv)
 {
-	struct sg_exec_common c = { .client = KUBECTL_DEFAULT };
-	struct sg_exec_sign_req sr = { .ns = CRI_NAMESPACE };
-	struct sg_exec_args a;
-	struct sg_argv cmd = { 0 };
-	struct sg_error err = { 0 };
-	_cleanup_free_ char *name = NULL, *id = NULL;
-	char token[SG_TOKEN_MAX + 1] = "";
-	bool help = false;
-	int rc = SG_EXIT_USAGE;
-
-	if (sg_exec_parse("kubectl", argc, argv, kubectl_opts, K_COUNT, &c, &a, &help) < 0)
-		goto out;
-	if (help) {
-		kubectl_usage(stdout);
-		rc = SG_EXIT_OK;
-		goto out;
-	}
-	if (resolve(&c, &a, &name, &id, &err) < 0)
-		goto fail;
-	sr.id = id;
-	sr.terminal = a.val[K_TTY].n > 0;
-	sr.argv = a.argv;
-	sr.argc = a.argc;
-	if (sg_exec_sign(&c, &sr, token, &err) < 0)
-		goto fail;
-
-	sg_argv_add(&cmd, c.client);
-	if (a.val[K_CONTEXT].n)
-		sg_argv_addf(&cmd, "--context=%s", a.val[K_CONTEXT].v[a.val[K_CONTEXT].n - 1]);
-	sg_argv_add(&cmd, "exec");
-	if (a.val[K_INTERACTIVE].n)
-		sg_argv_add(&cmd, "-i");
-	if (sr.terminal)
-		sg_argv_add(&cmd, "-t");
-	if (a.val[K_NAMESPACE].n)
-		sg_argv_addf(&cmd, "--namespace=%s", a.val[K_NAMESPACE].v[a.val[K_NAMESPACE].n - 1]);
-	sg_argv_addf(&cmd, "--container=%s", name);
-	sg_argv_add(&cmd, a.target);
-	sg_argv_add(&cmd, "--");
-	sg_argv_addf(&cmd, SG_TOKEN_ENV "=%s", token);
-	for (int i = 0; i < a.argc; i++)
-		sg_argv_add(&cmd, a.argv[i]);
-	rc = sg_exec_run(&c, &cmd, token, false);
-	goto out;
-fail:
-	fprintf(stderr, "shimgate exec kubectl: %s\n", err.msg);
-	rc = SG_EXIT_USAGE;
-out:
-	OPENSSL_cleanse(token, sizeof(token));
-	sg_argv_clear(&cmd);
-	sg_exec_args_clear(&a);
-	return rc;
+	return sg_exec_main(&kubectl_client, argc, argv);
 }
