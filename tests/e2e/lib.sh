@@ -205,6 +205,14 @@ e2e_start_containerd() {
 		e2e_fail "pid $E2E_CD_PID is not containerd"
 }
 
+# The gate as containerd-shim-runc-v2, first on the private containerd's PATH only: how
+# Docker 20.10 and CRI's runc.v2 handlers reach it. Called from e2e_before_containerd.
+e2e_shadow_runc_shim() {
+	E2E_PATH_FIRST=$E2E_TMP/shadow
+	mkdir -p "$E2E_PATH_FIRST"
+	ln -s "$E2E_SHIM_DIR/containerd-shim-shimgate-v2" "$E2E_PATH_FIRST/containerd-shim-runc-v2"
+}
+
 # True when containerd answers, or when it died (the caller then reports that at once).
 e2e_containerd_up() {
 	kill -0 "$E2E_CD_PID" 2>/dev/null || return 0
