@@ -30,10 +30,8 @@ e2e_before_containerd() {
 	DK_ROOT=$E2E_TMP/docker
 	DK_EXEC=$E2E_TMP/dexec
 	DK_SOCK=$E2E_TMP/docker.sock
-	# The gate as containerd-shim-runc-v2, first on the private containerd's PATH only.
-	E2E_PATH_FIRST=$E2E_TMP/shadow
-	mkdir -p "$E2E_PATH_FIRST" "$DK_ROOT" "$DK_EXEC"
-	ln -s "$E2E_SHIM_DIR/containerd-shim-shimgate-v2" "$E2E_PATH_FIRST/containerd-shim-runc-v2"
+	mkdir -p "$DK_ROOT" "$DK_EXEC"
+	e2e_shadow_runc_shim
 	# Docker 20.10 sends the runc options binary_name "runc" and root <exec-root>/runtime-runc.
 	# The first runc_root replaces the default, so ctr's (lib.sh's) root stays listed.
 	cat >>"$E2E_CONF" <<-EOF
