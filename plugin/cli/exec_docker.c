@@ -15,7 +15,7 @@
 #define DOCKER_DEFAULT "/usr/bin/docker"
 #define DOCKER_NAMESPACE "moby"
 
-enum { D_INTERACTIVE, D_TTY, D_USER, D_WORKDIR, D_ENV, D_NAMESPACE, D_COUNT };
+enum { D_INTERACTIVE, D_TTY, D_USER, D_WORKDIR, D_ENV, D_NAMESPACE, D_GROUPS, D_COUNT };
 
 static const struct sg_exec_opt docker_opts[D_COUNT] = {
 	[D_INTERACTIVE] = { 'i', "interactive", false },
@@ -24,6 +24,7 @@ static const struct sg_exec_opt docker_opts[D_COUNT] = {
 	[D_WORKDIR] = { 'w', "workdir", true },
 	[D_ENV] = { 'e', "env", true },
 	[D_NAMESPACE] = { 0, "containerd-namespace", true },
+	[D_GROUPS] = { 0, "groups", true },
 };
 
 static void docker_usage(FILE *out)
@@ -39,6 +40,8 @@ static void docker_usage(FILE *out)
 		"  -w, --workdir DIR      default: the container's own\n"
 		"  -e, --env K=V          an env entry to add (repeatable)\n"
 		"  --containerd-namespace NS   dockerd's containerd namespace (default " DOCKER_NAMESPACE ")\n"
+		"  --groups G1,G2         with -u UID:GID: the supplementary groups Docker will add\n"
+		"                         from the image's /etc/group (signed only; default none)\n"
 		"The daemon is the one the docker client talks to (DOCKER_HOST).\n");
 	sg_exec_common_usage(out);
 }
@@ -98,6 +101,12 @@ static int docker_prepare(const struct sg_exec_common *c, const struct sg_exec_a
 	sg_argv_addf(keep, "%s", id);
 	sr->id = keep->err ? NULL : keep->v[keep->n - 1];
 	sr->user = sg_exec_last(a, D_USER);
+	if (sg_exec_last(a, D_GROUPS)) {
+		if (!sr->user || !strchr(sr->user, ':'))
+			return sg_error_set(err, -EINVAL, "--groups needs -u UID:GID");
+		sg_argv_addf(keep, "%s:%s", sr->user, sg_exec_last(a, D_GROUPS));
+		sr->user = keep->err ? NULL : keep->v[keep->n - 1];
+	}
 	sr->cwd = sg_exec_last(a, D_WORKDIR);
 	sr->terminal = a->val[D_TTY].n > 0;
 	return sr->id ? 0 : sg_error_set(err, -ENOMEM, "out of memory");
@@ -117,9 +126,9 @@ static void docker_command(const struct sg_exec_common *c, const struct sg_exec_
 		sg_argv_add(cmd, "-i");
 	if (sr->terminal)
 		sg_argv_add(cmd, "-t");
-	if (sr->user) {
+	if (sg_exec_last(a, D_USER)) {
 		sg_argv_add(cmd, "-u");
-		sg_argv_add(cmd, sr->user);
+		sg_argv_add(cmd, sg_exec_last(a, D_USER));
 	}
 	if (sr->cwd) {
 		sg_argv_add(cmd, "-w");

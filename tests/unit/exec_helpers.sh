@@ -108,6 +108,13 @@ out=$("$SG" verify --key-dir "$T/keys" exec --namespace moby --id "$CID" --exec-
 same "docker token verifies for dockerd's exec" "$out" "ok (key 'k1')"
 $D web -- id >"$T/out" 2>&1
 same "docker exit status passes through (token via env)" "$?" 5
+out=$($D --print -u 1000:1000 --groups 20,10 web -- id)
+same "docker --groups is signed only" "$out" \
+	"SHIMGATE_TOKEN=<token> $T/docker exec -e SHIMGATE_TOKEN -u 1000:1000 $CID id"
+tok=$($D --show-token -u 1000:1000 --groups 20,10 web -- id | sed 's/^SHIMGATE_TOKEN=\([^ ]*\) .*/\1/')
+out=$("$SG" verify --key-dir "$T/keys" exec --namespace moby --id "$CID" --exec-id "$CID" \
+	--spec "$T/docker.json" --user 1000:1000:10,1000,20 --cwd / --token "$tok" -- id 2>&1)
+same "docker --groups token verifies for Docker's groups" "$out" "ok (key 'k1')"
 out=$($D -u nobody web -- id 2>&1)
 case $out in *"want a numeric"*) echo "ok: docker -u NAME refused" ;; *) fail "-u nobody: '$out'" ;; esac
 
