@@ -130,14 +130,15 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The supplementary groups as a set: sorted, each once, without the primary gid (Docker's
- * `-u U:G` adds G; a process holds its primary gid anyway). out has SG_LIMIT_GIDS slots. */
-static size_t gid_set(const struct sg_user *u, uint32_t *out)
+/* u's supplementary groups as a set: sorted, each once, without primary (the exec's primary
+ * gid: Docker's `-u U:G` adds G, and a process holds its primary gid anyway). out has
+ * SG_LIMIT_GIDS slots. */
+static size_t gid_set(const struct sg_user *u, uint32_t primary, uint32_t *out)
 {
 	size_t n = 0, m = 0;
 
 	for (size_t i = 0; i < u->n_additional_gids && n < SG_LIMIT_GIDS; i++)
-		if (u->additional_gids[i] != u->gid)
+		if (u->additional_gids[i] != primary)
 			out[n++] = u->additional_gids[i];
 	qsort(out, n, sizeof(*out), cmp_u32);
 	for (size_t i = 0; i < n; i++)
@@ -146,10 +147,12 @@ static size_t gid_set(const struct sg_user *u, uint32_t *out)
 	return m;
 }
 
-static bool same_gid_set(const struct sg_user *a, const struct sg_user *b)
+/* The exec's groups are the container's: equal sets once the exec's primary gid is left out
+ * of both (ctr --user U:G keeps the container's list whatever G is). */
+static bool same_gid_set(const struct sg_user *exec, const struct sg_user *container)
 {
 	uint32_t sa[SG_LIMIT_GIDS], sb[SG_LIMIT_GIDS];
-	size_t na = gid_set(a, sa), nb = gid_set(b, sb);
+	size_t na = gid_set(exec, exec->gid, sa), nb = gid_set(container, exec->gid, sb);
 
 	return na == nb && memcmp(sa, sb, na * sizeof(*sa)) == 0;
 }
@@ -180,7 +183,7 @@ static void put_user_v2(struct canon_buf *b, const struct sg_user *u, unsigned r
 		put_rel(b, "groups");
 		return;
 	}
-	n = gid_set(u, set);
+	n = gid_set(u, u->gid, set);
 	buf_printf(b, "groups *%zu\n", n);
 	for (size_t i = 0; i < n; i++) {
 		char num[16];
@@ -448,7 +451,8 @@ static void view_printf(struct view_buf *v, const char *fmt, ...)
 	v->len += (size_t)n;
 }
 
-static void view_gids(struct view_buf *v, const struct sg_user *u, bool as_set)
+/* u's groups as sent, or (as_set) as the set without primary. */
+static void view_gids(struct view_buf *v, const struct sg_user *u, bool as_set, uint32_t primary)
 {
 	uint32_t set[SG_LIMIT_GIDS];
 	const uint32_t *g = u->additional_gids;
@@ -459,7 +463,7 @@ static void view_gids(struct view_buf *v, const struct sg_user *u, bool as_set)
 		return;
 	}
 	if (as_set) {
-		n = gid_set(u, set);
+		n = gid_set(u, primary, set);
 		g = set;
 	}
 	view_printf(v, "[");
@@ -492,7 +496,7 @@ static void view_user(struct view_buf *v, const struct sg_request *req, unsigned
 	view_id(v, req, "gid", u->gid, c->gid, rel & SG_REL_GID);
 	view_printf(v, " groups=");
 	if (!(rel & SG_REL_GROUPS)) {
-		view_gids(v, u, version == 2);
+		view_gids(v, u, version == 2, u->gid);
 		return;
 	}
 	if (!req->container_proc_known) {
@@ -500,9 +504,9 @@ static void view_user(struct view_buf *v, const struct sg_request *req, unsigned
 		return;
 	}
 	if (!same_gid_set(u, c))
-		view_gids(v, u, true);
+		view_gids(v, u, true, u->gid);
 	view_printf(v, same_gid_set(u, c) ? "@" : "!=@");
-	view_gids(v, c, true);
+	view_gids(v, c, true, u->gid);
 }
 
 static void view_cwd(struct view_buf *v, const struct sg_request *req, unsigned rel)

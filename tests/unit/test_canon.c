@@ -352,6 +352,21 @@ static void test_v2_rel_check(void **state)
 	g[0] = 8;
 	assert_int_equal(sg_canon_rel_check(req, SG_REL_GROUPS, &err), -EPERM);
 	assert_non_null(strstr(err.msg, "groups:"));
+	/* ctr --user 0:0 keeps the container's list [1000, 8] of a 1000:1000 container: the
+	 * sets are compared without the exec's primary gid, so 1000 stays on both sides. */
+	req->container_user.gid = 1000;
+	req->container_user.additional_gids = malloc(2 * sizeof(uint32_t));
+	req->container_user.additional_gids[0] = 1000;
+	req->container_user.additional_gids[1] = 8;
+	req->container_user.n_additional_gids = 2;
+	req->proc.user.gid = 0;
+	assert_int_equal(sg_canon_rel_check(req, SG_REL_GROUPS, &err), -EPERM);
+	g = realloc(g, 2 * sizeof(*g));
+	g[0] = 8;
+	g[1] = 1000;
+	req->proc.user.additional_gids = g;
+	req->proc.user.n_additional_gids = 2;
+	assert_int_equal(sg_canon_rel_check(req, SG_REL_GROUPS, &err), 0);
 }
 
 /* The view: the gate's values, "@" for the container's own, env names without values,

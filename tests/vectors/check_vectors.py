@@ -42,9 +42,9 @@ def rel(name):
     return name.encode() + b" " + REL.encode() + b"\n"
 
 
-def gid_set(user):
-    """Version 2 groups: a set, sorted, without the primary gid."""
-    return sorted(set(user.get("additionalGids") or []) - {user.get("gid", 0)})
+def gid_set(user, primary):
+    """Version 2 groups: a set, sorted, without the exec's primary gid."""
+    return sorted(set(user.get("additionalGids") or []) - {primary})
 
 
 def groups_v1(proc):
@@ -65,7 +65,7 @@ def groups_v2(proc, container, binding):
     user, cuser = proc.get("user", {}), container.get("user", {})
     checks = {"u": user.get("uid", 0) == cuser.get("uid", 0),
               "g": user.get("gid", 0) == cuser.get("gid", 0),
-              "s": gid_set(user) == gid_set(cuser),
+              "s": gid_set(user, user.get("gid", 0)) == gid_set(cuser, user.get("gid", 0)),
               "w": proc.get("cwd") == container.get("cwd")}
     for letter in binding.replace("-", ""):
         if not checks[letter]:
@@ -74,7 +74,8 @@ def groups_v2(proc, container, binding):
     g["cwd"] = rel("cwd") if "w" in binding else g["cwd"]
     u = rel("uid") if "u" in binding else scalar("uid", str(user.get("uid", 0)))
     u += rel("gid") if "g" in binding else scalar("gid", str(user.get("gid", 0)))
-    u += rel("groups") if "s" in binding else lst("groups", [str(x) for x in gid_set(user)])
+    u += rel("groups") if "s" in binding else lst("groups", [str(x) for x in
+                                                          gid_set(user, user.get("gid", 0))])
     g["user"] = u
     return g
 

@@ -127,6 +127,10 @@ VECTORS = {
     "v2_exec_terminal": (app_exec(["sh"], terminal=True, env=["TERM=xterm"],
                                   exec_id="0a1b2c3d", ns="k8s.io"), False, "k1", 12, 2,
                          "ugsw"),
+    # ctr task exec --user 0:0: uid and gid given, ctr keeps the container's groups and cwd.
+    "v2_exec_ctr_user": (app_exec(["id"], user={"uid": 0, "gid": 0,
+                                                "additionalGids": [1000, 20, 10]}),
+                         True, "k1", 14, 2, "sw"),
     # Explicit groups: a set (sorted, once each, without the primary gid).
     "v2_exec_groups_set": (app_exec(["id"], user={"uid": 1000, "gid": 1000,
                                                   "additionalGids": [20, 10, 1000, 20]}),
