@@ -37,5 +37,8 @@ int sg_cmd_explain(int argc, char **argv);
 int sg_cmd_policy(int argc, char **argv);   /* policy check | policy test */
 int sg_cmd_seccomp(int argc, char **argv);  /* seccomp check | seccomp dump */
 int sg_cmd_config(int argc, char **argv);   /* config check | config dump */
+int sg_cmd_exec(int argc, char **argv);     /* exec docker | exec kubectl | exec ctr */
+int sg_docker_plugin(int argc, char **argv);  /* argv[0] docker-shimgate */
+int sg_kubectl_plugin(int argc, char **argv); /* argv[0] kubectl-shimgate */
 
 #endif

@@ -20,7 +20,12 @@ static void explain_usage(FILE *out)
 		"                        --key-id ID --timestamp N --nonce HEX] [-- ARGV...]\n"
 		"Prints the exact bytes a token for this request signs (see FORMAT.md). With\n"
 		"--token, its key id, timestamp and nonce are used (the MAC is ignored); otherwise\n"
-		"the defaults are key id '" EXPLAIN_KEY_ID "', timestamp now, nonce all zeros.\n");
+		"the defaults are key id '" EXPLAIN_KEY_ID "', timestamp now, nonce all zeros.\n"
+		"  --view       print instead the view a refused exec's message shows ('gate saw\n"
+		"               ...'): user, groups, cwd, terminal, names of the signed env\n"
+		"               entries, argc and a digest of each group of fields; compare the\n"
+		"               two side by side (the field whose digest differs is the one)\n"
+		"  --full-view  the same with namespace, container and exec id (the gate's debug log)\n");
 	sg_reqflags_usage(out);
 }
 
@@ -35,7 +40,7 @@ int sg_cmd_explain(int argc, char **argv)
 	size_t len = 0;
 	int rc = SG_EXIT_USAGE;
 
-	if (sg_reqflags_parse(argc, argv, SG_RF_TOKEN | SG_RF_SIGNING, &rf) < 0)
+	if (sg_reqflags_parse(argc, argv, SG_RF_TOKEN | SG_RF_SIGNING | SG_RF_VIEW, &rf) < 0)
 		goto out;
 	if (rf.help) {
 		explain_usage(stdout);
@@ -65,7 +70,23 @@ int sg_cmd_explain(int argc, char **argv)
 		rc = sg_reqflags_fail("explain", &err);
 		goto out;
 	}
-	p.bind_exec_id = sg_reqflags_bind_exec_id(&rf, req);
+	if (sg_reqflags_params(&rf, req, &p, &err) < 0) {
+		rc = sg_reqflags_fail("explain", &err);
+		goto out;
+	}
+	if (rf.token) {
+		/* The token says which form it signed. */
+		p.version = t.version;
+		p.rel = t.rel;
+	}
+	if (rf.view) {
+		char view[768];
+
+		sg_canon_view(req, &p, rf.full_view, view, sizeof(view));
+		printf("%s\n", view);
+		rc = SG_EXIT_OK;
+		goto out;
+	}
 	if (sg_canon_build(req, &p, &input, &len, &err) < 0) {
 		rc = sg_reqflags_fail("explain", &err);
 		goto out;

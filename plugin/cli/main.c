@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "policy", sg_cmd_policy, "check the policy stacks, or test a request against them" },
 	{ "seccomp", sg_cmd_seccomp, "check or dump a seccomp profile" },
 	{ "config", sg_cmd_config, "check or dump shimgate.conf" },
+	{ "exec", sg_cmd_exec, "sign and run an exec through docker, kubectl or ctr" },
 };
 
 static void usage(FILE *out)
@@ -39,8 +40,16 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	int rc = sg_cli_first_arg(argc, argv, usage);
+	const char *self = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	int rc;
 
+	/* Installed as a Docker CLI plugin or a kubectl plugin under those names. */
+	self = self ? self + 1 : (argc > 0 ? argv[0] : "");
+	if (strcmp(self, "docker-shimgate") == 0)
+		return sg_docker_plugin(argc, argv);
+	if (strcmp(self, "kubectl-shimgate") == 0)
+		return sg_kubectl_plugin(argc, argv);
+	rc = sg_cli_first_arg(argc, argv, usage);
 	if (rc >= 0)
 		return rc;
 	if (strcmp(argv[1], "--version") == 0) {

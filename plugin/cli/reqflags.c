@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -16,14 +17,16 @@
 #include "core/strutil.h"
 #include "oci/oci.h"
 #include "reqflags.h"
+#include "sig/canon.h"
 #include "sig/keyring.h"
 #include "sig/token.h"
+#include "sig/verify.h"
 
 enum {
 	OPT_NAMESPACE = 0x100, OPT_ID, OPT_EXEC_ID, OPT_PROCESS, OPT_SPEC, OPT_REQUEST,
 	OPT_BASE_ENV, OPT_USER, OPT_CWD, OPT_ENV, OPT_TERMINAL, OPT_NO_BIND, OPT_KEY,
 	OPT_KEY_DIR, OPT_TOKEN, OPT_NOW, OPT_REPLAY, OPT_KEY_ID, OPT_TIMESTAMP, OPT_NONCE,
-	OPT_HELP,
+	OPT_RELATIVE, OPT_TOKEN_VERSION, OPT_VIEW, OPT_FULL_VIEW, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -47,6 +50,10 @@ static const struct option options[] = {
 	{ "key-id", required_argument, NULL, OPT_KEY_ID },
 	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
 	{ "nonce", required_argument, NULL, OPT_NONCE },
+	{ "relative", required_argument, NULL, OPT_RELATIVE },
+	{ "token-version", required_argument, NULL, OPT_TOKEN_VERSION },
+	{ "view", no_argument, NULL, OPT_VIEW },
+	{ "full-view", no_argument, NULL, OPT_FULL_VIEW },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -67,6 +74,9 @@ static unsigned option_group(int c)
 	case OPT_TIMESTAMP:
 	case OPT_NONCE:
 		return SG_RF_SIGNING;
+	case OPT_VIEW:
+	case OPT_FULL_VIEW:
+		return SG_RF_VIEW;
 	default:
 		return 0;
 	}
@@ -86,10 +96,19 @@ void sg_reqflags_usage(FILE *out)
 		"                            mounts); exec: the container's config.json as the\n"
 		"                            template ctr uses (user, cwd, env), then the flags below\n"
 		"  --base-env-from FILE      exec: a config.json whose process env is the base env\n"
-		"  --user UID:GID[:G1,G2]    user, additional gids (default 0:0, none)\n"
-		"  --cwd DIR                 working directory (default /)\n"
-		"  --env K=V                 an environment entry (repeatable)\n"
-		"  --terminal                the process has a terminal\n"
+		"  --user UID[:GID[:G1,G2]]  exec: the user; what is not given is the container's\n"
+		"                            own (UID:GID signs no supplementary groups besides GID)\n"
+		"                            create: user and additional gids (default 0:0, none)\n"
+		"  --cwd DIR                 working directory (exec default: the container's own,\n"
+		"                            create default: /)\n"
+		"  --env K=V                 an environment entry the client adds (repeatable)\n"
+		"  --terminal                the process has a terminal (an exec may then carry\n"
+		"                            TERM=xterm unsigned, as docker/kubectl exec -t add it)\n"
+		"  --relative ugsw|-         exec: bind exactly these as the container's own: u uid,\n"
+		"                            g gid, s supplementary groups, w cwd (default: those\n"
+		"                            not given by flags; none with --process or --request)\n"
+		"  --token-version 1         exec: the version 1 form (absolute values; for gates\n"
+		"                            older than version 2 tokens)\n"
 		"  [--] ARGV...              the process arguments\n");
 }
 
@@ -145,6 +164,19 @@ int sg_reqflags_parse(int argc, char **argv, unsigned extra, struct sg_reqflags 
 		case OPT_REPLAY: rf->replay_store = optarg; break;
 		case OPT_KEY_ID: rf->key_id = optarg; break;
 		case OPT_NONCE: rf->nonce = optarg; break;
+		case OPT_VIEW: rf->view = true; break;
+		case OPT_FULL_VIEW: rf->view = rf->full_view = true; break;
+		case OPT_RELATIVE:
+			if (sg_rel_parse(optarg, strlen(optarg), &rf->rel) < 0)
+				return usage_error(cmd, "--relative wants '-' or letters of 'ugsw' in that order",
+						   optarg);
+			rf->rel_set = true;
+			break;
+		case OPT_TOKEN_VERSION:
+			if (strcmp(optarg, "1") != 0 && strcmp(optarg, "2") != 0)
+				return usage_error(cmd, "--token-version wants 1 or 2", optarg);
+			rf->token_version = (unsigned)(optarg[0] - '0');
+			break;
 		case OPT_ENV:
 			if (!strchr(optarg, '=') ||
 			    sg_strv_push(&rf->env, optarg, SG_LIMIT_ENVC, NULL) < 0)
@@ -193,15 +225,17 @@ static int parse_user(const char *s, struct sg_user *u, struct sg_error *err)
 	if (!copy)
 		return sg_error_set(err, -ENOMEM, "out of memory");
 	gid = strchr(copy, ':');
-	if (!gid)
-		return sg_error_set(err, -EINVAL, "--user '%s': want UID:GID[:G1,G2]", s);
-	*gid++ = '\0';
-	gids = strchr(gid, ':');
+	if (gid)
+		*gid++ = '\0';
+	gids = gid ? strchr(gid, ':') : NULL;
 	if (gids)
 		*gids++ = '\0';
+	/* Numbers only: a name means the container's /etc/passwd, which the signer lacks. */
 	if (sg_parse_u64(copy, UINT32_MAX, &v) < 0)
-		return sg_error_set(err, -EINVAL, "--user '%s': bad uid", s);
+		return sg_error_set(err, -EINVAL, "--user '%s': want a numeric UID[:GID[:G1,G2]]", s);
 	u->uid = (uint32_t)v;
+	if (!gid)
+		return 0;
 	if (sg_parse_u64(gid, UINT32_MAX, &v) < 0)
 		return sg_error_set(err, -EINVAL, "--user '%s': bad gid", s);
 	u->gid = (uint32_t)v;
@@ -234,28 +268,6 @@ static int read_json(const char *path, json_t **out, struct sg_error *err)
 	r = sg_oci_parse(text, len, out, err);
 	if (r < 0)
 		return sg_error_prefix(err, "%s", path);
-	return 0;
-}
-
-/* The process object of a config.json, read into typed fields. */
-static int read_spec_process(const char *path, struct sg_process *p, struct sg_error *err)
-{
-	json_t *doc = NULL;
-	json_t *proc;
-	int r;
-
-	r = read_json(path, &doc, err);
-	if (r < 0)
-		return r;
-	proc = json_object_get(doc, "process");
-	if (!json_is_object(proc)) {
-		json_decref(doc);
-		return sg_error_set(err, -EINVAL, "%s: no \"process\" object", path);
-	}
-	r = sg_oci_process_read(proc, p, err);
-	json_decref(doc);
-	if (r < 0)
-		return sg_error_prefix(err, "%s: process", path);
 	return 0;
 }
 
@@ -376,20 +388,23 @@ static int build_exec(const struct sg_reqflags *rf, struct sg_request **out, str
 			return r;
 	}
 	if (container) {
-		r = read_spec_process(container, &req->proc, err);
-		if (r < 0)
-			return r;
-		r = sg_strv_copy(&req->base_env, &req->proc.env, err);
-		if (r < 0)
-			return r;
-		if (!rf->spec_file) {
-			/* --base-env-from gives only the env; the rest comes from the flags. */
-			struct sg_strv env = req->proc.env;
+		json_t *cdoc = NULL;
 
-			req->proc.env = (struct sg_strv){ 0 };
-			sg_process_clear(&req->proc);
-			req->proc.env = env;
-		}
+		r = read_json(container, &cdoc, err);
+		if (r < 0)
+			return r;
+		/* The container's own env, user and cwd; with --spec also the process template
+		 * ctr copies (--base-env-from gives only the env, the rest comes from flags). */
+		r = sg_oci_exec_container(req, cdoc, err);
+		if (r == 0 && !json_is_object(json_object_get(cdoc, "process")))
+			r = sg_error_set(err, -EINVAL, "no \"process\" object");
+		if (r == 0 && rf->spec_file)
+			r = sg_oci_process_read(json_object_get(cdoc, "process"), &req->proc, err);
+		if (r == 0 && !rf->spec_file)
+			r = sg_strv_copy(&req->proc.env, &req->base_env, err);
+		json_decref(cdoc);
+		if (r < 0)
+			return sg_error_prefix(err, "%s: process", container);
 	}
 	r = apply_process_flags(rf, &req->proc, err);
 	if (r < 0)
@@ -451,6 +466,42 @@ bool sg_reqflags_bind_exec_id(const struct sg_reqflags *rf, const struct sg_requ
 	return req->op == SG_OP_EXEC && req->exec_id && !rf->no_bind_exec_id;
 }
 
+/* The fields an exec built from flags leaves to the container: what no flag gave. */
+static unsigned default_rel(const struct sg_reqflags *rf)
+{
+	unsigned rel = SG_REL_ALL;
+	const char *gid;
+
+	if (rf->process_file || rf->request_file)
+		return 0;
+	if (rf->cwd)
+		rel &= ~(unsigned)SG_REL_CWD;
+	if (rf->user) {
+		rel &= ~(unsigned)SG_REL_UID;
+		gid = strchr(rf->user, ':');
+		if (gid)
+			rel &= ~(unsigned)(SG_REL_GID | SG_REL_GROUPS);
+	}
+	return rel;
+}
+
+int sg_reqflags_params(const struct sg_reqflags *rf, const struct sg_request *req,
+		       struct sg_canon_params *p, struct sg_error *err)
+{
+	p->bind_exec_id = sg_reqflags_bind_exec_id(rf, req);
+	if (req->op != SG_OP_EXEC || rf->token_version == 1) {
+		if ((rf->rel_set && rf->rel) || rf->token_version == 2)
+			return sg_error_set(err, -EINVAL,
+					    "--relative and --token-version 2 are for exec tokens");
+		p->version = 1;
+		p->rel = 0;
+		return 0;
+	}
+	p->version = 2;
+	p->rel = rf->rel_set ? rf->rel : default_rel(rf);
+	return 0;
+}
+
 /* The safe-path check wants an absolute path; prefix the working directory, without
  * resolving symlinks (the check must still see them). */
 static int absolute(const char *path, char **out, struct sg_error *err)
@@ -491,4 +542,35 @@ int sg_reqflags_fail(const char *cmd, const struct sg_error *err)
 {
 	fprintf(stderr, "shimgate %s: %s\n", cmd, err->msg[0] ? err->msg : "failed");
 	return SG_EXIT_USAGE;
+}
+
+int sg_reqflags_sign(const struct sg_reqflags *rf, const struct sg_keyring *kr,
+		     const struct sg_request *req, char token[SG_TOKEN_MAX + 1],
+		     struct sg_error *err)
+{
+	struct sg_canon_params p = { 0 };
+	char nonce[SG_NONCE_HEX + 1];
+	const char *key_id;
+	int r;
+
+	if (rf->key_file) {
+		key_id = strrchr(rf->key_file, '/') ? strrchr(rf->key_file, '/') + 1 : rf->key_file;
+		if (rf->key_id && strcmp(rf->key_id, key_id) != 0)
+			return sg_error_set(err, -EINVAL,
+					    "--key-id '%s' differs from the key file's id '%s'",
+					    rf->key_id, key_id);
+	} else if (!(key_id = rf->key_id)) {
+		return sg_error_set(err, -EINVAL, "--key-dir needs --key-id");
+	}
+	if (rf->nonce)
+		memcpy(nonce, rf->nonce, sizeof(nonce));
+	else if (sg_nonce_generate(nonce, err) < 0)
+		return -EIO;
+	p.key_id = key_id;
+	p.nonce = nonce;
+	p.timestamp = rf->timestamp_set ? rf->timestamp : (int64_t)time(NULL);
+	r = sg_reqflags_params(rf, req, &p, err);
+	if (r == 0)
+		r = sg_sign_request_params(kr, &p, req, token, SG_TOKEN_MAX + 1, err);
+	return r;
 }

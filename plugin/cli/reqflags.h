@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "core/request.h"
+#include "sig/token.h"
 
 struct sg_keyring;
 
@@ -17,6 +18,7 @@ enum sg_rf_extra {
 	SG_RF_TOKEN = 1u << 1,   /* --token TOKEN */
 	SG_RF_VERIFY = 1u << 2,  /* --now N, --replay-store PATH */
 	SG_RF_SIGNING = 1u << 3, /* --key-id ID, --timestamp N, --nonce HEX */
+	SG_RF_VIEW = 1u << 4,    /* --view, --full-view */
 };
 
 struct sg_reqflags {
@@ -30,12 +32,16 @@ struct sg_reqflags {
 	const char *user, *cwd;
 	bool terminal;
 	bool no_bind_exec_id;
+	bool rel_set;           /* --relative given */
+	unsigned rel;           /* its SG_REL_* bits */
+	unsigned token_version; /* --token-version, 0 when not given */
 	struct sg_strv env;
 	char **argv; /* the command line after the options */
 	int argc;
 	/* extras */
 	const char *key_file, *key_dir, *token, *key_id, *nonce, *replay_store;
 	bool timestamp_set, now_set;
+	bool view, full_view;
 	int64_t timestamp, now;
 };
 
@@ -53,6 +59,20 @@ int sg_reqflags_build(const struct sg_reqflags *rf, struct sg_request **out,
 /* Whether the exec id is part of what is signed: --exec-id (or the request's) and no
  * --no-bind-exec-id. */
 bool sg_reqflags_bind_exec_id(const struct sg_reqflags *rf, const struct sg_request *req);
+
+struct sg_canon_params;
+/* The token form the flags ask for: exec id binding, version (2 for an exec unless
+ * --token-version 1; 1 for a create) and the container-relative fields (--relative, else
+ * those no flag gave; none for --process and --request). */
+int sg_reqflags_params(const struct sg_reqflags *rf, const struct sg_request *req,
+		       struct sg_canon_params *p, struct sg_error *err);
+
+/* Signs req with the key of --key (its file name is the key id) or --key-dir + --key-id, at
+ * --timestamp (default now) with --nonce (default random), in the form of
+ * sg_reqflags_params. */
+int sg_reqflags_sign(const struct sg_reqflags *rf, const struct sg_keyring *kr,
+		     const struct sg_request *req, char token[SG_TOKEN_MAX + 1],
+		     struct sg_error *err);
 
 /* Prints "shimgate CMD: message" to stderr; returns SG_EXIT_USAGE. */
 int sg_reqflags_fail(const char *cmd, const struct sg_error *err);

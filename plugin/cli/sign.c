@@ -18,7 +18,10 @@ static void sign_usage(FILE *out)
 	fprintf(out,
 		"Usage: shimgate sign exec|create --key FILE [REQUEST FLAGS] [-- ARGV...]\n"
 		"       shimgate sign --key FILE --request req.json\n"
-		"Prints the signature token for the request. Give it to the client as\n"
+		"Prints the signature token for the request. An exec token binds what the flags do\n"
+		"not give (user, groups, cwd) as the container's own, so a signer needs only the\n"
+		"namespace, container id, argv, --terminal and the env the client adds; the gate\n"
+		"requires those fields to equal the container's config.json. Give it to the client as\n"
 		"env SHIMGATE_TOKEN=<token>, as argv[0] SHIMGATE_TOKEN=<token> (ctr task exec), or\n"
 		"as the annotation io.shimgate.token (create).\n"
 		"  --key FILE           the key file (its name is the key id)\n"
@@ -34,9 +37,7 @@ int sg_cmd_sign(int argc, char **argv)
 	struct sg_keyring *kr = NULL;
 	struct sg_request *req = NULL;
 	struct sg_error err = { 0 };
-	char nonce[SG_NONCE_HEX + 1];
 	char token[SG_TOKEN_MAX + 1];
-	const char *key_id;
 	int rc = SG_EXIT_USAGE;
 
 	if (sg_reqflags_parse(argc, argv, SG_RF_KEY | SG_RF_SIGNING, &rf) < 0)
@@ -57,28 +58,7 @@ int sg_cmd_sign(int argc, char **argv)
 	}
 	/* A token the documents carried is not part of what is signed. */
 	sg_request_drop_token(req);
-	if (rf.key_file) {
-		key_id = strrchr(rf.key_file, '/') ? strrchr(rf.key_file, '/') + 1 : rf.key_file;
-		if (rf.key_id && strcmp(rf.key_id, key_id) != 0) {
-			sg_error_set(&err, -EINVAL, "--key-id '%s' differs from the key file's id '%s'",
-				     rf.key_id, key_id);
-			rc = sg_reqflags_fail("sign", &err);
-			goto out;
-		}
-	} else if (!(key_id = rf.key_id)) {
-		sg_error_set(&err, -EINVAL, "--key-dir needs --key-id");
-		rc = sg_reqflags_fail("sign", &err);
-		goto out;
-	}
-	if (rf.nonce)
-		memcpy(nonce, rf.nonce, sizeof(nonce));
-	else if (sg_nonce_generate(nonce, &err) < 0) {
-		rc = sg_reqflags_fail("sign", &err);
-		goto out;
-	}
-	if (sg_sign_request(kr, key_id, rf.timestamp_set ? rf.timestamp : (int64_t)time(NULL),
-			    nonce, sg_reqflags_bind_exec_id(&rf, req), req, token, sizeof(token),
-			    &err) < 0) {
+	if (sg_reqflags_sign(&rf, kr, req, token, &err) < 0) {
 		rc = sg_reqflags_fail("sign", &err);
 		goto out;
 	}

@@ -18,7 +18,10 @@ static void verify_usage(FILE *out)
 		"       shimgate verify --key-dir DIR --request req.json [--token TOKEN]\n"
 		"Prints \"ok (key 'ID')\" and exits 0, or prints the reason and exits 1.\n"
 		"Window: 120 s in the past, 5 s ahead (the hmac module's defaults). Without\n"
-		"--replay-store no nonce is recorded; with it the nonce is consumed.\n"
+		"--replay-store no nonce is recorded; with it the nonce is consumed. A token\n"
+		"that binds fields as the container's own (sg2) needs the container's config.json\n"
+		"(--spec or --base-env-from), as the gate has it; the request flags then describe\n"
+		"the exec as the client sends it.\n"
 		"  --token TOKEN         default: the token the request documents carry\n"
 		"  --now N               the clock to judge by (default: now)\n");
 	sg_reqflags_usage(out);

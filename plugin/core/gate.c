@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The gate: configuration, keyring, replay store and policy loaded all or nothing, and decide(). */
+#define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +26,7 @@ struct sg_gate {
 	/* Borrowed by module states: it lives as long as the stacks. */
 	struct sg_context ctx;
 	struct sg_stack *stacks[SG_OP_COUNT];
-	struct timespec key_dir_mtime; /* of key_dir when the keyring was loaded */
+	uint64_t key_dir_print; /* key_dir_fingerprint() when the keyring was loaded */
 };
 
 void sg_gate_free(struct sg_gate *gate)
@@ -38,6 +42,56 @@ void sg_gate_free(struct sg_gate *gate)
 }
 
 SG_DEFINE_FREEP(struct sg_keyring *, sg_keyring_free)
+SG_DEFINE_FREEP(DIR *, closedir)
+
+/* FNV-1a over n bytes, continuing from h. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+static uint64_t fnv_stat(uint64_t h, const struct stat *st)
+{
+	h = fnv(h, &st->st_ino, sizeof(st->st_ino));
+	h = fnv(h, &st->st_mode, sizeof(st->st_mode));
+	h = fnv(h, &st->st_uid, sizeof(st->st_uid));
+	h = fnv(h, &st->st_gid, sizeof(st->st_gid));
+	h = fnv(h, &st->st_size, sizeof(st->st_size));
+	h = fnv(h, &st->st_mtim, sizeof(st->st_mtim));
+	return fnv(h, &st->st_ctim, sizeof(st->st_ctim));
+}
+
+/* What the keyring's safety depends on: key_dir's and every entry's inode, mode, owner, size
+ * and times. A key written or removed changes the directory's mtime; a chmod or chown of the
+ * directory or of one key file changes only that inode's ctime, so each entry is looked at. */
+static int key_dir_fingerprint(const char *dir, uint64_t *print, struct sg_error *err)
+{
+	_cleanup_(closedirp) DIR *d = opendir(dir);
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	struct dirent *e;
+	struct stat st;
+
+	if (!d || fstat(dirfd(d), &st) < 0)
+		return sg_error_set(err, -errno, "key_dir %s: %s", dir, strerror(errno));
+	h = fnv_stat(h, &st);
+	errno = 0;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		h = fnv(h, e->d_name, strlen(e->d_name) + 1);
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			h = fnv_stat(h, &st);
+		errno = 0;
+	}
+	if (errno)
+		return sg_error_set(err, -errno, "key_dir %s: %s", dir, strerror(errno));
+	*print = h;
+	return 0;
+}
 
 static void sg_gate_freep(struct sg_gate **gate)
 {
@@ -64,13 +118,10 @@ int sg_gate_open_config(struct sg_config *cfg, unsigned flags, struct sg_gate **
 	}
 	gate->config = cfg;
 	if (!(flags & SG_GATE_NO_KEYRING)) {
-		struct stat st;
-
 		/* Read before the keys: a change made while they load is seen at the next call. */
-		if (stat(cfg->key_dir, &st) < 0)
-			return sg_error_set(err, -errno, "key_dir %s: %s", cfg->key_dir,
-					    strerror(errno));
-		gate->key_dir_mtime = st.st_mtim;
+		r = key_dir_fingerprint(cfg->key_dir, &gate->key_dir_print, err);
+		if (r < 0)
+			return r;
 		r = sg_keyring_load(cfg->key_dir, &gate->keyring, err);
 		if (r < 0)
 			return name_file(err, "key_dir", cfg->key_dir);
@@ -150,31 +201,30 @@ static int decide_mounts(struct sg_gate *gate, struct sg_request *req, struct sg
 	return 0;
 }
 
-/* A key file added to or removed from key_dir (keygen, rotation, revocation) changes the
- * directory's mtime: the keyring is loaded again before the next decision, so a revoked key
- * stops signing in running gates too. A key_dir that no longer loads fails every decision
- * (closed) until it is fixed. */
+/* A key file added to or removed from key_dir (keygen, rotation, revocation), or a mode or
+ * owner change of key_dir or of a key file, changes its fingerprint: the keyring is loaded
+ * again, with every safety check, before the next decision, so a revoked key stops signing
+ * in running gates too. A key_dir that no longer loads (a key file made group-writable)
+ * fails every decision (closed) with the reason until it is fixed. */
 static int keyring_follow(struct sg_gate *gate, struct sg_error *err)
 {
 	_cleanup_(sg_keyring_freep) struct sg_keyring *fresh = NULL;
 	const char *dir = gate->config->key_dir;
-	struct stat st;
+	uint64_t print;
 	int r;
 
 	if (!gate->keyring)
 		return 0;
-	if (stat(dir, &st) < 0)
-		return sg_error_set(err, -errno, "key_dir %s: %s", dir, strerror(errno));
-	if (st.st_mtim.tv_sec == gate->key_dir_mtime.tv_sec &&
-	    st.st_mtim.tv_nsec == gate->key_dir_mtime.tv_nsec)
-		return 0;
+	r = key_dir_fingerprint(dir, &print, err);
+	if (r < 0 || print == gate->key_dir_print)
+		return r;
 	r = sg_keyring_load(dir, &fresh, err);
 	if (r < 0) {
 		(void)name_file(err, "key_dir", dir);
 		return sg_error_prefix(err, "keys changed and do not load");
 	}
 	sg_keyring_swap(gate->keyring, fresh);
-	gate->key_dir_mtime = st.st_mtim;
+	gate->key_dir_print = print;
 	return 0;
 }
 

@@ -217,6 +217,9 @@ void sg_request_free(struct sg_request *req)
 	free(req->exec_id);
 	sg_process_clear(&req->proc);
 	sg_strv_clear(&req->base_env);
+	sg_user_clear(&req->container_user);
+	free(req->container_cwd);
+	free(req->sig_view);
 	for (size_t i = 0; i < req->n_mounts; i++)
 		sg_mount_clear(&req->mounts[i]);
 	free(req->mounts);

@@ -110,6 +110,11 @@ struct sg_request {
 	/* exec: the container's capability sets; an exec never gets more than these. */
 	uint64_t container_caps[SG_CAPSET_COUNT];
 	bool container_caps_known;
+	/* exec: the container's own user and cwd, for tokens that bind them as the container's
+	 * own (FORMAT.md, version 2); known only with the container's config.json. */
+	struct sg_user container_user;
+	char *container_cwd;
+	bool container_proc_known;
 
 	/* create: every mount (spec mounts, then rootfs mounts). */
 	struct sg_mount *mounts;
@@ -127,6 +132,8 @@ struct sg_request {
 	json_t *seccomp;
 
 	struct sg_sig_state sig;
+	/* The full "what differs" view of a refused token (no secrets), for the debug log. */
+	char *sig_view;
 
 	/* Changes made by modules, for the audit trail. */
 	struct sg_strv notes;

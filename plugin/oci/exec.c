@@ -12,9 +12,7 @@
 #include "oci/carrier.h"
 #include "oci/oci.h"
 
-/* What the container itself runs with: its env (entries of an exec equal to these are not
- * signed) and its capabilities (the most an exec may get). */
-static int read_container(struct sg_request *req, json_t *container_doc, struct sg_error *err)
+int sg_oci_exec_container(struct sg_request *req, json_t *container_doc, struct sg_error *err)
 {
 	struct sg_process cp = { 0 };
 	const json_t *process;
@@ -29,6 +27,10 @@ static int read_container(struct sg_request *req, json_t *container_doc, struct 
 		return sg_error_prefix(err, "the container's config.json");
 	req->base_env = cp.env;
 	cp.env = (struct sg_strv){ 0 };
+	req->container_user = cp.user;
+	cp.user = (struct sg_user){ 0 };
+	req->container_cwd = steal_pointer(&cp.cwd);
+	req->container_proc_known = true;
 	memcpy(req->container_caps, cp.caps, sizeof(req->container_caps));
 	req->container_caps_known = true;
 	sg_process_clear(&cp);
@@ -76,7 +78,7 @@ int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id,
 	if (r < 0)
 		return r;
 	if (container_doc) {
-		r = read_container(req, container_doc, err);
+		r = sg_oci_exec_container(req, container_doc, err);
 		if (r < 0)
 			return r;
 	}

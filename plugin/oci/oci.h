@@ -38,6 +38,10 @@ int sg_oci_process_apply(const struct sg_process *p, json_t *process, struct sg_
 int sg_oci_exec_request(const char *ns, const char *id, const char *exec_id, const char *json,
 			size_t len, json_t *container_doc, struct sg_request **out,
 			struct sg_error *err);
+/* What the container itself runs with, from its config.json (reference taken): its env
+ * (entries of an exec equal to these are not signed), its capabilities (the most an exec may
+ * get), its user and cwd (for container-relative tokens). */
+int sg_oci_exec_container(struct sg_request *req, json_t *container_doc, struct sg_error *err);
 /* The same from an already parsed process object (reference taken). */
 int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id, json_t *process,
 			    json_t *container_doc, struct sg_request **out, struct sg_error *err);

@@ -97,16 +97,18 @@ char *sg_bootstrap_format(const struct sg_bootstrap *real, const char *gate_path
 	return n < 0 ? NULL : out;
 }
 
-int sg_gate_socket_path(const char *rundir, const char *real_path, char out[SG_SOCKET_PATH_MAX],
-			struct sg_error *err)
+int sg_gate_socket_path(const char *rundir, const char *real_path, pid_t real_pid,
+			char out[SG_SOCKET_PATH_MAX], struct sg_error *err)
 {
+	_cleanup_free_ char *key = NULL;
 	unsigned char md[32];
 	char hex[65];
 	unsigned int mdlen = 0;
 	int n;
 
-	if (!EVP_Digest(real_path, strlen(real_path), md, &mdlen, EVP_sha256(), NULL) ||
-	    mdlen != sizeof(md))
+	if (asprintf(&key, "%s\n%ld", real_path, (long)real_pid) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	if (!EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha256(), NULL) || mdlen != sizeof(md))
 		return sg_error_set(err, -EIO, "cannot hash the real shim socket path");
 	for (unsigned i = 0; i < sizeof(md); i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);

@@ -6,6 +6,7 @@
 #define SG_SHIM_BOOTSTRAP_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <shimgate/shimgate.h>
 
@@ -24,10 +25,11 @@ int sg_bootstrap_parse(const char *text, struct sg_bootstrap *b, struct sg_error
 /* The start output for the gate's socket, in the form of real: plain or JSON. Caller frees. */
 char *sg_bootstrap_format(const struct sg_bootstrap *real, const char *gate_path);
 
-/* The gate's socket for a real shim socket: <rundir>/<sha256(real path) in hex>. One real
- * shim (a pod, with grouping) gets one gate. */
-int sg_gate_socket_path(const char *rundir, const char *real_path, char out[SG_SOCKET_PATH_MAX],
-			struct sg_error *err);
+/* The gate's socket for a real shim process: <rundir>/<sha256(real path, pid) in hex>. One
+ * real shim (a pod, with grouping) gets one gate; a later real shim on the same socket path
+ * (a container deleted and created again with the same id) gets a gate of its own. */
+int sg_gate_socket_path(const char *rundir, const char *real_path, pid_t real_pid,
+			char out[SG_SOCKET_PATH_MAX], struct sg_error *err);
 
 /* Replaces <bundle>/address with "unix://<path>", atomically and with no newline (containerd
  * 1.6/1.7 reads it as it is on restart: this is what makes it reconnect to the gate). */

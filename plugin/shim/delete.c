@@ -3,11 +3,15 @@
 /* `delete` and `-info`: the real shim's own answers, with two guards of the gate's. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "commands.h"
 #include "core/cleanup.h"
 #include "core/config.h"
@@ -60,22 +64,76 @@ static int gate_of_bundle(const char *bundle, char gate[SG_SOCKET_PATH_MAX])
 	return 0;
 }
 
-/* A dead gate leaves its real shim without a front: ask it to exit (it does only when no
- * container is left), so kill -9 of a gate orphans nothing. */
-static void shutdown_unfronted(const char *bundle, const char *id)
+/* True when pid is the real shim's daemon for a's namespace, id and containerd: it runs
+ * the real shim binary (want, symlinks resolved) with exactly those flags and no action. */
+static bool real_daemon_of(const char *pid, const char *want, const struct sg_shim_args *a)
 {
-	char gate[SG_SOCKET_PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	char path[64], exe[4096], args[4096];
+	const char *argv[32];
+	struct sg_shim_args c;
+	size_t len = 0;
+	int argc = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%s/exe", pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n < 0)
+		return false;
+	exe[n] = '\0';
+	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
+	if (strcmp(exe, want) != 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	while (len < sizeof(args) - 1 && (n = read(fd, args + len, sizeof(args) - 1 - len)) > 0)
+		len += (size_t)n;
+	args[len] = '\0';
+	for (size_t i = 0; i < len && argc < (int)SG_ARRAY_SIZE(argv) - 1; i += strlen(args + i) + 1)
+		argv[argc++] = args + i;
+	argv[argc] = NULL;
+	return sg_shim_args_parse(argc, argv, &c, NULL) == 0 && !c.action && c.ns && c.id &&
+	       c.address && strcmp(c.ns, a->ns) == 0 && strcmp(c.id, a->id) == 0 &&
+	       strcmp(c.address, a->address) == 0;
+}
+
+/* A dead gate leaves its real shim without a front, and containerd, which lost the gate's
+ * connection, now deletes every container of that shim. The real shim of this container
+ * goes first, as if it had died with the gate: alive, it would publish the exit of the
+ * container the real `delete` is about to kill before containerd has dropped the task, and
+ * a client that starts the container again at once (Docker's restart policy) would be told
+ * "task <id>: already exists". The runc shim writes no pid file, so its daemon is found by
+ * its command line (a grouped container's shim runs under the group's id: it is asked to
+ * shut down afterwards instead). */
+static void kill_unfronted(const struct sg_shim_args *a, const char *binary)
+{
+	_cleanup_free_ char *want = realpath(binary, NULL);
+	DIR *proc;
+	struct dirent *e;
+
+	if (!want || !a->ns || !a->address || !(proc = opendir("/proc")))
+		return;
+	while ((e = readdir(proc))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || !real_daemon_of(e->d_name, want, a))
+			continue;
+		if (kill((pid_t)strtol(e->d_name, NULL, 10), SIGKILL) < 0)
+			fprintf(stderr, "shimgate: cannot stop the real shim (pid %s): %s\n",
+				e->d_name, strerror(errno));
+	}
+	closedir(proc);
+}
+
+/* After the real delete: a real shim left without a front (not killed above) is asked to
+ * exit (it does only when no container is left), so kill -9 of a gate orphans nothing. */
+static void shutdown_unfronted(const char *gate, const char *id)
+{
 	struct sg_bootstrap real;
 	struct sg_error err = { 0 };
 
-	if (gate_of_bundle(bundle, gate) < 0 || sg_unix_alive(gate))
-		return;
 	if (sg_real_record_read(gate, &real, &err) < 0)
 		return;
 	if (sg_unix_alive(real.path) && sg_realshim_shutdown(&real, id, &err) < 0)
 		fprintf(stderr, "shimgate: %s\n", err.msg);
-	/* It exits a moment after answering; a grouped one with containers left stays, and
-	 * the record with it, for the next delete. */
+	/* It exits a moment after answering (a killed one has closed its socket already); a
+	 * grouped one with containers left stays, and the record with it, for the next delete. */
 	for (int i = 0; i < 20 && sg_unix_alive(real.path); i++)
 		usleep(50 * 1000);
 	/* The real shim may have read our address at start and so leave its own socket. */
@@ -89,7 +147,9 @@ static void shutdown_unfronted(const char *bundle, const char *id)
 int sg_shim_delete(const struct sg_shim_args *a, char **argv)
 {
 	_cleanup_free_ char *real = NULL, *cwd = NULL, *runtime = NULL;
+	char gate[SG_SOCKET_PATH_MAX];
 	const char *bundle = a->bundle;
+	bool unfronted;
 	struct sg_error err = { 0 };
 	int status = 0;
 
@@ -104,17 +164,18 @@ int sg_shim_delete(const struct sg_shim_args *a, char **argv)
 	 * (the real delete would fail on the missing file and containerd would log it). */
 	if (asprintf(&runtime, "%s/runtime", bundle) < 0)
 		return fprintf(stderr, "shimgate: out of memory\n"), 1;
-	if (access(runtime, F_OK) == 0 || errno != ENOENT) {
-		real = real_shim_path();
-		if (!real)
-			return 1;
-		if (sg_realshim_wait(real, argv, &err) < 0) {
-			fprintf(stderr, "shimgate: %s\n", err.msg);
-			status = 1;
-		}
+	real = real_shim_path();
+	if (!real)
+		return 1;
+	unfronted = a->id && gate_of_bundle(bundle, gate) == 0 && !sg_unix_alive(gate);
+	if (unfronted)
+		kill_unfronted(a, real);
+	if ((access(runtime, F_OK) == 0 || errno != ENOENT) && sg_realshim_wait(real, argv, &err) < 0) {
+		fprintf(stderr, "shimgate: %s\n", err.msg);
+		status = 1;
 	}
-	if (a->id)
-		shutdown_unfronted(bundle, a->id);
+	if (unfronted)
+		shutdown_unfronted(gate, a->id);
 	return status;
 }
 

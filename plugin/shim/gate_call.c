@@ -57,6 +57,9 @@ bool sg_call_decide(const struct sg_call_ctx *ctx, struct sg_request *req, const
 			       "shimgate: %s refused by %s policy %s (%s): %s", what,
 			       sg_op_name(d.op), d.where[0] ? d.where : "(empty stack)",
 			       d.module[0] ? d.module : "no module", d.reason);
+		/* What the gate saw of a token that did not match (no secrets in it). */
+		if (req->sig_view)
+			sg_log_debug("%s: signature view: %s", what, req->sig_view);
 		goto out;
 	}
 	if (d.audit_only)

@@ -23,8 +23,6 @@
 #define RELAY_HIGH (1u << 20)
 /* containerd opens one connection per task; a pod has a few dozen at most. */
 #define RELAY_MAX_CONNS 256
-/* How often an idle gate (no containerd connection) checks that its real shim lives. */
-#define RELAY_IDLE_CHECK_MS 2000
 
 struct buf {
 	uint8_t *data;
@@ -56,6 +54,8 @@ struct relay {
 	const struct sg_relay_config *cfg;
 	int epfd;
 	struct endpoint listener;
+	struct endpoint watch; /* an idle connection to the real shim: it ends with it */
+	bool real_gone;
 	struct conn *conns;
 	size_t nconns;
 	struct conn *dead; /* closed during this batch: events may still point at them */
@@ -316,6 +316,7 @@ static void on_accept(struct relay *rl)
 {
 	for (;;) {
 		struct conn *c;
+		pid_t peer;
 		uid_t uid;
 		int fd, up;
 
@@ -336,10 +337,16 @@ static void on_accept(struct relay *rl)
 			close(fd);
 			continue;
 		}
-		up = sg_unix_connect(rl->cfg->real_path);
+		/* Once its real shim is gone a gate serves nobody: a later real shim on the same
+		 * path (the same namespace and id again) has a gate of its own. */
+		up = rl->real_gone ? -ESRCH : sg_unix_connect(rl->cfg->real_path);
+		if (up >= 0 && (sg_unix_peer_pid(up, &peer) < 0 || peer != rl->cfg->real_pid)) {
+			close(up);
+			up = -ESRCH;
+		}
 		if (up < 0) {
-			sg_log_error("cannot reach the real shim at %s: %s", rl->cfg->real_path,
-				     strerror(-up));
+			sg_log_error("cannot reach the real shim (listening since pid %ld) at %s: %s",
+				     (long)rl->cfg->real_pid, rl->cfg->real_path, strerror(-up));
 			close(fd);
 			continue;
 		}
@@ -408,41 +415,67 @@ static void cleanup_files(const struct sg_relay_config *cfg)
 	/* The real shim may have removed our file already, or a new gate may own the path. */
 	if (stat(cfg->listen_path, &st) == 0 && st.st_ino == cfg->listen_ino)
 		(void)unlink(cfg->listen_path);
-	if (!sg_unix_alive(cfg->real_path)) {
+	sg_real_record_remove(cfg->listen_path);
+	/* A later real shim may listen on the path already. */
+	if (!sg_unix_alive(cfg->real_path))
 		(void)unlink(cfg->real_path);
-		sg_real_record_remove(cfg->listen_path);
-	}
+}
+
+static int watch_add(int epfd, struct endpoint *ep, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = ep };
+
+	*ep = (struct endpoint){ .conn = NULL, .fd = fd, .events = EPOLLIN };
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* The real shim never writes on a connection that sent nothing: readable means closed. */
+static void watch_event(struct relay *rl)
+{
+	char byte;
+
+	if (recv(rl->watch.fd, &byte, 1, MSG_DONTWAIT) < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	sg_log_info("the real shim at %s (listening since pid %ld) closed: serving no new "
+		    "connection",
+		    rl->cfg->real_path, (long)rl->cfg->real_pid);
+	(void)epoll_ctl(rl->epfd, EPOLL_CTL_DEL, rl->watch.fd, NULL);
+	rl->real_gone = true;
 }
 
 int sg_relay_run(const struct sg_relay_config *cfg, struct sg_error *err)
 {
 	struct relay rl = { .cfg = cfg };
-	struct epoll_event ev;
+	int r;
 
 	rl.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (rl.epfd < 0)
 		return sg_error_set(err, -errno, "epoll_create1: %s", strerror(errno));
-	rl.listener = (struct endpoint){ .conn = NULL, .fd = cfg->listen_fd, .events = EPOLLIN };
-	ev = (struct epoll_event){ .events = EPOLLIN, .data.ptr = &rl.listener };
-	if (epoll_ctl(rl.epfd, EPOLL_CTL_ADD, cfg->listen_fd, &ev) < 0) {
-		int r = -errno;
+	r = watch_add(rl.epfd, &rl.listener, cfg->listen_fd);
+	if (r == 0)
+		r = watch_add(rl.epfd, &rl.watch, cfg->real_watch_fd);
+	if (r < 0) {
 		close(rl.epfd);
 		return sg_error_set(err, r, "epoll_ctl: %s", strerror(-r));
 	}
 	for (;;) {
 		struct epoll_event events[64];
-		int n = epoll_wait(rl.epfd, events, 64, rl.nconns ? -1 : RELAY_IDLE_CHECK_MS);
+		int n = epoll_wait(rl.epfd, events, 64, -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			int r = -errno;
+			r = -errno;
 			close(rl.epfd);
 			return sg_error_set(err, r, "epoll_wait: %s", strerror(-r));
 		}
 		for (int i = 0; i < n; i++) {
 			struct endpoint *ep = events[i].data.ptr;
 
+			if (ep == &rl.watch) {
+				watch_event(&rl);
+				continue;
+			}
 			if (!ep->conn) {
 				on_accept(&rl);
 				continue;
@@ -452,7 +485,7 @@ int sg_relay_run(const struct sg_relay_config *cfg, struct sg_error *err)
 				on_event(&rl, ep, events[i].events);
 		}
 		conn_free_dead(&rl);
-		if (rl.nconns == 0 && !sg_unix_alive(cfg->real_path)) {
+		if (rl.nconns == 0 && rl.real_gone) {
 			sg_log_info("the real shim is gone and no connection remains: exiting");
 			break;
 		}

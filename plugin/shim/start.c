@@ -118,6 +118,19 @@ static int spawn_daemon(struct daemon_args *d, struct sg_error *err)
 	return 0;
 }
 
+/* The real shim's socket is identified by the pid that made it listen (its `start`): it
+ * names the gate, and the gate connects to that socket only. A later real shim on the same
+ * path (the same namespace and id again) is another socket with another pid. */
+static int identify_real(const struct sg_bootstrap *boot, pid_t *pid, struct sg_error *err)
+{
+	int r = sg_unix_listener_pid(boot->path, pid);
+
+	if (r < 0)
+		return sg_error_set(err, r, "no process answers on %s: %s", boot->path,
+				    strerror(-r));
+	return 0;
+}
+
 static int fail(const char *what, const struct sg_error *err)
 {
 	fprintf(stderr, "shimgate: %s: %s\n", what, err->msg);
@@ -148,7 +161,8 @@ int sg_shim_start(const struct sg_shim_args *a, char **argv)
 	struct sg_bootstrap boot;
 	struct sg_error err = { 0 }, gerr = { 0 };
 	struct daemon_args d;
-	int loaded;
+	pid_t real_pid = 0;
+	int loaded, watch = -1, r;
 	ino_t ino = 0;
 	int fd;
 
@@ -178,7 +192,9 @@ int sg_shim_start(const struct sg_shim_args *a, char **argv)
 		return fail("cannot put the gate in front of the real shim", &err);
 	if (loaded < 0)
 		return abandon(&boot, a->id, "cannot load the gate", &gerr);
-	if (sg_gate_socket_path(SG_RUNDIR, boot.path, gate_path, &err) < 0)
+	if (identify_real(&boot, &real_pid, &err) < 0)
+		return abandon(&boot, a->id, "cannot identify the real shim", &err);
+	if (sg_gate_socket_path(SG_RUNDIR, boot.path, real_pid, gate_path, &err) < 0)
 		return abandon(&boot, a->id, "cannot name the gate's socket", &err);
 	fd = sg_unix_listen(gate_path, &ino, &err);
 	if (fd < 0 && fd != -EADDRINUSE)
@@ -186,6 +202,11 @@ int sg_shim_start(const struct sg_shim_args *a, char **argv)
 	if (fd >= 0 && sg_real_record_write(gate_path, output, &err) < 0) {
 		close(fd);
 		return abandon(&boot, a->id, "cannot record the real shim", &err);
+	}
+	if (fd >= 0 && (watch = sg_unix_connect(boot.path)) < 0) {
+		sg_error_set(&err, watch, "cannot connect to %s: %s", boot.path, strerror(-watch));
+		close(fd);
+		return abandon(&boot, a->id, "cannot watch the real shim", &err);
 	}
 	if (fd >= 0) {
 		d = (struct daemon_args){
@@ -196,13 +217,15 @@ int sg_shim_start(const struct sg_shim_args *a, char **argv)
 			.relay = { .listen_fd = fd,
 				   .listen_path = gate_path,
 				   .listen_ino = ino,
-				   .real_path = boot.path },
+				   .real_path = boot.path,
+				   .real_pid = real_pid,
+				   .real_watch_fd = watch },
 		};
-		if (spawn_daemon(&d, &err) < 0) {
-			close(fd);
-			return abandon(&boot, a->id, "cannot start the gate", &err);
-		}
+		r = spawn_daemon(&d, &err);
 		close(fd);
+		close(watch);
+		if (r < 0)
+			return abandon(&boot, a->id, "cannot start the gate", &err);
 	}
 	/* Else a live gate serves this real shim already (grouped containers): reuse it. */
 	if (sg_bundle_address_write(bundle, gate_path, &err) < 0)

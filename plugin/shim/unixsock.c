@@ -111,13 +111,42 @@ int sg_unix_listen(const char *path, ino_t *ino, struct sg_error *err)
 	return fd;
 }
 
+static int peer_cred(int fd, struct ucred *cred)
+{
+	socklen_t len = sizeof(*cred);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0 ? -errno : 0;
+}
+
 int sg_unix_peer_uid(int fd, uid_t *uid)
 {
 	struct ucred cred;
-	socklen_t len = sizeof(cred);
+	int r = peer_cred(fd, &cred);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-		return -errno;
-	*uid = cred.uid;
-	return 0;
+	if (r == 0)
+		*uid = cred.uid;
+	return r;
+}
+
+int sg_unix_peer_pid(int fd, pid_t *pid)
+{
+	struct ucred cred;
+	int r = peer_cred(fd, &cred);
+
+	if (r == 0 && cred.pid <= 0)
+		r = -ESRCH;
+	if (r == 0)
+		*pid = cred.pid;
+	return r;
+}
+
+int sg_unix_listener_pid(const char *path, pid_t *pid)
+{
+	int fd = sg_unix_connect(path), r;
+
+	if (fd < 0)
+		return fd;
+	r = sg_unix_peer_pid(fd, pid);
+	close(fd);
+	return r;
 }

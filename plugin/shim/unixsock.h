@@ -24,5 +24,10 @@ int sg_unix_listen(const char *path, ino_t *ino, struct sg_error *err);
 
 /* The uid of the peer of a connected socket, or -errno. */
 int sg_unix_peer_uid(int fd, uid_t *uid);
+/* The pid of the process that listens on the socket a connected fd reached (the kernel
+ * records it at listen()), or -errno. */
+int sg_unix_peer_pid(int fd, pid_t *pid);
+/* The pid of the process listening on path, or -errno (nothing accepts there). */
+int sg_unix_listener_pid(const char *path, pid_t *pid);
 
 #endif

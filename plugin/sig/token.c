@@ -90,8 +90,46 @@ void sg_token_clear(struct sg_token *t)
 
 #define MALFORMED(err, ...) sg_error_set(err, -EINVAL, "malformed signature token: " __VA_ARGS__)
 
-/* Locates the dot-separated fields of s; more or fewer than 5 is an error. */
-static int split_fields(const char *s, const char *field[5], size_t len[5])
+void sg_rel_format(unsigned rel, char *buf)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < SG_REL_MAX; i++)
+		if (rel & (1u << i))
+			buf[n++] = SG_REL_LETTERS[i];
+	if (n == 0)
+		buf[n++] = '-';
+	buf[n] = '\0';
+}
+
+int sg_rel_parse(const char *s, size_t len, unsigned *rel)
+{
+	unsigned v = 0, next = 0;
+
+	if (len == 1 && s[0] == '-') {
+		*rel = 0;
+		return 0;
+	}
+	if (len == 0 || len > SG_REL_MAX)
+		return -EINVAL;
+	/* One spelling per binding: letters in "ugsw" order, each at most once. */
+	for (size_t i = 0; i < len; i++) {
+		const char *at = memchr(SG_REL_LETTERS, s[i], SG_REL_MAX);
+		unsigned bit;
+
+		if (!at || (unsigned)(at - SG_REL_LETTERS) < next)
+			return -EINVAL;
+		bit = (unsigned)(at - SG_REL_LETTERS);
+		v |= 1u << bit;
+		next = bit + 1;
+	}
+	*rel = v;
+	return 0;
+}
+
+/* Locates the dot-separated fields of s; more than max is an error. */
+static int split_fields(const char *s, const char *field[6], size_t len[6], unsigned max,
+			unsigned *count)
 {
 	const char *p = s;
 	unsigned n = 0;
@@ -99,7 +137,7 @@ static int split_fields(const char *s, const char *field[5], size_t len[5])
 	for (;;) {
 		const char *dot = strchr(p, '.');
 
-		if (n == 5)
+		if (n == max)
 			return -EINVAL;
 		field[n] = p;
 		len[n] = dot ? (size_t)(dot - p) : strlen(p);
@@ -108,15 +146,17 @@ static int split_fields(const char *s, const char *field[5], size_t len[5])
 			break;
 		p = dot + 1;
 	}
-	return n == 5 ? 0 : -EINVAL;
+	*count = n;
+	return 0;
 }
 
 int sg_token_parse(const char *s, struct sg_token *out, struct sg_error *err)
 {
-	const char *f[5];
-	size_t len[5];
+	const char *f[6];
+	size_t len[6];
 	char ts[SG_TOKEN_TS_DIGITS + 1];
-	struct sg_token t = { 0 };
+	struct sg_token t = { .version = 1 };
+	unsigned nf = 0, k = 1; /* k: index of the key id field */
 	size_t n;
 
 	if (!s || !*s)
@@ -127,32 +167,43 @@ int sg_token_parse(const char *s, struct sg_token *out, struct sg_error *err)
 	for (size_t i = 0; i < n; i++)
 		if (s[i] <= ' ' || s[i] > '~')
 			return MALFORMED(err, "contains a space or a non-printable character");
-	if (split_fields(s, f, len) < 0)
-		return MALFORMED(err, "want 5 fields separated by dots (version, key id, timestamp, nonce, mac)");
-	if (len[0] != strlen(SG_TOKEN_PREFIX) || memcmp(f[0], SG_TOKEN_PREFIX, len[0]) != 0)
-		return MALFORMED(err, "version prefix is not '" SG_TOKEN_PREFIX "'");
+	if (split_fields(s, f, len, 6, &nf) < 0)
+		nf = 0;
+	if (len[0] == 3 && memcmp(f[0], SG_TOKEN_PREFIX_V2, 3) == 0) {
+		if (nf != 6)
+			return MALFORMED(err, "want 6 fields separated by dots (version, binding, key id, timestamp, nonce, mac)");
+		if (sg_rel_parse(f[1], len[1], &t.rel) < 0)
+			return MALFORMED(err, "binding is not '-' or letters of '" SG_REL_LETTERS "' in that order");
+		t.version = 2;
+		k = 2;
+	} else if (len[0] == 3 && memcmp(f[0], SG_TOKEN_PREFIX, 3) == 0) {
+		if (nf != 5)
+			return MALFORMED(err, "want 5 fields separated by dots (version, key id, timestamp, nonce, mac)");
+	} else {
+		return MALFORMED(err, "version prefix is not '" SG_TOKEN_PREFIX "' or '" SG_TOKEN_PREFIX_V2 "'");
+	}
 
-	if (len[1] == 0 || len[1] > SG_LIMIT_KEY_ID)
+	if (len[k] == 0 || len[k] > SG_LIMIT_KEY_ID)
 		return MALFORMED(err, "key id is empty or longer than %u characters", SG_LIMIT_KEY_ID);
-	memcpy(t.key_id, f[1], len[1]);
+	memcpy(t.key_id, f[k], len[k]);
 	if (sg_key_id_valid(t.key_id) < 0)
 		return MALFORMED(err, "key id is not [A-Za-z0-9][A-Za-z0-9_-]*");
 
-	if (len[2] == 0 || len[2] > SG_TOKEN_TS_DIGITS)
+	if (len[k + 1] == 0 || len[k + 1] > SG_TOKEN_TS_DIGITS)
 		return MALFORMED(err, "timestamp is empty or longer than %u digits",
 				 SG_TOKEN_TS_DIGITS);
-	memcpy(ts, f[2], len[2]);
-	ts[len[2]] = '\0';
+	memcpy(ts, f[k + 1], len[k + 1]);
+	ts[len[k + 1]] = '\0';
 	if (sg_timestamp_parse(ts, &t.timestamp) < 0)
 		return MALFORMED(err, "timestamp is not a plain decimal (no sign, no leading zero)");
 
-	if (len[3] != SG_NONCE_HEX)
+	if (len[k + 2] != SG_NONCE_HEX)
 		return MALFORMED(err, "nonce is not %u hex characters", SG_NONCE_HEX);
-	memcpy(t.nonce, f[3], len[3]);
+	memcpy(t.nonce, f[k + 2], len[k + 2]);
 	if (sg_nonce_valid(t.nonce) < 0)
 		return MALFORMED(err, "nonce is not lowercase hex");
 
-	if (len[4] != SG_MAC_HEX || sg_hex_decode(f[4], len[4], t.mac) < 0) {
+	if (len[k + 3] != SG_MAC_HEX || sg_hex_decode(f[k + 3], len[k + 3], t.mac) < 0) {
 		sg_token_clear(&t);
 		return MALFORMED(err, "mac is not %u lowercase hex characters", SG_MAC_HEX);
 	}
@@ -164,14 +215,20 @@ int sg_token_parse(const char *s, struct sg_token *out, struct sg_error *err)
 int sg_token_format(const struct sg_token *t, char *buf, size_t size, struct sg_error *err)
 {
 	char mac[SG_MAC_HEX + 1];
+	char rel[SG_REL_MAX + 2];
 	int n;
 
 	if (sg_key_id_valid(t->key_id) < 0 || t->timestamp < 0 || t->timestamp > SG_TOKEN_TS_MAX ||
-	    sg_nonce_valid(t->nonce) < 0)
+	    sg_nonce_valid(t->nonce) < 0 || (t->version != 1 && t->version != 2) ||
+	    (t->rel & ~(unsigned)SG_REL_ALL) || (t->version == 1 && t->rel))
 		return sg_error_set(err, -EINVAL, "cannot format a token from invalid fields");
 	sg_hex_encode(t->mac, SG_MAC_LEN, mac);
-	n = snprintf(buf, size, SG_TOKEN_PREFIX ".%s.%" PRId64 ".%s.%s", t->key_id, t->timestamp,
-		     t->nonce, mac);
+	/* Version 2 puts its binding after the version word: "sg2.<binding>." */
+	sg_rel_format(t->rel, rel + 1);
+	rel[0] = '.';
+	n = snprintf(buf, size, "%s%s.%s.%" PRId64 ".%s.%s",
+		     t->version == 2 ? SG_TOKEN_PREFIX_V2 : SG_TOKEN_PREFIX,
+		     t->version == 2 ? rel : "", t->key_id, t->timestamp, t->nonce, mac);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	if (n < 0 || (size_t)n >= size)
 		return sg_error_set(err, -ENOBUFS, "token buffer too small");

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,7 +20,8 @@ static int mac_matches(const struct sg_key *k, const struct sg_request *req,
 		       const struct sg_token *t, bool bind, bool *match, struct sg_error *err)
 {
 	struct sg_canon_params p = { .key_id = t->key_id, .timestamp = t->timestamp,
-				     .nonce = t->nonce, .bind_exec_id = bind };
+				     .nonce = t->nonce, .bind_exec_id = bind,
+				     .version = t->version, .rel = t->rel };
 	uint8_t mac[SG_MAC_LEN];
 	char *input = NULL;
 	size_t len = 0;
@@ -56,6 +58,37 @@ static enum sg_sig_status set_failed(struct sg_request *req, int code)
 	return set_status(req, SG_SIG_FAILED, code);
 }
 
+/* A signing input that cannot be built for this request (a token form that does not fit the
+ * operation, a value the canonical form refuses) is the request's fault: invalid. Only memory
+ * and the HMAC itself are the machinery's. */
+static enum sg_sig_status mac_failed(struct sg_request *req, int code)
+{
+	if (code == -ENOMEM || code == -EIO)
+		return set_failed(req, code);
+	return set_invalid(req, code);
+}
+
+/* The refusal of a MAC that does not match: what the gate saw, short enough for a client's
+ * error line (the full view goes to req->sig_view for the debug log). */
+static void bad_signature(const struct sg_verify_opts *o, struct sg_request *req,
+			  const struct sg_token *t)
+{
+	struct sg_canon_params p = { .key_id = t->key_id, .timestamp = t->timestamp,
+				     .nonce = t->nonce, .version = t->version, .rel = t->rel,
+				     .bind_exec_id = o->exec_id_required && req->exec_id };
+	char view[320], full[768];
+
+	sg_canon_view(req, &p, false, view, sizeof(view));
+	sg_error_set(&req->sig.why, -EBADMSG,
+		     "bad signature (key '%s'): the request is not what was signed%s; gate saw %s",
+		     t->key_id,
+		     req->op == SG_OP_EXEC && o->exec_id_required ? ", or the exec id is not bound" : "",
+		     view);
+	sg_canon_view(req, &p, true, full, sizeof(full));
+	free(req->sig_view);
+	req->sig_view = strdup(full);
+}
+
 static enum sg_sig_status verify_token(const struct sg_verify_opts *o, struct sg_request *req,
 				       int64_t now, struct sg_token *t)
 {
@@ -78,19 +111,15 @@ static enum sg_sig_status verify_token(const struct sg_verify_opts *o, struct sg
 	if (req->op == SG_OP_EXEC && req->exec_id) {
 		r = mac_matches(k, req, t, true, &match, why);
 		if (r < 0)
-			return set_failed(req, r);
+			return mac_failed(req, r);
 	}
 	if (!match && !(req->op == SG_OP_EXEC && o->exec_id_required)) {
 		r = mac_matches(k, req, t, false, &match, why);
 		if (r < 0)
-			return set_failed(req, r);
+			return mac_failed(req, r);
 	}
 	if (!match) {
-		sg_error_set(why, -EBADMSG,
-			     req->op == SG_OP_EXEC && o->exec_id_required
-				     ? "bad signature (key '%s'): the request is not what was signed, or the exec id is not bound"
-				     : "bad signature (key '%s'): the request is not what was signed",
-			     t->key_id);
+		bad_signature(o, req, t);
 		return set_invalid(req, -EBADMSG);
 	}
 	if (now - t->timestamp > o->max_age) {
@@ -110,6 +139,14 @@ static enum sg_sig_status verify_token(const struct sg_verify_opts *o, struct sg
 	r = sg_key_check_scope(k, req->op, req->ns, req->id, now, why);
 	if (r < 0)
 		return set_invalid(req, r);
+	/* The MAC covers "the container's own"; whether the exec's values are is checked here,
+	 * before the nonce is spent on a request that will be refused. */
+	r = sg_canon_rel_check(req, t->rel, why);
+	if (r < 0) {
+		sg_error_prefix(why, "bad signature (key '%s'): the request is not what was signed",
+				t->key_id);
+		return set_invalid(req, r);
+	}
 	/* Recorded only now: an unauthenticated request must not be able to burn nonces. */
 	if (o->replay) {
 		r = sg_replay_record(o->replay, t->key_id, t->nonce, t->timestamp + o->max_age + 1,
@@ -185,18 +222,28 @@ int sg_sign_request(const struct sg_keyring *kr, const char *key_id, int64_t tim
 		    char *token, size_t token_size, struct sg_error *err)
 {
 	struct sg_canon_params p = { .key_id = key_id, .timestamp = timestamp, .nonce = nonce,
-				     .bind_exec_id = bind_exec_id };
-	const struct sg_key *k = sg_keyring_find(kr, key_id);
-	struct sg_token t = { .timestamp = timestamp };
+				     .bind_exec_id = bind_exec_id, .version = 1 };
+
+	return sg_sign_request_params(kr, &p, req, token, token_size, err);
+}
+
+int sg_sign_request_params(const struct sg_keyring *kr, const struct sg_canon_params *p,
+			   const struct sg_request *req, char *token, size_t token_size,
+			   struct sg_error *err)
+{
+	const struct sg_key *k = sg_keyring_find(kr, p->key_id);
+	struct sg_token t = { .timestamp = p->timestamp, .version = p->version == 2 ? 2 : 1,
+			      .rel = p->rel };
+	const char *key_id = p->key_id;
 	char *input = NULL;
 	size_t len = 0;
 	int r;
 
 	if (!k)
 		return sg_error_set(err, -ENOKEY, "unknown key id '%s'", key_id ? key_id : "");
-	if (bind_exec_id && (req->op != SG_OP_EXEC || !req->exec_id))
+	if (p->bind_exec_id && (req->op != SG_OP_EXEC || !req->exec_id))
 		return sg_error_set(err, -EINVAL, "only an exec with an exec id can bind it");
-	r = sg_canon_build(req, &p, &input, &len, err);
+	r = sg_canon_build(req, p, &input, &len, err);
 	if (r < 0)
 		return r;
 	r = sg_key_hmac(k, input, len, t.mac, err);
@@ -204,7 +251,7 @@ int sg_sign_request(const struct sg_keyring *kr, const char *key_id, int64_t tim
 	if (r < 0)
 		return r;
 	(void)snprintf(t.key_id, sizeof(t.key_id), "%s", key_id);
-	(void)snprintf(t.nonce, sizeof(t.nonce), "%s", nonce);
+	(void)snprintf(t.nonce, sizeof(t.nonce), "%s", p->nonce);
 	r = sg_token_format(&t, token, token_size, err);
 	sg_token_clear(&t);
 	return r;

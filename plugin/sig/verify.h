@@ -31,7 +31,14 @@ struct sg_verify_opts {
  * never contain key or MAC bytes. */
 enum sg_sig_status sg_verify_request(const struct sg_verify_opts *o, struct sg_request *req);
 
-/* Computes the MAC of req under key_id's key and formats the token (shimgate sign, tests). */
+struct sg_canon_params;
+
+/* Computes the MAC of req under p's key id and params and formats the token: version 2
+ * (with p->rel) or version 1 (shimgate sign). */
+int sg_sign_request_params(const struct sg_keyring *kr, const struct sg_canon_params *p,
+			   const struct sg_request *req, char *token, size_t token_size,
+			   struct sg_error *err);
+/* The same for a version 1 token (tests, bench). */
 int sg_sign_request(const struct sg_keyring *kr, const char *key_id, int64_t timestamp,
 		    const char *nonce, bool bind_exec_id, const struct sg_request *req,
 		    char *token, size_t token_size, struct sg_error *err);

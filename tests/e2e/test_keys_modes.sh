@@ -74,6 +74,24 @@ exec_with_key e2e rot-fixed || e2e_fail "the fixed key_dir was still refused: $(
 [ -e "$(e2e_marker rot-fixed)" ] || e2e_fail "the exec after fixing key_dir did not run"
 e2e_ok "T11 once key_dir loads again, signed execs run"
 
+# A mode change alone (no file added or removed) reaches the running gate too: key_dir or a
+# key file made group-writable refuses every signed call, with the reason, until it is fixed.
+for target in "$E2E_KEYS" "$E2E_KEY"; do
+	# Signed before the change: the CLI itself refuses an unsafe key file.
+	eid=mode-${target##*/}
+	tok=$(e2e_sign_exec c1 "$eid" -- /bin/touch "/tmp/$eid")
+	chmod g+w "$target"
+	rc=0
+	e2e_exec c1 "$eid" "$tok" /bin/touch "/tmp/$eid" || rc=$?
+	e2e_expect_refused "$rc" "keys changed and do not load: .*${target##*/}.*writable" \
+		"mode-${target##*/}" "T10 a signed exec after chmod g+w $target under a running gate"
+	chmod g-w "$target"
+	exec_with_key e2e "mode-fixed-${target##*/}" ||
+		e2e_fail "signed exec after chmod g-w $target still refused: $(cat "$E2E_ERR")"
+	[ -e "$(e2e_marker "mode-fixed-${target##*/}")" ] || e2e_fail "the exec after the fix did not run"
+	e2e_ok "T10 once $target is not group-writable again, signed execs run"
+done
+
 # T21: everything the gate holds is a unix socket or a file: no TCP, UDP or raw socket.
 gate=$(e2e_socket_owner "$(e2e_address c1)") || e2e_fail "no gate listens for c1"
 inet=$(ss -tuwapH | grep -c "pid=$gate," || true)

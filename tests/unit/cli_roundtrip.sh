@@ -33,6 +33,9 @@ expect() {
 
 NOW=$(date +%s)
 REQ="--namespace default --id c1 --exec-id e1"
+# The container's config.json: the verifier's side of fields signed as the container's own.
+printf '%s\n' '{"ociVersion":"1.0.2","process":{"user":{"uid":0,"gid":0},"args":["sh"],"env":["PATH=/bin"],"cwd":"/"},"root":{"path":"rootfs"}}' >"$T/config.json"
+C="--spec $T/config.json"
 
 expect 0 "wrote key 'k1'" -- "$SG" keygen --key-id k1 --dir "$T/keys"
 expect 2 "refusing to overwrite" -- "$SG" keygen --key-id k1 --dir "$T/keys"
@@ -45,53 +48,72 @@ expect 0 "wrote key 'ro'" -- "$SG" keygen --key-id ro --dir "$T/keys" --operatio
 TOKEN=$("$SG" sign exec --key "$T/keys/k1" $REQ --timestamp "$NOW" -- sh -c id) ||
 	fail "sign failed"
 case $TOKEN in
-sg1.k1.$NOW.*) ;;
-*) fail "token '$TOKEN' has not the sg1.k1.$NOW. prefix" ;;
+sg2.ugsw.k1.$NOW.*) ;;
+*) fail "token '$TOKEN' has not the sg2.ugsw.k1.$NOW. prefix" ;;
 esac
 
 V="$SG verify --key-dir $T/keys --now $NOW"
 # shellcheck disable=SC2086
 {
-expect 0 "ok (key 'k1')" -- $V exec $REQ --token "$TOKEN" -- sh -c id
-expect 1 "bad signature (key 'k1')" -- $V exec $REQ --token "$TOKEN" -- sh -c 'id; reboot'
-expect 1 "bad signature (key 'k1')" -- $V exec --namespace default --id c2 --exec-id e1 \
+expect 0 "ok (key 'k1')" -- $V exec $REQ $C --token "$TOKEN" -- sh -c id
+expect 1 "bad signature (key 'k1')" -- $V exec $REQ $C --token "$TOKEN" -- sh -c 'id; reboot'
+expect 1 "bad signature (key 'k1')" -- $V exec $C --namespace default --id c2 --exec-id e1 \
 	--token "$TOKEN" -- sh -c id
-expect 1 "bad signature (key 'k1')" -- $V exec $REQ --env LD_PRELOAD=/x.so --token "$TOKEN" \
+expect 1 "bad signature (key 'k1')" -- $V exec $REQ $C --env LD_PRELOAD=/x.so --token "$TOKEN" \
 	-- sh -c id
-expect 1 "bad signature (key 'k1')" -- $V create --namespace default --id c1 \
+expect 1 "signs an exec, not a create" -- $V create --namespace default --id c1 \
 	--token "$TOKEN" -- sh -c id
-expect 1 "malformed signature token" -- $V exec $REQ --token "${TOKEN%?}" -- sh -c id
-expect 1 "no signature" -- $V exec $REQ -- sh -c id
+# Signed as the container's own: another user or cwd is refused, naming the field.
+expect 1 "not what was signed: user: uid 1000 is not the container's own 0" -- $V exec $REQ $C --user 1000 \
+	--token "$TOKEN" -- sh -c id
+expect 1 "not what was signed: cwd: '/tmp' is not the container's own '/'" -- $V exec $REQ $C --cwd /tmp \
+	--token "$TOKEN" -- sh -c id
+expect 1 "the fields signed as the container's own cannot be checked" -- $V exec $REQ \
+	--token "$TOKEN" -- sh -c id
+# A bad MAC says what the gate saw: the added env's name, never its value.
+expect 1 "gate saw v2 uid=@0 gid=@0 groups=@[] cwd=@/ terminal=false env+=[LD_PRELOAD] argc=3" \
+	-- $V exec $REQ $C --env LD_PRELOAD=/x.so --token "$TOKEN" -- sh -c id
+# A version 1 token (absolute values) keeps verifying, without the container.
+V1=$("$SG" sign exec --key "$T/keys/k1" $REQ --timestamp "$NOW" --token-version 1 -- sh -c id)
+case $V1 in sg1.k1.$NOW.*) ;; *) fail "--token-version 1 gave '$V1'" ;; esac
+expect 0 "ok (key 'k1')" -- $V exec $REQ --token "$V1" -- sh -c id
+expect 1 "malformed signature token" -- $V exec $REQ $C --token "${TOKEN%?}" -- sh -c id
+expect 1 "no signature" -- $V exec $REQ $C -- sh -c id
 
 OLD=$("$SG" sign exec --key "$T/keys/k1" $REQ --timestamp $((NOW - 121)) -- sh -c id)
-expect 1 "signature expired" -- $V exec $REQ --token "$OLD" -- sh -c id
+expect 1 "signature expired" -- $V exec $REQ $C --token "$OLD" -- sh -c id
 FUT=$("$SG" sign exec --key "$T/keys/k1" $REQ --timestamp $((NOW + 6)) -- sh -c id)
-expect 1 "signature from the future" -- $V exec $REQ --token "$FUT" -- sh -c id
+expect 1 "signature from the future" -- $V exec $REQ $C --token "$FUT" -- sh -c id
 
 SCOPED=$("$SG" sign exec --key "$T/keys/ro" $REQ --timestamp "$NOW" -- sh -c id)
-expect 1 "key 'ro' may not sign operation 'exec'" -- $V exec $REQ --token "$SCOPED" -- sh -c id
+expect 1 "key 'ro' may not sign operation 'exec'" -- $V exec $REQ $C --token "$SCOPED" -- sh -c id
 
-UNKNOWN=$(printf '%s' "$TOKEN" | sed 's/^sg1\.k1\./sg1.k9./')
-expect 1 "unknown key id 'k9'" -- $V exec $REQ --token "$UNKNOWN" -- sh -c id
+UNKNOWN=$(printf '%s' "$TOKEN" | sed 's/^sg2\.ugsw\.k1\./sg2.ugsw.k9./')
+expect 1 "unknown key id 'k9'" -- $V exec $REQ $C --token "$UNKNOWN" -- sh -c id
 
 # Unbound exec id (kubectl exec): valid for any exec id.
 UNB=$("$SG" sign exec --key "$T/keys/k1" --namespace default --id c1 --timestamp "$NOW" -- ls)
-expect 0 "ok (key 'k1')" -- $V exec --namespace default --id c1 --exec-id random1 \
+expect 0 "ok (key 'k1')" -- $V exec $C --namespace default --id c1 --exec-id random1 \
 	--token "$UNB" -- ls
 
 # Second use through the replay store, also from a second process.
-expect 0 "ok (key 'k1')" -- $V --replay-store "$T/state/replay.db" exec $REQ --token "$TOKEN" \
+expect 0 "ok (key 'k1')" -- $V --replay-store "$T/state/replay.db" exec $REQ $C --token "$TOKEN" \
 	-- sh -c id
-expect 1 "replayed signature" -- $V --replay-store "$T/state/replay.db" exec $REQ \
+expect 1 "replayed signature" -- $V --replay-store "$T/state/replay.db" exec $REQ $C \
 	--token "$TOKEN" -- sh -c id
 }
 
 # The explain output is the documented signing input.
 # shellcheck disable=SC2086
 "$SG" explain exec $REQ --token "$TOKEN" -- sh -c id >"$T/explain" || fail "explain failed"
-printf 'shimgate-signature-v1\nop 4:exec\nnamespace 7:default\ncontainer 2:c1\nkey-id 2:k1\n' >"$T/want"
+printf 'shimgate-signature-v2\nop 4:exec\nnamespace 7:default\ncontainer 2:c1\nkey-id 2:k1\n' >"$T/want"
 head -5 "$T/explain" | cmp -s - "$T/want" || fail "explain output: $(cat "$T/explain")"
 grep -qx 'args \*3' "$T/explain" || fail "explain has no 'args *3'"
+grep -qx 'uid =container' "$T/explain" || fail "explain has no 'uid =container'"
+# explain --view prints the view a refusal shows, for the token's own form.
+# shellcheck disable=SC2086
+expect 0 "v2 uid=@ gid=@ groups=@ cwd=@ terminal=false env+=[] argc=3; sha256/8: target=" -- \
+	"$SG" explain exec $REQ --view --token "$TOKEN" -- sh -c id
 
 # A key readable by others is refused with a clear error.
 chmod 0644 "$T/keys/k1"

@@ -9,6 +9,7 @@
 #include "core/cleanup.h"
 #include "core/request.h"
 #include "sig/canon.h"
+#include "sig/token.h"
 
 #define NONCE "0123456789abcdef0123456789abcdef"
 
@@ -246,6 +247,162 @@ static void test_refusals(void **state)
 	assert_null(out);
 }
 
+/* Version 2: markers for the container's own fields, groups as a set without the primary
+ * gid, a terminal's TERM=xterm unsigned; the same bytes whatever the exec's own values are. */
+static void test_v2_relative(void **state)
+{
+	const char *args[] = { "id" };
+	_cleanup_request_ struct sg_request *req = exec_req(args, 1);
+	_cleanup_free_ char *all = NULL, *none = NULL, *other = NULL, *v1 = NULL;
+	struct sg_canon_params p = params;
+	uint32_t gids[] = { 20, 1000, 10, 20 };
+
+	(void)state;
+	p.version = 2;
+	p.rel = SG_REL_ALL;
+	req->proc.terminal = true;
+	assert_int_equal(sg_strv_push(&req->proc.env, "TERM=xterm", 10, NULL), 0);
+	assert_int_equal(sg_strv_push(&req->proc.env, "FOO=1", 10, NULL), 0);
+	all = build(req, &p);
+	assert_string_equal(all, "shimgate-signature-v2\n"
+				 "op 4:exec\n"
+				 "namespace 7:default\n"
+				 "container 2:c1\n"
+				 "key-id 2:k1\n"
+				 "timestamp 10:1700000000\n"
+				 "nonce 32:" NONCE "\n"
+				 "binding 4:ugsw\n"
+				 "exec-id 2:e1\n"
+				 "args *1\n"
+				 "2:id\n"
+				 "cwd =container\n"
+				 "uid =container\n"
+				 "gid =container\n"
+				 "groups =container\n"
+				 "terminal 4:true\n"
+				 "env *1\n"
+				 "5:FOO=1\n");
+	/* The values behind the markers do not change the bytes (the gate checks them). */
+	req->proc.user.uid = 1000;
+	free(req->proc.cwd);
+	req->proc.cwd = strdup("/tmp");
+	other = build(req, &p);
+	assert_string_equal(all, other);
+	/* Explicit: groups sorted, once each, without the primary gid. */
+	req->proc.user.gid = 1000;
+	req->proc.user.additional_gids = malloc(sizeof(gids));
+	memcpy(req->proc.user.additional_gids, gids, sizeof(gids));
+	req->proc.user.n_additional_gids = 4;
+	req->proc.user.additional_gids_present = true;
+	p.rel = 0;
+	none = build(req, &p);
+	assert_non_null(strstr(none, "binding 1:-\nexec-id 2:e1\n"));
+	assert_non_null(strstr(none, "cwd 4:/tmp\nuid 4:1000\ngid 4:1000\ngroups *2\n2:10\n2:20\n"));
+	/* Version 1 keeps TERM=xterm signed and the gids as sent. */
+	p.version = 1;
+	v1 = build(req, &p);
+	assert_non_null(strstr(v1, "additional-gids *4\n2:20\n4:1000\n2:10\n2:20\n"));
+	assert_non_null(strstr(v1, "env *2\n10:TERM=xterm\n5:FOO=1\n"));
+	/* Without a terminal, TERM=xterm is an added entry in version 2 too. */
+	p.version = 2;
+	req->proc.terminal = false;
+	free(other);
+	other = build(req, &p);
+	assert_non_null(strstr(other, "env *2\n10:TERM=xterm\n"));
+}
+
+static void set_container(struct sg_request *req, uint32_t uid, uint32_t gid, const char *cwd)
+{
+	req->container_user.uid = uid;
+	req->container_user.gid = gid;
+	free(req->container_cwd);
+	req->container_cwd = strdup(cwd);
+	req->container_proc_known = true;
+}
+
+static void test_v2_rel_check(void **state)
+{
+	const char *args[] = { "id" };
+	_cleanup_request_ struct sg_request *req = exec_req(args, 1);
+	struct sg_error err = { 0 };
+	uint32_t *g;
+
+	(void)state;
+	assert_int_equal(sg_canon_rel_check(req, 0, &err), 0);
+	assert_int_equal(sg_canon_rel_check(req, SG_REL_UID, &err), -ENOENT);
+	set_container(req, 0, 0, "/");
+	assert_int_equal(sg_canon_rel_check(req, SG_REL_ALL, &err), 0);
+	req->proc.user.uid = 1000;
+	assert_int_equal(sg_canon_rel_check(req, SG_REL_ALL, &err), -EPERM);
+	assert_string_equal(err.msg, "user: uid 1000 is not the container's own 0 (signed as the container's own)");
+	assert_int_equal(sg_canon_rel_check(req, SG_REL_GID | SG_REL_GROUPS | SG_REL_CWD, &err), 0);
+	free(req->proc.cwd);
+	req->proc.cwd = strdup("/tmp");
+	assert_int_equal(sg_canon_rel_check(req, SG_REL_CWD, &err), -EPERM);
+	assert_non_null(strstr(err.msg, "cwd: '/tmp' is not the container's own '/'"));
+	/* Docker's -u U:G adds G to the groups: the same set once G is left out. */
+	req->proc.user.gid = 7;
+	g = malloc(sizeof(*g));
+	g[0] = 7;
+	req->proc.user.additional_gids = g;
+	req->proc.user.n_additional_gids = 1;
+	req->proc.user.additional_gids_present = true;
+	assert_int_equal(sg_canon_rel_check(req, SG_REL_GROUPS, &err), 0);
+	assert_int_equal(sg_canon_rel_check(req, SG_REL_GID, &err), -EPERM);
+	g[0] = 8;
+	assert_int_equal(sg_canon_rel_check(req, SG_REL_GROUPS, &err), -EPERM);
+	assert_non_null(strstr(err.msg, "groups:"));
+	/* ctr --user 0:0 keeps the container's list [1000, 8] of a 1000:1000 container: the
+	 * sets are compared without the exec's primary gid, so 1000 stays on both sides. */
+	req->container_user.gid = 1000;
+	req->container_user.additional_gids = malloc(2 * sizeof(uint32_t));
+	req->container_user.additional_gids[0] = 1000;
+	req->container_user.additional_gids[1] = 8;
+	req->container_user.n_additional_gids = 2;
+	req->proc.user.gid = 0;
+	assert_int_equal(sg_canon_rel_check(req, SG_REL_GROUPS, &err), -EPERM);
+	g = realloc(g, 2 * sizeof(*g));
+	g[0] = 8;
+	g[1] = 1000;
+	req->proc.user.additional_gids = g;
+	req->proc.user.n_additional_gids = 2;
+	assert_int_equal(sg_canon_rel_check(req, SG_REL_GROUPS, &err), 0);
+}
+
+/* The view: the gate's values, "@" for the container's own, env names without values,
+ * digests that change with their group only, and a bound size. */
+static void test_view(void **state)
+{
+	const char *args[] = { "sh", "-c", "id" };
+	_cleanup_request_ struct sg_request *req = exec_req(args, 3);
+	struct sg_canon_params p = params;
+	char a[512], b[512], small[40];
+
+	(void)state;
+	p.version = 2;
+	p.rel = SG_REL_UID | SG_REL_GID | SG_REL_GROUPS;
+	assert_int_equal(sg_strv_push(&req->proc.env, "API_KEY=hunter2", 10, NULL), 0);
+	sg_canon_view(req, &p, false, a, sizeof(a));
+	assert_non_null(strstr(a, "v2 uid=@ gid=@ groups=@ cwd=/ terminal=false env+=[API_KEY] argc=3; sha256/8: target="));
+	assert_null(strstr(a, "hunter2"));
+	assert_null(strstr(a, NONCE));
+	set_container(req, 0, 0, "/");
+	req->proc.user.uid = 5;
+	sg_canon_view(req, &p, false, b, sizeof(b));
+	assert_non_null(strstr(b, "uid=5!=@0 gid=@0 groups=@[]"));
+	/* Only the args digest moves when argv changes. */
+	free(req->proc.args.v[2]);
+	req->proc.args.v[2] = strdup("reboot");
+	sg_canon_view(req, &p, false, b, sizeof(b));
+	assert_string_not_equal(strstr(a, " args="), strstr(b, " args="));
+	assert_memory_equal(strstr(a, " cwd=") + 1, strstr(b, " cwd=") + 1, 13);
+	sg_canon_view(req, &p, true, b, sizeof(b));
+	assert_non_null(strstr(b, "v2 binding=ugs ns=default id=c1 exec-id=e1 "));
+	sg_canon_view(req, &p, false, small, sizeof(small));
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_string_equal(small + sizeof(small) - 4, "...");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +411,9 @@ int main(void)
 		cmocka_unit_test(test_exec_env_is_what_was_added),
 		cmocka_unit_test(test_create_mounts),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_v2_relative),
+		cmocka_unit_test(test_v2_rel_check),
+		cmocka_unit_test(test_view),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

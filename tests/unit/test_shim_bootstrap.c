@@ -121,20 +121,23 @@ static void test_bootstrap_refused(void **state)
 static void test_gate_socket_path(void **state)
 {
 	char p1[SG_SOCKET_PATH_MAX], p2[SG_SOCKET_PATH_MAX], p3[SG_SOCKET_PATH_MAX];
-	char longdir[200];
+	char p4[SG_SOCKET_PATH_MAX], longdir[200];
 
 	(void)state;
-	assert_int_equal(sg_gate_socket_path("/run/shimgate", "/run/containerd/s/a", p1, NULL), 0);
-	assert_int_equal(sg_gate_socket_path("/run/shimgate", "/run/containerd/s/a", p2, NULL), 0);
-	assert_int_equal(sg_gate_socket_path("/run/shimgate", "/run/containerd/s/b", p3, NULL), 0);
-	/* One real shim, one gate (grouped containers share it); another shim, another gate. */
+	assert_int_equal(sg_gate_socket_path("/run/shimgate", "/run/containerd/s/a", 10, p1, NULL), 0);
+	assert_int_equal(sg_gate_socket_path("/run/shimgate", "/run/containerd/s/a", 10, p2, NULL), 0);
+	assert_int_equal(sg_gate_socket_path("/run/shimgate", "/run/containerd/s/b", 10, p3, NULL), 0);
+	assert_int_equal(sg_gate_socket_path("/run/shimgate", "/run/containerd/s/a", 11, p4, NULL), 0);
+	/* One real shim, one gate (grouped containers share it); another shim, another gate,
+	 * also a later shim on the same socket path (the same namespace and id again). */
 	assert_string_equal(p1, p2);
 	assert_string_not_equal(p1, p3);
+	assert_string_not_equal(p1, p4);
 	assert_int_equal(strlen(p1), strlen("/run/shimgate/") + 64);
 	memset(longdir, 'd', sizeof(longdir) - 1);
 	longdir[0] = '/';
 	longdir[sizeof(longdir) - 1] = '\0';
-	assert_true(sg_gate_socket_path(longdir, "/x", p1, NULL) < 0);
+	assert_true(sg_gate_socket_path(longdir, "/x", 10, p1, NULL) < 0);
 }
 
 static void test_bundle_address_no_newline(void **state)

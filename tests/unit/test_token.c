@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Token grammar: the valid form round-trips; every malformation is refused, naming the field. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -33,6 +34,43 @@ static void test_parse_good(void **state)
 	assert_int_equal(t.timestamp, 99999999999LL);
 }
 
+/* Version 2: the binding after the version word, each form round-trips. */
+static void test_parse_v2(void **state)
+{
+	static const struct {
+		const char *binding;
+		unsigned rel;
+	} forms[] = {
+		{ "-", 0 },
+		{ "ugsw", SG_REL_ALL },
+		{ "gsw", SG_REL_GID | SG_REL_GROUPS | SG_REL_CWD },
+		{ "w", SG_REL_CWD },
+		{ "us", SG_REL_UID | SG_REL_GROUPS },
+	};
+	struct sg_token t;
+	struct sg_error err = { 0 };
+	char in[SG_TOKEN_MAX + 1], out[SG_TOKEN_MAX + 1];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		snprintf(in, sizeof(in), "sg2.%s.k1.1700000000." NONCE "." MAC, forms[i].binding);
+		if (sg_token_parse(in, &t, &err) != 0)
+			fail_msg("%s: %s", in, err.msg);
+		assert_int_equal(t.version, 2);
+		assert_int_equal(t.rel, forms[i].rel);
+		assert_string_equal(t.key_id, "k1");
+		assert_int_equal(sg_token_format(&t, out, sizeof(out), &err), 0);
+		assert_string_equal(out, in);
+	}
+	assert_int_equal(sg_token_parse(GOOD, &t, &err), 0);
+	assert_int_equal(t.version, 1);
+	assert_int_equal(t.rel, 0);
+	/* The longest version 2 token fits SG_TOKEN_MAX. */
+	snprintf(in, sizeof(in), "sg2.ugsw.%064d.99999999999." NONCE "." MAC, 0);
+	assert_int_equal(strlen(in), SG_TOKEN_MAX);
+	assert_int_equal(sg_token_parse(in, &t, &err), 0);
+}
+
 struct bad_case {
 	const char *token;
 	const char *why; /* substring of the message */
@@ -44,7 +82,16 @@ static const struct bad_case bad_cases[] = {
 	{ "sg1.k1.1700000000." NONCE, "5 fields separated by dots" },
 	{ "sg1.k1.1700000000." NONCE "." MAC ".x", "5 fields separated by dots" },
 	{ "sg1.k1.1700000000." NONCE "." "00112233", "mac is not 64" },
-	{ "sg2.k1.1700000000." NONCE "." MAC, "version prefix" },
+	{ "sg3.k1.1700000000." NONCE "." MAC, "version prefix" },
+	{ "sg2.k1.1700000000." NONCE "." MAC, "6 fields separated by dots" },
+	{ "sg2.ugsw.k1.1700000000." NONCE, "6 fields separated by dots" },
+	{ "sg2.wu.k1.1700000000." NONCE "." MAC, "binding is not" },
+	{ "sg2.uu.k1.1700000000." NONCE "." MAC, "binding is not" },
+	{ "sg2.x.k1.1700000000." NONCE "." MAC, "binding is not" },
+	{ "sg2..k1.1700000000." NONCE "." MAC, "binding is not" },
+	{ "sg2.ugswu.k1.1700000000." NONCE "." MAC, "binding is not" },
+	{ "sg2.--.k1.1700000000." NONCE "." MAC, "binding is not" },
+	{ "sg1.ugsw.k1.1700000000." NONCE "." MAC, "5 fields separated by dots" },
 	{ "SG1.k1.1700000000." NONCE "." MAC, "version prefix" },
 	{ "sg1..1700000000." NONCE "." MAC, "key id is empty" },
 	{ "sg1._k.1700000000." NONCE "." MAC, "key id is not" },
@@ -133,6 +180,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_parse_v2),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_overlong),
 		cmocka_unit_test(test_timestamp_parse),

@@ -37,7 +37,8 @@ static void check_one(const char *path, const char *tmp)
 	struct sg_error err = { 0 };
 	struct sg_keyring *kr = NULL;
 	struct sg_request *req = NULL;
-	struct sg_canon_params p;
+	struct sg_canon_params p = { 0 };
+	const char *rel;
 	_cleanup_free_ char *keyfile = NULL;
 	char *input = NULL;
 	char token[SG_TOKEN_MAX + 1];
@@ -49,6 +50,9 @@ static void check_one(const char *path, const char *tmp)
 	p.nonce = str(v, "nonce");
 	p.timestamp = json_integer_value(json_object_get(v, "timestamp"));
 	p.bind_exec_id = json_is_true(json_object_get(v, "bind_exec_id"));
+	p.version = (unsigned)json_integer_value(json_object_get(v, "version"));
+	rel = str(v, "relative");
+	assert_int_equal(sg_rel_parse(rel, strlen(rel), &p.rel), 0);
 	keyfile = sg_test_write(tmp, p.key_id, 0600, "secret = %s\n", str(v, "key_hex"));
 	if (sg_keyring_load_file(keyfile, &kr, &err) < 0)
 		fail_msg("%s: key: %s", path, err.msg);
@@ -60,10 +64,17 @@ static void check_one(const char *path, const char *tmp)
 		fail_msg("%s: signing input\n--- computed\n%s--- recorded\n%s", path, input,
 			 str(v, "signing_input"));
 	assert_int_equal(len, strlen(str(v, "signing_input")));
-	if (sg_sign_request(kr, p.key_id, p.timestamp, p.nonce, p.bind_exec_id, req, token,
-			    sizeof(token), &err) < 0)
+	if (sg_sign_request_params(kr, &p, req, token, sizeof(token), &err) < 0)
 		fail_msg("%s: sign: %s", path, err.msg);
 	assert_string_equal(token, str(v, "token"));
+	/* The "what differs" view shows the same digests on both sides. */
+	{
+		char view[768];
+
+		sg_canon_view(req, &p, false, view, sizeof(view));
+		if (strcmp(view, str(v, "view")) != 0)
+			fail_msg("%s: view\n  computed %s\n  recorded %s", path, view, str(v, "view"));
+	}
 
 	/* The recorded token verifies against the request at its own time. */
 	{

@@ -35,17 +35,49 @@ def lst(name, items):
     return out
 
 
-def process_fields(proc, env):
+REL = "=container"
+
+
+def rel(name):
+    return name.encode() + b" " + REL.encode() + b"\n"
+
+
+def gid_set(user, primary):
+    """Version 2 groups: a set, sorted, without the exec's primary gid."""
+    return sorted(set(user.get("additionalGids") or []) - {primary})
+
+
+def groups_v1(proc):
+    """The lines of each field group (FORMAT.md section 2, "what differs"), version 1."""
     user = proc.get("user", {})
     gids = user.get("additionalGids")
-    out = lst("args", proc.get("args"))
-    out += scalar("cwd", proc.get("cwd"))
-    out += scalar("uid", str(user.get("uid", 0)))
-    out += scalar("gid", str(user.get("gid", 0)))
-    out += lst("additional-gids", None if gids is None else [str(g) for g in gids])
-    out += scalar("terminal", "true" if proc.get("terminal", False) else "false")
-    out += lst("env", env)
-    return out
+    return {
+        "args": lst("args", proc.get("args")),
+        "cwd": scalar("cwd", proc.get("cwd")),
+        "user": scalar("uid", str(user.get("uid", 0))) + scalar("gid", str(user.get("gid", 0)))
+        + lst("additional-gids", None if gids is None else [str(g) for g in gids]),
+        "terminal": scalar("terminal", "true" if proc.get("terminal", False) else "false"),
+    }
+
+
+def groups_v2(proc, container, binding):
+    """Version 2: fields in binding are "=container" and must equal the container's own."""
+    user, cuser = proc.get("user", {}), container.get("user", {})
+    checks = {"u": user.get("uid", 0) == cuser.get("uid", 0),
+              "g": user.get("gid", 0) == cuser.get("gid", 0),
+              "s": gid_set(user, user.get("gid", 0)) == gid_set(cuser, user.get("gid", 0)),
+              "w": proc.get("cwd") == container.get("cwd")}
+    for letter in binding.replace("-", ""):
+        if not checks[letter]:
+            raise ValueError("field %r is bound as the container's own but differs" % letter)
+    g = groups_v1(proc)
+    g["cwd"] = rel("cwd") if "w" in binding else g["cwd"]
+    u = rel("uid") if "u" in binding else scalar("uid", str(user.get("uid", 0)))
+    u += rel("gid") if "g" in binding else scalar("gid", str(user.get("gid", 0)))
+    u += rel("groups") if "s" in binding else lst("groups", [str(x) for x in
+                                                          gid_set(user, user.get("gid", 0))])
+    g["user"] = u
+    return g
 
 
 def is_host_mount(m):
@@ -53,49 +85,80 @@ def is_host_mount(m):
     return m.get("type") == "bind" or "bind" in opts or "rbind" in opts
 
 
-def signing_input(vec):
+def field_groups(vec):
+    """The signing input's field groups, each as its lines, in signing order."""
     req = vec["request"]
     op = req["op"]
-    out = b"shimgate-signature-v1\n"
-    out += scalar("op", op)
-    out += scalar("namespace", req["namespace"])
-    out += scalar("container", req["id"])
-    out += scalar("key-id", vec["key_id"])
-    out += scalar("timestamp", str(vec["timestamp"]))
-    out += scalar("nonce", vec["nonce"])
+    version = vec.get("version", 1)
+    binding = vec.get("relative", "-")
+    g = {"target": scalar("op", op) + scalar("namespace", req["namespace"])
+         + scalar("container", req["id"])}
     if op == "exec":
         proc = req["process"]
-        out += scalar("exec-id", req.get("exec_id") if vec["bind_exec_id"] else None)
-        base = req.get("container", {}).get("process", {}).get("env", [])
+        container = req.get("container", {}).get("process", {})
+        base = container.get("env", [])
         env = proc.get("env")
-        added = [e for e in (env or []) if e not in base]  # always a list (FORMAT.md field 14)
-        out += process_fields(proc, added)
+        # always a list (FORMAT.md field 14); version 2: a terminal's TERM=xterm is implied
+        added = [e for e in (env or []) if e not in base
+                 and not (version == 2 and proc.get("terminal") and e == "TERM=xterm")]
+        g.update(groups_v2(proc, container, binding) if version == 2 else groups_v1(proc))
+        g["env"] = lst("env", added)
     elif op == "create":
         spec = req["spec"]
         proc = spec["process"]
-        out += process_fields(proc, proc.get("env"))
+        g.update(groups_v1(proc))
+        g["env"] = lst("env", proc.get("env"))
         hosts = [m for m in spec.get("mounts", []) if is_host_mount(m)]
-        out += b"mounts *" + str(len(hosts)).encode() + b"\n"
+        g["mounts"] = b"mounts *" + str(len(hosts)).encode() + b"\n"
         for m in hosts:
-            out += scalar("type", m.get("type"))
-            out += scalar("source", m.get("source"))
-            out += scalar("destination", m.get("destination"))
-            out += lst("options", m.get("options"))
+            g["mounts"] += scalar("type", m.get("type"))
+            g["mounts"] += scalar("source", m.get("source"))
+            g["mounts"] += scalar("destination", m.get("destination"))
+            g["mounts"] += lst("options", m.get("options"))
     else:
         raise ValueError("no signing input for op %r" % op)
+    return g
+
+
+def signing_input(vec):
+    req = vec["request"]
+    version = vec.get("version", 1)
+    g = field_groups(vec)
+    out = b"shimgate-signature-v%d\n" % version
+    out += g["target"]
+    out += scalar("key-id", vec["key_id"])
+    out += scalar("timestamp", str(vec["timestamp"]))
+    out += scalar("nonce", vec["nonce"])
+    if version == 2:
+        out += scalar("binding", vec["relative"])
+    if req["op"] == "exec":
+        out += scalar("exec-id", req.get("exec_id") if vec["bind_exec_id"] else None)
+    for name in ("args", "cwd", "user", "terminal", "env", "mounts"):
+        out += g.get(name, b"")
     return out
+
+
+def view_digests(vec):
+    """The "sha256/8:" part of the what-differs view: 8 hex of SHA-256 per group."""
+    g = field_groups(vec)
+    names = ["target", "args", "cwd", "user", "env"] + (["mounts"] if "mounts" in g else [])
+    return "sha256/8: " + " ".join("%s=%s" % (n, hashlib.sha256(g[n]).hexdigest()[:8])
+                                   for n in names)
 
 
 def token(vec, data):
     mac = hmac.new(bytes.fromhex(vec["key_hex"]), data, hashlib.sha256).hexdigest()
+    if vec.get("version", 1) == 2:
+        return "sg2.%s.%s.%d.%s.%s" % (vec["relative"], vec["key_id"], vec["timestamp"],
+                                       vec["nonce"], mac)
     return "sg1.%s.%d.%s.%s" % (vec["key_id"], vec["timestamp"], vec["nonce"], mac)
 
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     files = sorted(glob.glob(os.path.join(here, "*.json")))
-    if len(files) < 6:
-        print("want at least 6 vectors, found %d" % len(files))
+    if len(files) < 14:
+        print("want at least 14 vectors, found %d" % len(files))
         return 1
     failed = 0
     inputs = {}
@@ -111,6 +174,11 @@ def main():
             continue
         if token(vec, data) != vec["token"]:
             print("FAIL %s: token differs" % name)
+            failed += 1
+            continue
+        if not vec["view"].endswith(view_digests(vec)):
+            print("FAIL %s: view digests differ\n  computed %s\n  recorded %s"
+                  % (name, view_digests(vec), vec["view"]))
             failed += 1
             continue
         if data in inputs:

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """Regenerates the test vectors with the C implementation: `generate.py path/to/shimgate`.
 
-The request envelopes below are the input; signing_input comes from `shimgate explain`,
-token from `shimgate sign`. check_vectors.py then reproduces both independently.
+The request envelopes below are the input; signing_input and view come from
+`shimgate explain`, token from `shimgate sign`. check_vectors.py then reproduces them
+independently. Each vector has a fixed nonce index, so adding one leaves the others' bytes
+as they were (the version 1 vectors are the compatibility record of version 1 tokens).
 """
 import json
 import os
@@ -38,20 +40,45 @@ def proc(args, env=None, user=None, cwd="/", terminal=False):
     return p
 
 
+# A container that runs as 1000:1000 with supplementary groups in /srv: what a
+# container-relative token is checked against.
+APP = {
+    "ociVersion": "1.0.2",
+    "process": {
+        "terminal": False,
+        "user": {"uid": 1000, "gid": 1000, "additionalGids": [1000, 20, 10]},
+        "args": ["/bin/app"],
+        "env": ["PATH=/bin", "HOSTNAME=app"],
+        "cwd": "/srv",
+    },
+    "root": {"path": "rootfs"},
+}
+
+
+def app_exec(args, user=None, cwd="/srv", env=(), terminal=False, exec_id="e1", ns="default"):
+    u = user or APP["process"]["user"]
+    p = {"terminal": terminal, "user": u, "args": args,
+         "env": APP["process"]["env"] + list(env), "cwd": cwd}
+    return {"op": "exec", "namespace": ns, "id": "app", "exec_id": exec_id, "process": p,
+            "container": APP}
+
+
+# name: (request, bind exec id, key id, nonce index, token version, relative fields)
 VECTORS = {
-    "exec_minimal": (exec_req(proc(["true"])), True, "k1"),
+    "exec_minimal": (exec_req(proc(["true"])), True, "k1", 5, 1, "-"),
     "exec_env_gids": (exec_req(proc(["id"], env=CONTAINER["process"]["env"]
                                     + ["LD_PRELOAD=/tmp/x.so", "FOO=bar"],
                                     user={"uid": 1000, "gid": 1000, "additionalGids": [10, 20]},
-                                    terminal=True)), True, "ops-2024"),
+                                    terminal=True)), True, "ops-2024", 4, 1, "-"),
     "exec_empty_gids": (exec_req(proc(["id"], user={"uid": 0, "gid": 0, "additionalGids": []})),
-                        True, "k1"),
-    "exec_unbound": (exec_req(proc(["ls", "-l"]), exec_id="3f9a1c0e7b2d4e5f"), False, "k1"),
-    "argv_a_space_b": (exec_req(proc(["a b"])), True, "k1"),
-    "argv_a_b": (exec_req(proc(["a", "b"])), True, "k1"),
+                        True, "k1", 3, 1, "-"),
+    "exec_unbound": (exec_req(proc(["ls", "-l"]), exec_id="3f9a1c0e7b2d4e5f"), False, "k1", 6,
+                     1, "-"),
+    "argv_a_space_b": (exec_req(proc(["a b"])), True, "k1", 1, 1, "-"),
+    "argv_a_b": (exec_req(proc(["a", "b"])), True, "k1", 0, 1, "-"),
     "values_newline": (exec_req(proc(["sh", "-c", "echo 1\n2:x"],
                                      env=CONTAINER["process"]["env"] + ["X=line1\nline2"],
-                                     cwd="/tmp/a b")), True, "k1"),
+                                     cwd="/tmp/a b")), True, "k1", 7, 1, "-"),
     "create_host_mounts": ({
         "op": "create", "namespace": "default", "id": "web-1",
         "spec": {
@@ -72,7 +99,42 @@ VECTORS = {
         },
         "rootfs": [{"type": "overlay", "source": "overlay",
                     "options": ["lowerdir=/a", "upperdir=/b", "workdir=/c"]}],
-    }, False, "k1"),
+    }, False, "k1", 2, 1, "-"),
+    # A create whose process has no env key at all: "env -", not "env *0".
+    "create_absent_env": ({
+        "op": "create", "namespace": "default", "id": "bare",
+        "spec": {
+            "ociVersion": "1.0.2",
+            "process": {"terminal": False, "user": {"uid": 0, "gid": 0},
+                        "args": ["/bin/sh"], "cwd": "/"},
+            "root": {"path": "rootfs"},
+            "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+        },
+    }, False, "k1", 8, 1, "-"),
+    # Version 2: only argv signed; user, groups and cwd are the container's own.
+    "v2_exec_relative": (app_exec(["/bin/ps"]), True, "k1", 9, 2, "ugsw"),
+    # docker exec -u 1000:1000 -w /tmp -e FOO=1: Docker adds the gid to the groups.
+    "v2_exec_docker_user": (app_exec(["id"], user={"uid": 1000, "gid": 1000,
+                                                   "additionalGids": [1000]},
+                                     cwd="/tmp", env=["FOO=1"], exec_id="9" * 64, ns="moby"),
+                            False, "ops-2024", 10, 2, "-"),
+    # docker exec -u 0: the uid given, gid and groups the container's own.
+    "v2_exec_uid_only": (app_exec(["id"], user={"uid": 0, "gid": 1000,
+                                                "additionalGids": [10, 20, 1000]}),
+                         True, "k1", 11, 2, "gsw"),
+    # kubectl exec -t: terminal, TERM=xterm added by the CRI plugin and not signed, exec id
+    # random (unbound).
+    "v2_exec_terminal": (app_exec(["sh"], terminal=True, env=["TERM=xterm"],
+                                  exec_id="0a1b2c3d", ns="k8s.io"), False, "k1", 12, 2,
+                         "ugsw"),
+    # ctr task exec --user 0:0: uid and gid given, ctr keeps the container's groups and cwd.
+    "v2_exec_ctr_user": (app_exec(["id"], user={"uid": 0, "gid": 0,
+                                                "additionalGids": [1000, 20, 10]}),
+                         True, "k1", 14, 2, "sw"),
+    # Explicit groups: a set (sorted, once each, without the primary gid).
+    "v2_exec_groups_set": (app_exec(["id"], user={"uid": 1000, "gid": 1000,
+                                                  "additionalGids": [20, 10, 1000, 20]}),
+                           True, "k1", 13, 2, "w"),
 }
 
 
@@ -81,8 +143,8 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o700)
-        for i, (name, (req, bind, key_id)) in enumerate(sorted(VECTORS.items())):
-            nonce = "%032x" % (0x5eed0000 + i)
+        for name, (req, bind, key_id, index, version, rel) in sorted(VECTORS.items()):
+            nonce = "%032x" % (0x5eed0000 + index)
             key = os.path.join(tmp, key_id)
             if not os.path.exists(key):
                 with open(os.open(key, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
@@ -93,13 +155,18 @@ def main():
             flags = ["--request", rpath, "--timestamp", str(TS), "--nonce", nonce]
             if not bind:
                 flags.append("--no-bind-exec-id")
+            if req["op"] == "exec":
+                flags += ["--token-version", str(version), "--relative", rel]
             sin = subprocess.run([shimgate, "explain", "--key-id", key_id] + flags,
                                  check=True, capture_output=True).stdout.decode()
+            view = subprocess.run([shimgate, "explain", "--view", "--key-id", key_id] + flags,
+                                  check=True, capture_output=True).stdout.decode().rstrip("\n")
             tok = subprocess.run([shimgate, "sign", "--key", key] + flags,
                                  check=True, capture_output=True).stdout.decode().strip()
             vec = {"description": name.replace("_", " "), "key_hex": KEY_HEX,
                    "key_id": key_id, "request": req, "bind_exec_id": bind, "timestamp": TS,
-                   "nonce": nonce, "signing_input": sin, "token": tok}
+                   "nonce": nonce, "version": version, "relative": rel,
+                   "signing_input": sin, "token": tok, "view": view}
             with open(os.path.join(here, name + ".json"), "w") as f:
                 json.dump(vec, f, indent=2)
                 f.write("\n")

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Kubernetes through the gate (T32), acting as the kubelet against the private containerd's CRI
+# plugin with the gate as the default handler: a pod without a runtime handler is gated;
+# kubelet-style volume binds are admitted, a hostPath outside the kubelet's directory is not;
+# the container runs confined; an allowlisted ExecSync probe runs unsigned, any other ExecSync
+# or streaming Exec is refused unsigned and runs signed (argv[0] token); Stop/Remove clean up.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/cri_lib.sh"
+cri_setup "$@"
+
+# --- a pod with no runtime handler: the default handler is the gate ------------------------
+cri_run_pod web "" || e2e_fail "RunPodSandbox: $(cat "$E2E_ERR")"
+pod=$CRI_ID
+e2e_note_cid "$pod"
+cri_assert_gated "$pod" "RunPodSandbox without runtime_handler"
+
+# --- kubelet-style binds: a volume and the termination log under the kubelet's pods dir -----
+vol=$CRI_KUBELET/uid-web/volumes/kubernetes.io~empty-dir/data
+term=$CRI_KUBELET/uid-web/containers/app/termlog
+mkdir -p "$vol" "$(dirname "$term")"
+: >"$term"
+cri_create "$pod" web app "$(printf '{"mounts": [
+	{"container_path": "/data", "host_path": "%s"},
+	{"container_path": "/dev/termination-log", "host_path": "%s"}]}' "$vol" "$term")" ||
+	e2e_fail "CreateContainer app: $(cat "$E2E_ERR")"
+app=$CRI_ID
+e2e_note_cid "$app"
+cri_start "$app" || e2e_fail "StartContainer app: $(cat "$E2E_ERR")"
+cri_assert_gated "$app" "StartContainer with kubelet volume binds"
+cri_save_status "$app" "$E2E_TMP/out/app.status"
+e2e_assert_confined "$E2E_TMP/out/app.status" "the CRI container (unsigned create)" 2
+grep -q "\"destination\": *\"/data\"" "$(e2e_bundle "$app")/config.json" ||
+	e2e_fail "the volume bind is not in the container's spec"
+e2e_ok "the kubelet's volume and termination-log binds are in the container"
+
+# A hostPath outside the kubelet's directory: the create is refused at StartContainer.
+cri_create "$pod" web hostpath '{"mounts": [{"container_path": "/x", "host_path": "/etc"}],
+	"command": ["/bin/sh", "-c", "cat /x/shadow > /dev/termination-log"]}' ||
+	e2e_fail "CreateContainer hostpath: $(cat "$E2E_ERR")"
+hp=$CRI_ID
+e2e_note_cid "$hp"
+rc=0
+cri_start "$hp" || rc=$?
+e2e_expect_refused "$rc" "refused by mount policy.*'/etc'" "" \
+	"StartContainer of a hostPath /etc bind"
+cri_call RemoveContainer "{\"container_id\": \"$hp\"}" || e2e_fail "RemoveContainer hostpath: $(cat "$E2E_ERR")"
+
+# --- ExecSync: the allowlisted probe runs unsigned ----------------------------------------------
+cri_exec_sync "$app" /bin/cat /etc/hostname || e2e_fail "the probe ExecSync failed: $(cat "$E2E_ERR")"
+[ -s "$E2E_OUT.stdout" ] || e2e_fail "the probe printed nothing"
+e2e_ok "ExecSync of the allowlisted probe ran unsigned ($(tr -d '\n' <"$E2E_OUT.stdout"))"
+
+# Another argv: refused unsigned, nothing written to the volume.
+rc=0
+cri_exec_sync "$app" /bin/touch /data/unsigned || rc=$?
+e2e_expect_refused "$rc" "refused by exec policy.*no signature" "" "ExecSync of /bin/touch unsigned"
+[ ! -e "$vol/unsigned" ] || e2e_fail "the refused ExecSync created $vol/unsigned"
+e2e_audit_has exec "$app" deny || e2e_fail "no audit line denying the ExecSync"
+
+# Signed with the argv[0] token: runs, and its write reaches the volume on the host.
+tok=$(cri_sign_exec "$app" -- /bin/sh -c 'echo signed > /data/signed && /usr/bin/id -u')
+cri_exec_sync "$app" "SHIMGATE_TOKEN=$tok" /bin/sh -c 'echo signed > /data/signed && /usr/bin/id -u' ||
+	e2e_fail "the signed ExecSync failed: $(cat "$E2E_ERR" "$E2E_OUT.stderr" 2>/dev/null)"
+grep -qx 0 "$E2E_OUT.stdout" || e2e_fail "the signed ExecSync printed '$(cat "$E2E_OUT.stdout")'"
+grep -qx signed "$vol/signed" || e2e_fail "the signed ExecSync did not write the volume"
+e2e_ok "signed ExecSync ran (argv[0] token) and wrote the volume"
+
+# --- the streaming Exec (kubectl exec): websocket to the URL the runtime returns ----------------
+rc=0
+cri_exec_stream "$app" /bin/touch /data/stream-unsigned || rc=$?
+e2e_expect_refused "$rc" "refused by exec policy.*no signature" "" "streaming Exec unsigned"
+[ ! -e "$vol/stream-unsigned" ] || e2e_fail "the refused streaming Exec ran"
+tok=$(cri_sign_exec "$app" -- /bin/echo streamed)
+cri_exec_stream "$app" "SHIMGATE_TOKEN=$tok" /bin/echo streamed ||
+	e2e_fail "the signed streaming Exec failed: $(cat "$E2E_ERR")"
+grep -qx streamed "$E2E_OUT" || e2e_fail "the signed streaming Exec printed '$(cat "$E2E_OUT")'"
+e2e_ok "signed streaming Exec ran and its output came back over the websocket"
+
+# --- Stop, Remove: nothing left ----------------------------------------------------------------
+cri_call StopContainer "{\"container_id\": \"$app\", \"timeout\": 1}" || e2e_fail "StopContainer: $(cat "$E2E_ERR")"
+cri_call ContainerStatus "{\"container_id\": \"$app\"}" || e2e_fail "ContainerStatus: $(cat "$E2E_ERR")"
+grep -q CONTAINER_EXITED "$E2E_OUT" || e2e_fail "app is not EXITED after StopContainer: $(cat "$E2E_OUT")"
+cri_call RemoveContainer "{\"container_id\": \"$app\"}" || e2e_fail "RemoveContainer: $(cat "$E2E_ERR")"
+cri_call StopPodSandbox "{\"pod_sandbox_id\": \"$pod\"}" || e2e_fail "StopPodSandbox: $(cat "$E2E_ERR")"
+cri_call RemovePodSandbox "{\"pod_sandbox_id\": \"$pod\"}" || e2e_fail "RemovePodSandbox: $(cat "$E2E_ERR")"
+cri_call ListContainers '{}' || e2e_fail "ListContainers: $(cat "$E2E_ERR")"
+! grep -q '"id"' "$E2E_OUT" || e2e_fail "containers left after the removals: $(cat "$E2E_OUT")"
+e2e_assert_gone "$app" "RemoveContainer"
+e2e_assert_gone "$pod" "RemovePodSandbox"
+
+# containerd's CRI logs ExecSync/Exec argv (argv[0] token included) at debug level, as here.
+e2e_assert_no_secrets gate-lines
+e2e_pass
