@@ -29,6 +29,8 @@
 #include "sig/verify.h"
 #include "tls.h"
 
+#define ALERT_CERTIFICATE_REQUIRED 116
+
 /* Descriptors besides the connections: listener, audit, signals, stdio, OpenSSL's files. */
 #define FD_RESERVE 32u
 
@@ -164,13 +166,16 @@ static void info_cb(const SSL *ssl, int where, int ret)
 		return;
 	if ((where & SSL_CB_ALERT) && (where & SSL_CB_WRITE)) {
 		vr = SSL_get_verify_result(ssl);
+		/* OpenSSL 3.0 has no name for TLS 1.3's certificate_required (RFC 8446 6.2). */
 		(void)snprintf(c->why, sizeof(c->why), "sent alert '%s'%s%s",
+			       (ret & 0xff) == ALERT_CERTIFICATE_REQUIRED ?
+			       "certificate required (no client certificate)" :
 			       SSL_alert_desc_string_long(ret),
 			       vr != X509_V_OK ? ": client certificate: " : "",
 			       vr != X509_V_OK ? X509_verify_cert_error_string(vr) : "");
-	} else if ((where & SSL_CB_EXIT) && ret == 0) {
-		unsigned long e = ERR_peek_last_error();
-		const char *s = e ? ERR_reason_error_string(e) : NULL;
+	} else if ((where & SSL_CB_EXIT) && ret <= 0 && ERR_peek_last_error()) {
+		/* A failure, not a wait for more bytes (which leaves the error queue empty). */
+		const char *s = ERR_reason_error_string(ERR_peek_last_error());
 
 		(void)snprintf(c->why, sizeof(c->why), "%s", s ? s : "handshake error");
 	}
@@ -342,7 +347,7 @@ static void handle_sign(struct server *srv, struct evhttp_request *req,
 			fprintf(stderr, "shimgate-signer: %s\n", err.msg);
 			reply(req, 500, "Internal Server Error", NULL);
 		} else {
-			resp = json_pack("{sssssssI}", "token", token, "key_id", srv->cfg->key_id,
+			resp = json_pack("{sssssssssI}", "token", token, "key_id", srv->cfg->key_id,
 					 "node", sr.node, "nonce", nonce, "timestamp", (json_int_t)ts);
 			reply(req, 200, "OK", resp);
 			json_decref(resp);
