@@ -12,6 +12,7 @@ sgn_pki() {
 	sgn_ca "$d" test-signer-ca
 	sgn_ca "$d/other" other-ca
 	sgn_issue "$d" server server "/CN=localhost" ""
+	sgn_issue "$d" server-wrong server_wrong "/CN=wrong.example" ""
 	sgn_issue "$d" alice client "/CN=alice" ""
 	sgn_issue "$d" bob client "/CN=bob" ""
 	sgn_issue "$d" mallory client "/CN=mallory" ""
@@ -65,6 +66,13 @@ sgn_ca() {
 		subjectKeyIdentifier = hash
 		authorityKeyIdentifier = keyid
 		subjectAltName = DNS:localhost,IP:127.0.0.1
+		[server_wrong]
+		basicConstraints = critical,CA:FALSE
+		keyUsage = critical,digitalSignature
+		extendedKeyUsage = serverAuth
+		subjectKeyIdentifier = hash
+		authorityKeyIdentifier = keyid
+		subjectAltName = DNS:wrong.example
 	CNF
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 		-subj "/CN=$name" -keyout "$d/ca.key" -out "$d/ca.crt" \
