@@ -125,7 +125,7 @@ static int parse_identity(const char *name, const json_t *obj, struct sg_rights 
 	static const char *const keys[] = { "namespaces", "containers", "nodes", "operations",
 					    "argv_allow", "argv_deny", "rate", NULL };
 	static const char *const rate_keys[] = { "count", "seconds", NULL };
-	_cleanup_free_ char *where = NULL;
+	_cleanup_free_ char *where = NULL, *rate_at = NULL;
 	struct sg_strv ops = { 0 };
 	json_t *rate;
 	uint64_t count = 0, secs = 0;
@@ -167,9 +167,13 @@ static int parse_identity(const char *name, const json_t *obj, struct sg_rights 
 	if (!rate)
 		return sg_error_set(err, -ENOENT, "%s: missing field 'rate' ({\"count\": N, "
 				    "\"seconds\": S})", where);
-	if ((rc = sg_json_only_keys(rate, rate_keys, where, err)) < 0 ||
-	    (rc = sg_json_uint(rate, "count", true, SG_SIGNER_RATE_MAX, where, &count, err)) < 0 ||
-	    (rc = sg_json_uint(rate, "seconds", true, 86400, where, &secs, err)) < 0)
+	if (asprintf(&rate_at, "%s.rate", where) < 0) {
+		rate_at = NULL;
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	}
+	if ((rc = sg_json_only_keys(rate, rate_keys, rate_at, err)) < 0 ||
+	    (rc = sg_json_uint(rate, "count", true, SG_SIGNER_RATE_MAX, rate_at, &count, err)) < 0 ||
+	    (rc = sg_json_uint(rate, "seconds", true, 86400, rate_at, &secs, err)) < 0)
 		return rc;
 	if (count == 0 || secs == 0)
 		return sg_error_set(err, -EINVAL, "%s.rate: count and seconds must be at least 1",
