@@ -85,6 +85,14 @@ static int parse_fields(const json_t *o, struct sg_sign_req *out, struct sg_erro
 		out->op = SG_OP_CREATE;
 	else
 		return sg_error_set(err, -EINVAL, "request.op: '%s' is not exec or create", op);
+	/* The gate's own rules for names, so a request that parses here is one the gate can
+	 * see (found by fuzzing: "c/" parsed, then could not be built). */
+	if (!sg_id_valid(out->ns, SG_LIMIT_ID))
+		return sg_error_set(err, -EINVAL, "request.namespace: not a plain name");
+	if (!sg_id_valid(out->id, SG_LIMIT_ID))
+		return sg_error_set(err, -EINVAL, "request.container: not a plain name");
+	if (out->exec_id && !sg_id_valid(out->exec_id, SG_LIMIT_ID))
+		return sg_error_set(err, -EINVAL, "request.exec_id: not a plain name");
 	if (sg_node_name_valid(out->node) < 0)
 		return sg_error_set(err, -EINVAL, "request.node: not a node name "
 				    "([A-Za-z0-9][A-Za-z0-9._-]{0,252})");
@@ -147,8 +155,8 @@ int sg_sign_req_build(const struct sg_sign_req *r, struct sg_request **out,
 	rc = sg_request_new(r->op, r->ns, r->id, &req, err);
 	if (rc < 0)
 		return rc;
-	if (r->exec_id && !(req->exec_id = strdup(r->exec_id)))
-		return sg_error_set(err, -ENOMEM, "out of memory");
+	if (r->exec_id && (rc = sg_request_set_exec_id(req, r->exec_id, err)) < 0)
+		return rc;
 	req->proc.cwd = strdup(r->cwd ? r->cwd : "/");
 	if (!req->proc.cwd)
 		return sg_error_set(err, -ENOMEM, "out of memory");

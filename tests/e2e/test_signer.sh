@@ -34,7 +34,7 @@ use_host_key b
 
 PORT=$(sgn_free_port)
 URL=https://127.0.0.1:$PORT
-# write_config FILE PORT SERVER_CERT_NAME
+# write_config FILE PORT SERVER_CERT_NAME [MAX_CONNECTIONS]
 write_config() {
 	cat >"$1" <<-EOF
 		{
@@ -43,7 +43,7 @@ write_config() {
 		  "client_ca": "$PKI/ca.crt", "crl": "$PKI/crl.pem",
 		  "master_keys": "$E2E_TMP/masters", "key_id": "e2e",
 		  "audit": "$SGN_AUDIT",
-		  "limits": {"connections": 1500, "handshake_timeout": 4, "read_timeout": 4},
+		  "limits": {"connections": ${4:-1500}, "handshake_timeout": 4, "read_timeout": 4},
 		  "identities": {
 		    "alice": {
 		      "namespaces": ["$E2E_NS"], "containers": ["c*"], "nodes": ["node-a"],
@@ -170,7 +170,7 @@ fi
 grep -q "certificate" "$E2E_TMP/out/untrusted" || e2e_fail "untrusted signer: $(cat "$E2E_TMP/out/untrusted")"
 e2e_ok "a server certificate the client does not trust: $(cat "$E2E_TMP/out/untrusted")"
 PORT2=$(sgn_free_port)
-write_config "$E2E_TMP/signer-wrong.json" "$PORT2" server-wrong
+write_config "$E2E_TMP/signer-wrong.json" "$PORT2" server-wrong 5
 SGN_MAIN=$SGN_PID
 sgn_start "$E2E_TMP/signer-wrong.json" "$E2E_TMP/signer-wrong.log"
 if "$E2E_CLI" sign exec --signer "https://127.0.0.1:$PORT2" --cert "$PKI/alice.crt" \
@@ -180,6 +180,12 @@ if "$E2E_CLI" sign exec --signer "https://127.0.0.1:$PORT2" --cert "$PKI/alice.c
 fi
 grep -Eqi "name|match" "$E2E_TMP/out/wrongname" || e2e_fail "misnamed signer: $(cat "$E2E_TMP/out/wrongname")"
 e2e_ok "a server certificate for another name (wrong.example at 127.0.0.1): $(cat "$E2E_TMP/out/wrongname")"
+# The connection cap (5 on this second signer): 8 idle connections, 3 closed at once, audited.
+"$E2E_PY" "$E2E_SRC/tests/e2e/slowclients.py" idle "$PORT2" 8 1 >"$E2E_TMP/out/cap" ||
+	e2e_fail "the idle client failed"
+grep -qx "closed 3" "$E2E_TMP/out/cap" || e2e_fail "connection cap 5, 8 connections: $(cat "$E2E_TMP/out/cap")"
+sgn_audit_has refuse 'too many connections \(limit 5\)' || e2e_fail "connections over the cap not audited"
+e2e_ok "past the connection cap (5) new connections are closed at once and audited"
 sgn_stop
 SGN_PID=$SGN_MAIN
 

@@ -119,6 +119,8 @@ static void test_parse_refusals(void **state)
 	parse_fails(REQ(", \"env\": [\"SHIMGATE_TOKEN=sg1.x\"]"), "token carrier");
 	parse_fails(REQ(", \"terminal\": \"yes\""), "request.terminal: not a boolean");
 	parse_fails(REQ(", \"cwd\": \"tmp\""), "not an absolute path");
+	parse_fails("{\"op\": \"exec\", \"namespace\": \"n\", \"container\": \"c/\", \"node\": \"a\","
+		    " \"argv\": [\"x\"]}", "request.container: not a plain name");
 	parse_fails(REQ(", \"user\": {\"uid\": -1, \"gid\": 0}"), "user.uid");
 	parse_fails(REQ(", \"user\": {\"uid\": 4294967296, \"gid\": 0}"), "user.uid");
 	parse_fails(REQ(", \"namespace\": \"\""), "JSON line");
