@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Per-host key derivation with OpenSSL's EVP_KDF "HKDF" (RFC 5869, SHA-256). */
 #include <errno.h>
-#include <stdbool.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -10,26 +9,13 @@
 #include <openssl/params.h>
 
 #include "core/limits.h"
+#include "core/strutil.h"
 #include "derive.h"
 #include "keyring.h"
 
 int sg_node_name_valid(const char *node)
 {
-	size_t n;
-
-	if (!node)
-		return -EINVAL;
-	n = strnlen(node, SG_NODE_NAME_MAX + 1);
-	if (n == 0 || n > SG_NODE_NAME_MAX)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		char c = node[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-
-		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
-			return -EINVAL;
-	}
-	return 0;
+	return sg_name_valid(node, SG_NODE_NAME_MAX, "._-") ? 0 : -EINVAL;
 }
 
 int sg_host_key_derive(const uint8_t *master, size_t master_len, const char *key_id,

@@ -48,21 +48,7 @@ struct sg_keyring {
 
 int sg_key_id_valid(const char *key_id)
 {
-	size_t n;
-
-	if (!key_id)
-		return -EINVAL;
-	n = strnlen(key_id, SG_LIMIT_KEY_ID + 1);
-	if (n == 0 || n > SG_LIMIT_KEY_ID)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		char c = key_id[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-
-		if (!alnum && (i == 0 || (c != '_' && c != '-')))
-			return -EINVAL;
-	}
-	return 0;
+	return sg_name_valid(key_id, SG_LIMIT_KEY_ID, "_-") ? 0 : -EINVAL;
 }
 
 static void key_clear(struct sg_key *k)

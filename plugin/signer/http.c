@@ -55,10 +55,6 @@ struct conn {
 	bool handshake_done, answered, timed_out, over_limit;
 };
 
-/* The server of the info and ex_data callbacks, which OpenSSL calls without an argument of
- * ours; one server per process. */
-static struct server *the_server;
-
 static void audit_event(struct server *srv, const struct sg_signer_event *ev)
 {
 	struct sg_error err = { 0 };
@@ -124,9 +120,11 @@ static void conn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long
 	free(c);
 }
 
+/* The connection of an SSL object: its app data (OpenSSL calls the info callback with the
+ * SSL alone). The same pointer is also under conn_index, whose free callback ends it. */
 static struct conn *conn_of(const SSL *ssl)
 {
-	return SSL_get_ex_data(ssl, the_server->conn_index);
+	return SSL_get_app_data(ssl);
 }
 
 /* The deadline ends the connection whatever the client does: shutdown(2) makes the next
@@ -199,7 +197,7 @@ static struct bufferevent *new_conn(struct event_base *base, void *arg)
 	c->srv = srv;
 	c->ssl = ssl;
 	srv->n_conns++;
-	if (!SSL_set_ex_data(ssl, srv->conn_index, c)) {
+	if (!SSL_set_ex_data(ssl, srv->conn_index, c) || !SSL_set_app_data(ssl, c)) {
 		fprintf(stderr, "shimgate-signer: cannot attach connection state; stopping\n");
 		abort();
 	}
@@ -468,7 +466,6 @@ int sg_signer_serve(struct sg_signer_config *cfg, struct sg_error *err)
 	struct event *sigs[2] = { NULL, NULL };
 	int r;
 
-	the_server = &srv;
 	(void)signal(SIGPIPE, SIG_IGN);
 	r = start(&srv, err);
 	if (r == 0) {
@@ -495,6 +492,5 @@ int sg_signer_serve(struct sg_signer_config *cfg, struct sg_error *err)
 	SSL_CTX_free(srv.ctx);
 	sg_signer_audit_free(srv.audit);
 	sg_keyring_free(srv.masters);
-	the_server = NULL;
 	return r;
 }
