@@ -201,6 +201,15 @@ attack "an unknown field" "unknown field 'exec_as_root'" curl -sS --max-time 10 
 SGN_BODY='{"op":"exec","namespace":"'$E2E_NS'","container":"c1","node":"node-a","argv":["/bin/true"],"env":["SHIMGATE_TOKEN=x"]}' \
 	attack "a token carrier in env" "SHIMGATE_TOKEN is a token carrier" curl_as alice
 
+hdrs=()
+for i in $(seq 40); do hdrs+=(-H "X-Pad-$i: $i"); done
+attack "40 header lines (limit 32)" "too many header lines" curl_as alice "${hdrs[@]}"
+health=$(curl -sS --max-time 10 --cacert "$PKI/ca.crt" --cert "$PKI/alice.crt" --key "$PKI/alice.key" "$URL/v1/health")
+[ "$health" = '{"status":"ok"}' ] || e2e_fail "health: $health"
+attack "the health endpoint without a client certificate" "certificate required" \
+	curl -sS --max-time 10 --cacert "$PKI/ca.crt" "$URL/v1/health"
+e2e_ok "GET /v1/health answers $health over mutual TLS only"
+
 # --- 1,000 idle connections: others are still served; the idle ones are cut and audited.
 before=$(grep -c 'timed out in the TLS handshake' "$SGN_AUDIT" || true)
 "$E2E_PY" "$E2E_SRC/tests/e2e/slowclients.py" idle "$PORT" 1000 7 >"$E2E_TMP/out/idle" &
