@@ -172,6 +172,7 @@ e2e_ok "a server certificate the client does not trust: $(cat "$E2E_TMP/out/untr
 PORT2=$(sgn_free_port)
 write_config "$E2E_TMP/signer-wrong.json" "$PORT2" server-wrong 5
 SGN_MAIN=$SGN_PID
+SGN_MAIN_LOG=$SGN_LOG
 sgn_start "$E2E_TMP/signer-wrong.json" "$E2E_TMP/signer-wrong.log"
 if "$E2E_CLI" sign exec --signer "https://127.0.0.1:$PORT2" --cert "$PKI/alice.crt" \
 	--key "$PKI/alice.key" --cacert "$PKI/ca.crt" --node node-a --namespace "$E2E_NS" --id c1 \
@@ -188,6 +189,7 @@ sgn_audit_has refuse 'too many connections \(limit 5\)' || e2e_fail "connections
 e2e_ok "past the connection cap (5) new connections are closed at once and audited"
 sgn_stop
 SGN_PID=$SGN_MAIN
+SGN_LOG=$SGN_MAIN_LOG
 
 # --- Bad input: refused, audited, no token.
 big=$E2E_TMP/big.json
