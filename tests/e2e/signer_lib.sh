@@ -16,6 +16,8 @@ sgn_pki() {
 	sgn_issue "$d" alice client "/CN=alice" ""
 	sgn_issue "$d" bob client "/CN=bob" ""
 	sgn_issue "$d" mallory client "/CN=mallory" ""
+	# CN mallory, subjectAltName DNS:alice: alice only where the signer reads the SAN.
+	sgn_issue "$d" mallory-san-alice client_san "/CN=mallory" ""
 	sgn_issue "$d" alice-expired client "/CN=alice" "-startdate 20200101000000Z -enddate 20200102000000Z"
 	sgn_issue "$d" alice-revoked client "/CN=alice" ""
 	openssl ca -batch -config "$d/ca.cnf" -revoke "$d/alice-revoked.crt" >/dev/null 2>&1 ||
@@ -66,6 +68,13 @@ sgn_ca() {
 		subjectKeyIdentifier = hash
 		authorityKeyIdentifier = keyid
 		subjectAltName = DNS:localhost,IP:127.0.0.1
+		[client_san]
+		basicConstraints = critical,CA:FALSE
+		keyUsage = critical,digitalSignature
+		extendedKeyUsage = clientAuth
+		subjectKeyIdentifier = hash
+		authorityKeyIdentifier = keyid
+		subjectAltName = DNS:alice
 		[server_wrong]
 		basicConstraints = critical,CA:FALSE
 		keyUsage = critical,digitalSignature

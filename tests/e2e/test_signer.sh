@@ -34,7 +34,7 @@ use_host_key b
 
 PORT=$(sgn_free_port)
 URL=https://127.0.0.1:$PORT
-# write_config FILE PORT SERVER_CERT_NAME [MAX_CONNECTIONS]
+# write_config FILE PORT SERVER_CERT_NAME [MAX_CONNECTIONS [IDENTITY_FROM]]
 write_config() {
 	cat >"$1" <<-EOF
 		{
@@ -42,7 +42,7 @@ write_config() {
 		  "server_cert": "$PKI/$3.crt", "server_key": "$PKI/$3.key",
 		  "client_ca": "$PKI/ca.crt", "crl": "$PKI/crl.pem",
 		  "master_keys": "$E2E_TMP/masters", "key_id": "e2e",
-		  "audit": "$SGN_AUDIT",
+		  "audit": "$SGN_AUDIT", "identity_from": "${5:-cn}",
 		  "limits": {"connections": ${4:-1500}, "handshake_timeout": 4, "read_timeout": 4},
 		  "identities": {
 		    "alice": {
@@ -187,6 +187,22 @@ e2e_ok "a server certificate for another name (wrong.example at 127.0.0.1): $(ca
 grep -qx "closed 3" "$E2E_TMP/out/cap" || e2e_fail "connection cap 5, 8 connections: $(cat "$E2E_TMP/out/cap")"
 sgn_audit_has refuse 'too many connections \(limit 5\)' || e2e_fail "connections over the cap not audited"
 e2e_ok "past the connection cap (5) new connections are closed at once and audited"
+sgn_stop
+# The identity from the subjectAltName: CN mallory with SAN alice is alice there (and the CN
+# is not looked at); a certificate without a SAN has no identity.
+write_config "$E2E_TMP/signer-san.json" "$PORT2" server 1500 san
+sgn_start "$E2E_TMP/signer-san.json" "$E2E_TMP/signer-san.log"
+san_sign() {
+	"$E2E_CLI" sign exec --signer "https://127.0.0.1:$PORT2" --cert "$PKI/$1.crt" --key "$PKI/$1.key" \
+		--cacert "$PKI/ca.crt" --node node-a --namespace "$E2E_NS" --id c1 -- /bin/true 2>&1
+}
+n=$(wc -l <"$SGN_AUDIT")
+out=$(san_sign mallory-san-alice) || e2e_fail "identity_from san: SAN alice got no token: $out"
+tail -n +"$((n + 1))" "$SGN_AUDIT" | grep -q '"identity":"alice".*"decision":"issue"' ||
+	e2e_fail "the SAN identity is not in the audit"
+if out=$(san_sign alice); then e2e_fail "identity_from san: a certificate without a SAN got a token"; fi
+grep -q "0 DNS/email/URI subjectAltNames" <<<"$out" || e2e_fail "no-SAN refusal: $out"
+e2e_ok "identity_from san: CN mallory + SAN alice is alice; CN alice without a SAN is refused ($out)"
 sgn_stop
 SGN_PID=$SGN_MAIN
 SGN_LOG=$SGN_MAIN_LOG
