@@ -398,6 +398,26 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
+/* SIGHUP: the TLS files again (server certificate and key, client CA, CRL), so a revocation
+ * takes effect without a restart. New connections get the new context; open ones keep the
+ * one they started with (each SSL holds a reference). A set that does not load leaves the
+ * old one in force, and says why. */
+static void on_reload(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct sg_error err = { 0 };
+	SSL_CTX *ctx = NULL;
+
+	if (sg_signer_tls_ctx(srv->cfg, &ctx, &err) < 0) {
+		fprintf(stderr, "shimgate-signer: SIGHUP: kept the TLS files in force: %s\n", err.msg);
+		return;
+	}
+	SSL_CTX_set_info_callback(ctx, info_cb);
+	SSL_CTX_free(srv->ctx);
+	srv->ctx = ctx;
+	fprintf(stderr, "shimgate-signer: SIGHUP: reloaded the certificate, key, client CA and CRL\n");
+}
+
 /* Enough descriptors for every allowed connection, or the signer does not start (running
  * out would fail accept(2) for everyone, the opposite of bounded). */
 static int fd_budget(unsigned conns, struct sg_error *err)
@@ -463,7 +483,7 @@ static int start(struct server *srv, struct sg_error *err)
 int sg_signer_serve(struct sg_signer_config *cfg, struct sg_error *err)
 {
 	struct server srv = { .cfg = cfg, .conn_index = -1 };
-	struct event *sigs[2] = { NULL, NULL };
+	struct event *sigs[3] = { NULL, NULL, NULL };
 	int r;
 
 	(void)signal(SIGPIPE, SIG_IGN);
@@ -471,9 +491,10 @@ int sg_signer_serve(struct sg_signer_config *cfg, struct sg_error *err)
 	if (r == 0) {
 		sigs[0] = evsignal_new(srv.base, SIGTERM, on_signal, srv.base);
 		sigs[1] = evsignal_new(srv.base, SIGINT, on_signal, srv.base);
-		if (!sigs[0] || !sigs[1] || event_add(sigs[0], NULL) < 0 ||
-		    event_add(sigs[1], NULL) < 0) {
-			r = sg_error_set(err, -ENOMEM, "cannot watch SIGTERM/SIGINT");
+		sigs[2] = evsignal_new(srv.base, SIGHUP, on_reload, &srv);
+		if (!sigs[0] || !sigs[1] || !sigs[2] || event_add(sigs[0], NULL) < 0 ||
+		    event_add(sigs[1], NULL) < 0 || event_add(sigs[2], NULL) < 0) {
+			r = sg_error_set(err, -ENOMEM, "cannot watch SIGTERM/SIGINT/SIGHUP");
 		} else {
 			fprintf(stderr, "shimgate-signer: listening on %s:%u (TLS 1.3, client "
 				"certificates of %s)\n", cfg->listen_host, cfg->listen_port,

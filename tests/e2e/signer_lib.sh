@@ -20,9 +20,8 @@ sgn_pki() {
 	sgn_issue "$d" mallory-san-alice client_san "/CN=mallory" ""
 	sgn_issue "$d" alice-expired client "/CN=alice" "-startdate 20200101000000Z -enddate 20200102000000Z"
 	sgn_issue "$d" alice-revoked client "/CN=alice" ""
-	openssl ca -batch -config "$d/ca.cnf" -revoke "$d/alice-revoked.crt" >/dev/null 2>&1 ||
-		e2e_fail "openssl ca -revoke"
-	sgn_crl "$d"
+	sgn_issue "$d" alice-late client "/CN=alice" ""
+	sgn_revoke "$d" alice-revoked
 	sgn_issue "$d/other" alice client "/CN=alice" ""
 	# Self-signed, with the subject the signer trusts.
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
@@ -97,6 +96,13 @@ sgn_issue() {
 	# shellcheck disable=SC2086  # extra is a list of options
 	openssl ca -batch -notext -config "$d/ca.cnf" -extensions "$ext" $extra \
 		-in "$d/$name.csr" -out "$d/$name.crt" >/dev/null 2>&1 || e2e_fail "issuing $name"
+}
+
+# sgn_revoke DIR NAME: revokes NAME's certificate and writes a new CRL.
+sgn_revoke() {
+	openssl ca -batch -config "$1/ca.cnf" -revoke "$1/$2.crt" >/dev/null 2>&1 ||
+		e2e_fail "openssl ca -revoke $2"
+	sgn_crl "$1"
 }
 
 sgn_crl() {

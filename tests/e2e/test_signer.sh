@@ -256,6 +256,28 @@ wait "$loris_pid" || e2e_fail "the slow-loris client failed"
 grep -q "cut after" "$E2E_TMP/out/loris" || e2e_fail "the slow-loris connection was not cut: $(cat "$E2E_TMP/out/loris")"
 sgn_audit_has refuse "timed out reading the request" || e2e_fail "the slow loris was not audited"
 e2e_ok "the slow-loris connection was $(cat "$E2E_TMP/out/loris") and audited"
+# --- Revocation without a restart: a CRL that does not load is not taken (the old one stays),
+# then the CRL revoking alice-late is, on SIGHUP.
+late_sign() {
+	"$E2E_CLI" sign exec --signer "$URL" --cert "$PKI/$1.crt" --key "$PKI/$1.key" \
+		--cacert "$PKI/ca.crt" --node node-a --namespace "$E2E_NS" --id c1 -- /bin/true 2>&1
+}
+out=$(late_sign alice-late) || e2e_fail "alice-late (not revoked yet) got no token: $out"
+cp "$PKI/crl.pem" "$PKI/crl.good"
+echo "not a CRL" >"$PKI/crl.pem"
+kill -HUP "$SGN_PID"
+e2e_wait_for 10 "the signer to refuse the broken CRL" grep -q "kept the TLS files in force" "$SGN_LOG"
+out=$(late_sign alice-late) || e2e_fail "a broken CRL on SIGHUP stopped the signer serving: $out"
+e2e_ok "a CRL that does not load on SIGHUP is refused ($(grep 'kept the TLS' "$SGN_LOG" | tail -1)); the old one stays"
+cp "$PKI/crl.good" "$PKI/crl.pem"
+sgn_revoke "$PKI" alice-late
+kill -HUP "$SGN_PID"
+e2e_wait_for 10 "the signer to reload its TLS files" grep -q "reloaded the certificate" "$SGN_LOG"
+n=$(wc -l <"$SGN_AUDIT")
+if out=$(late_sign alice-late); then e2e_fail "alice-late got a token after her revocation and SIGHUP"; fi
+e2e_wait_for 5 "an audit line for the revoked alice-late" \
+	eval 'tail -n +$((n + 1)) "$SGN_AUDIT" | grep -q "certificate revoked"'
+e2e_ok "revoked while the signer runs, SIGHUP: alice-late is refused ($out)"
 "$E2E_CLI" sign exec --signer "$URL" --cert "$PKI/alice.crt" --key "$PKI/alice.key" --cacert "$PKI/ca.crt" \
 	--node node-a --namespace "$E2E_NS" --id c1 -- /bin/true >/dev/null || e2e_fail "the signer stopped serving"
 kill -0 "$SGN_PID" || e2e_fail "the signer died"
