@@ -54,38 +54,24 @@ sgn_ca() {
 		unique_subject = no
 		[pol]
 		commonName = supplied
-		[client]
-		basicConstraints = critical,CA:FALSE
-		keyUsage = critical,digitalSignature
-		extendedKeyUsage = clientAuth
-		subjectKeyIdentifier = hash
-		authorityKeyIdentifier = keyid
-		[server]
-		basicConstraints = critical,CA:FALSE
-		keyUsage = critical,digitalSignature
-		extendedKeyUsage = serverAuth
-		subjectKeyIdentifier = hash
-		authorityKeyIdentifier = keyid
-		subjectAltName = DNS:localhost,IP:127.0.0.1
-		[client_san]
-		basicConstraints = critical,CA:FALSE
-		keyUsage = critical,digitalSignature
-		extendedKeyUsage = clientAuth
-		subjectKeyIdentifier = hash
-		authorityKeyIdentifier = keyid
-		subjectAltName = DNS:alice
-		[server_wrong]
-		basicConstraints = critical,CA:FALSE
-		keyUsage = critical,digitalSignature
-		extendedKeyUsage = serverAuth
-		subjectKeyIdentifier = hash
-		authorityKeyIdentifier = keyid
-		subjectAltName = DNS:wrong.example
 	CNF
+	{
+		sgn_leaf client clientAuth ""
+		sgn_leaf client_san clientAuth "DNS:alice"
+		sgn_leaf server serverAuth "DNS:localhost,IP:127.0.0.1"
+		sgn_leaf server_wrong serverAuth "DNS:wrong.example"
+	} >>"$d/ca.cnf"
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 		-subj "/CN=$name" -keyout "$d/ca.key" -out "$d/ca.crt" \
 		-addext "basicConstraints=critical,CA:TRUE" \
 		-addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1 || e2e_fail "CA $name"
+}
+
+# sgn_leaf SECTION EKU SAN: an `openssl ca -extensions SECTION` for end-entity certificates.
+sgn_leaf() {
+	printf '[%s]\nbasicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\n' "$1"
+	printf 'extendedKeyUsage = %s\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n' "$2"
+	[ -z "$3" ] || printf 'subjectAltName = %s\n' "$3"
 }
 
 # sgn_issue DIR NAME EXT SUBJECT "EXTRA openssl ca ARGS": NAME.key, NAME.crt signed by DIR's CA.
