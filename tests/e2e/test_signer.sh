@@ -133,7 +133,7 @@ done
 rights_refused bob "over its rate limit" "bob's third token within the hour" --node node-a -- /bin/echo hi
 
 # --- Transport attacks: no token, and the refusal audited with its cause.
-body='{"op":"exec","namespace":"'$E2E_NS'","container":"c1","node":"node-a","argv":["/bin/true"]}'
+body='{"op":"exec","namespace":"'"$E2E_NS"'","container":"c1","node":"node-a","argv":["/bin/true"]}'
 # attack WHAT AUDIT_REGEX CMD...: CMD must not print a token.
 attack() {
 	local what=$1 rx=$2 out
@@ -143,6 +143,7 @@ attack() {
 	e2e_wait_for 5 "an audit line for: $what (/$rx/)" sgn_audit_has refuse "$rx"
 	e2e_ok "$what: no token ($(tr -d '\n' <<<"$out" | cut -c1-100))"
 }
+# shellcheck disable=SC2317 # called through attack
 curl_as() {
 	local cert=$1
 	shift
@@ -215,8 +216,8 @@ attack "malformed JSON" "JSON line" curl -sS --max-time 10 --cacert "$PKI/ca.crt
 	--key "$PKI/alice.key" "$URL/v1/sign" -d '{"op":"exec",'
 attack "an unknown field" "unknown field 'exec_as_root'" curl -sS --max-time 10 --cacert "$PKI/ca.crt" \
 	--cert "$PKI/alice.crt" --key "$PKI/alice.key" "$URL/v1/sign" \
-	-d '{"op":"exec","namespace":"'$E2E_NS'","container":"c1","node":"node-a","argv":["/bin/true"],"exec_as_root":true}'
-SGN_BODY='{"op":"exec","namespace":"'$E2E_NS'","container":"c1","node":"node-a","argv":["/bin/true"],"env":["SHIMGATE_TOKEN=x"]}' \
+	-d '{"op":"exec","namespace":"'"$E2E_NS"'","container":"c1","node":"node-a","argv":["/bin/true"],"exec_as_root":true}'
+SGN_BODY='{"op":"exec","namespace":"'"$E2E_NS"'","container":"c1","node":"node-a","argv":["/bin/true"],"env":["SHIMGATE_TOKEN=x"]}' \
 	attack "a token carrier in env" "SHIMGATE_TOKEN is a token carrier" curl_as alice
 
 hdrs=()
@@ -276,7 +277,7 @@ e2e_wait_for 10 "the signer to reload its TLS files" grep -q "reloaded the certi
 n=$(wc -l <"$SGN_AUDIT")
 if out=$(late_sign alice-late); then e2e_fail "alice-late got a token after her revocation and SIGHUP"; fi
 e2e_wait_for 5 "an audit line for the revoked alice-late" \
-	eval 'tail -n +$((n + 1)) "$SGN_AUDIT" | grep -q "certificate revoked"'
+	eval "tail -n +$((n + 1)) \"\$SGN_AUDIT\" | grep -q 'certificate revoked'"
 e2e_ok "revoked while the signer runs, SIGHUP: alice-late is refused ($out)"
 "$E2E_CLI" sign exec --signer "$URL" --cert "$PKI/alice.crt" --key "$PKI/alice.key" --cacert "$PKI/ca.crt" \
 	--node node-a --namespace "$E2E_NS" --id c1 -- /bin/true >/dev/null || e2e_fail "the signer stopped serving"
