@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* shimgate keygen: writes a new key file (0600, never overwriting) with an optional scope. */
+/* shimgate keygen: writes a new key file (0600, never overwriting) with an optional scope,
+ * random or derived for one node from a master key file (--derive). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -16,12 +17,15 @@
 #include "commands.h"
 #include "core/cleanup.h"
 #include "core/request.h"
+#include "sig/derive.h"
 #include "sig/keyring.h"
 #include "sig/token.h"
 
 #define KEYGEN_SECRET_BYTES 32u
 
 struct keygen_args {
+	bool derive;
+	const char *master, *node;
 	const char *key_id, *dir, *out;
 	const char *namespaces, *containers, *operations, *not_before, *not_after;
 };
@@ -30,9 +34,15 @@ static void keygen_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: shimgate keygen --key-id ID [--dir DIR | --out FILE] [SCOPE...]\n"
+		"       shimgate keygen --derive --master FILE --node NAME [--dir DIR | --out FILE] [SCOPE...]\n"
 		"Writes a new 256-bit HMAC key to DIR/ID (default " SG_SYSCONFDIR "/keys.d/ID),\n"
 		"mode 0600; an existing file is never overwritten. The file name is the key id.\n"
+		"With --derive the key is node NAME's host key, HKDF-SHA256 of the master key file\n"
+		"(its name is the key id) and the node name: a token the signer makes for NAME\n"
+		"verifies only on NAME (plugin/sig/FORMAT.md, section 7).\n"
 		"  --key-id ID           [A-Za-z0-9][A-Za-z0-9_-]{0,63}\n"
+		"  --master FILE         the master key file (with --derive)\n"
+		"  --node NAME           the node's name, [A-Za-z0-9][A-Za-z0-9._-]{0,252}\n"
 		"  --namespaces A,B      namespaces the key may sign for (default: any)\n"
 		"  --containers P,Q      container id patterns (fnmatch; default: any)\n"
 		"  --operations OPS      exec,create,mount (default: all)\n"
@@ -66,6 +76,33 @@ static int check_scope(const struct keygen_args *a)
 	return 0;
 }
 
+/* The secret: random, or node's host key derived from the master key file. */
+static int make_secret(const struct keygen_args *a, uint8_t raw[KEYGEN_SECRET_BYTES])
+{
+	struct sg_keyring *master = NULL;
+	const struct sg_key *k = NULL;
+	struct sg_error err = { 0 };
+	int r;
+
+	if (!a->derive) {
+		if (RAND_bytes(raw, KEYGEN_SECRET_BYTES) != 1) {
+			fprintf(stderr, "shimgate keygen: no randomness available\n");
+			return -EIO;
+		}
+		return 0;
+	}
+	r = sg_keyring_load_file(a->master, &master, &err);
+	if (r == 0 && !(k = sg_keyring_find(master, a->key_id)))
+		r = sg_error_set(&err, -EINVAL, "--key-id '%s' differs from the master key file's id",
+				 a->key_id);
+	if (r == 0)
+		r = sg_key_derive(k, a->node, raw, &err);
+	sg_keyring_free(master);
+	if (r < 0)
+		fprintf(stderr, "shimgate keygen: %s\n", err.msg);
+	return r;
+}
+
 static int write_key(const char *path, const struct keygen_args *a)
 {
 	uint8_t raw[KEYGEN_SECRET_BYTES];
@@ -74,14 +111,13 @@ static int write_key(const char *path, const struct keygen_args *a)
 	_cleanup_close_ int fd = -1;
 	int n, r = 0;
 
-	if (RAND_bytes(raw, sizeof(raw)) != 1) {
-		fprintf(stderr, "shimgate keygen: no randomness available\n");
-		return -EIO;
-	}
+	if (make_secret(a, raw) < 0)
+		return -EINVAL;
 	sg_hex_encode(raw, sizeof(raw), hex);
 	OPENSSL_cleanse(raw, sizeof(raw));
-	n = asprintf(&text, "# shimgate key '%s'\nsecret = %s\n%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s",
-		     a->key_id, hex,
+	n = asprintf(&text, "# shimgate key '%s'%s%s%s\nsecret = %s\n%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s",
+		     a->key_id, a->derive ? ", host key of node '" : "", a->derive ? a->node : "",
+		     a->derive ? "'" : "", hex,
 		     a->namespaces ? "namespaces = " : "", a->namespaces ? a->namespaces : "",
 		     a->namespaces ? "\n" : "",
 		     a->containers ? "containers = " : "", a->containers ? a->containers : "",
@@ -124,6 +160,9 @@ int sg_cmd_keygen(int argc, char **argv)
 		{ "operations", required_argument, NULL, 'p' },
 		{ "not-before", required_argument, NULL, 'b' },
 		{ "not-after", required_argument, NULL, 'a' },
+		{ "derive", no_argument, NULL, 'D' },
+		{ "master", required_argument, NULL, 'm' },
+		{ "node", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -143,14 +182,27 @@ int sg_cmd_keygen(int argc, char **argv)
 		case 'p': a.operations = optarg; break;
 		case 'b': a.not_before = optarg; break;
 		case 'a': a.not_after = optarg; break;
+		case 'D': a.derive = true; break;
+		case 'm': a.master = optarg; break;
+		case 'N': a.node = optarg; break;
 		case 'h':
 			return sg_cli_usage(keygen_usage, SG_EXIT_OK);
 		default:
 			return sg_cli_usage(keygen_usage, SG_EXIT_USAGE);
 		}
 	}
-	if (optind != argc || !a.key_id || (a.dir && a.out)) {
+	if (a.derive && a.master && !a.key_id) {
+		/* The master's file name is its key id, and the host key keeps it. */
+		a.key_id = strrchr(a.master, '/') ? strrchr(a.master, '/') + 1 : a.master;
+	}
+	if (optind != argc || !a.key_id || (a.dir && a.out) ||
+	    a.derive != (a.master && a.node) || (!a.derive && (a.master || a.node))) {
 		keygen_usage(stderr);
+		return SG_EXIT_USAGE;
+	}
+	if (a.derive && sg_node_name_valid(a.node) < 0) {
+		fprintf(stderr, "shimgate keygen: node name '%s' is not [A-Za-z0-9][A-Za-z0-9._-]{0,252}\n",
+			a.node);
 		return SG_EXIT_USAGE;
 	}
 	if (sg_key_id_valid(a.key_id) < 0) {

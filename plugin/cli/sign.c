@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "reqflags.h"
+#include "signer_client.h"
 #include "sig/keyring.h"
 #include "sig/token.h"
 #include "sig/verify.h"
@@ -28,6 +29,7 @@ static void sign_usage(FILE *out)
 		"  --key-dir DIR --key-id ID   or a key directory and the key id\n"
 		"  --timestamp N        signing time (default: now)\n"
 		"  --nonce HEX          32 lowercase hex characters (default: random; tests only)\n");
+	sg_signer_client_usage(out);
 	sg_reqflags_usage(out);
 }
 
@@ -38,8 +40,11 @@ int sg_cmd_sign(int argc, char **argv)
 	struct sg_request *req = NULL;
 	struct sg_error err = { 0 };
 	char token[SG_TOKEN_MAX + 1];
-	int rc = SG_EXIT_USAGE;
+	int rc = sg_signer_client_main(argc, argv);
 
+	if (rc >= 0)
+		return rc; /* --signer: the signer made the token */
+	rc = SG_EXIT_USAGE;
 	if (sg_reqflags_parse(argc, argv, SG_RF_KEY | SG_RF_SIGNING, &rf) < 0)
 		goto out;
 	if (rf.help) {

@@ -37,6 +37,25 @@ int sg_parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+bool sg_name_valid(const char *s, size_t max, const char *punct)
+{
+	size_t n;
+
+	if (!s)
+		return false;
+	n = strnlen(s, max + 1);
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+
+		if (!alnum && (i == 0 || !strchr(punct, c)))
+			return false;
+	}
+	return true;
+}
+
 int sg_read_file(const char *path, size_t max, char **out, size_t *len, struct sg_error *err)
 {
 	_cleanup_close_ int fd = -1;

@@ -13,6 +13,10 @@
  * overflow, value <= max. Returns 0 or -EINVAL / -ERANGE. */
 int sg_parse_u64(const char *s, uint64_t max, uint64_t *out);
 
+/* A name of 1..max bytes: an ASCII letter or digit, then letters, digits or characters of
+ * punct. Key ids ("_-") and node names ("._-") are such names. */
+bool sg_name_valid(const char *s, size_t max, const char *punct);
+
 /* Reads a whole regular file of at most max bytes into a NUL-terminated buffer. Larger
  * files are refused (-EFBIG). */
 int sg_read_file(const char *path, size_t max, char **out, size_t *len, struct sg_error *err);

@@ -19,6 +19,7 @@
 #include "core/request.h"
 #include "core/safepath.h"
 #include "core/strutil.h"
+#include "derive.h"
 #include "keyring.h"
 #include "token.h"
 
@@ -47,21 +48,7 @@ struct sg_keyring {
 
 int sg_key_id_valid(const char *key_id)
 {
-	size_t n;
-
-	if (!key_id)
-		return -EINVAL;
-	n = strnlen(key_id, SG_LIMIT_KEY_ID + 1);
-	if (n == 0 || n > SG_LIMIT_KEY_ID)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		char c = key_id[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-
-		if (!alnum && (i == 0 || (c != '_' && c != '-')))
-			return -EINVAL;
-	}
-	return 0;
+	return sg_name_valid(key_id, SG_LIMIT_KEY_ID, "_-") ? 0 : -EINVAL;
 }
 
 static void key_clear(struct sg_key *k)
@@ -459,5 +446,40 @@ int sg_key_hmac(const struct sg_key *k, const void *data, size_t len, uint8_t ma
 		OPENSSL_cleanse(mac, SG_MAC_LEN);
 		return sg_error_set(err, -EIO, "HMAC-SHA256 failed for key '%s'", k->id);
 	}
+	return 0;
+}
+
+int sg_key_derive(const struct sg_key *k, const char *node, uint8_t *out, struct sg_error *err)
+{
+	return sg_host_key_derive(k->secret, k->secret_len, k->id, node, out, err);
+}
+
+int sg_keyring_derive(const struct sg_keyring *master, const char *key_id, const char *node,
+		      struct sg_keyring **out, struct sg_error *err)
+{
+	_cleanup_(keyring_freep) struct sg_keyring *kr = NULL;
+	const struct sg_key *m = sg_keyring_find(master, key_id);
+	struct sg_key *k;
+	int r;
+
+	if (!m)
+		return sg_error_set(err, -ENOKEY, "unknown key id '%s'", key_id ? key_id : "");
+	r = keyring_new(&kr, err);
+	if (r < 0)
+		return r;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	kr->keys = k;
+	kr->n = 1;
+	(void)snprintf(k->id, sizeof(k->id), "%s", m->id);
+	k->ops = SG_OP_ALL;
+	k->secret = kr->region;
+	k->secret_len = SG_HOST_KEY_LEN;
+	kr->region_used = SG_HOST_KEY_LEN;
+	r = sg_key_derive(m, node, k->secret, err);
+	if (r < 0)
+		return r;
+	*out = steal_pointer(&kr);
 	return 0;
 }

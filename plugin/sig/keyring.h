@@ -35,6 +35,13 @@ int sg_key_check_scope(const struct sg_key *k, enum sg_op op, const char *ns, co
 int sg_key_hmac(const struct sg_key *k, const void *data, size_t len, uint8_t mac[SG_MAC_LEN],
 		struct sg_error *err);
 
+/* The host key of node derived from master key k (derive.h); out holds SG_HOST_KEY_LEN bytes. */
+int sg_key_derive(const struct sg_key *k, const char *node, uint8_t *out, struct sg_error *err);
+/* A keyring of one key: key_id's host key for node, derived from master's key_id, with no
+ * scope (the signer checks rights itself; the gate checks the scope of its own key file). */
+int sg_keyring_derive(const struct sg_keyring *master, const char *key_id, const char *node,
+		      struct sg_keyring **out, struct sg_error *err);
+
 /* "exec,create" -> SG_OP_BIT set; -EINVAL for an unknown or empty list. */
 int sg_key_ops_parse(const char *value, unsigned *ops);
 

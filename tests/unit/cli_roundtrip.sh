@@ -139,6 +139,26 @@ expect 2 "--caps: empty capability in 'CAP_KILL,'" -- "$SG" seccomp dump "$T/pro
 expect 2 "--caps: unknown capability 'CAP_NOPE'" -- "$SG" seccomp dump "$T/profile.json" \
 	--caps CAP_NOPE
 
+# Host keys (FORMAT.md section 7): the documented vector, a token for node-a failing under
+# node-b's key, and the usage errors of --derive.
+mkdir -m 700 "$T/master" "$T/node-a" "$T/node-b"
+printf 'secret = 8f1e2d3c4b5a69788796a5b4c3d2e1f000112233445566778899aabbccddeeff\n' >"$T/master/k1"
+chmod 600 "$T/master/k1"
+expect 0 "wrote key 'k1'" -- "$SG" keygen --derive --master "$T/master/k1" --node node-a --dir "$T/node-a"
+expect 0 "wrote key 'k1'" -- "$SG" keygen --derive --master "$T/master/k1" --node node-b --dir "$T/node-b"
+grep -qx 'secret = 4b6d305f6b7740d8f0a5e041abf850c54b641b01400547d0b751bf130d95b74e' "$T/node-a/k1" ||
+	fail "node-a's host key is not FORMAT.md's vector: $(grep secret "$T/node-a/k1" | cut -c1-20)..."
+# shellcheck disable=SC2086
+HTOKEN=$("$SG" sign --key "$T/node-a/k1" --token-version 1 exec $REQ -- /bin/true)
+# shellcheck disable=SC2086
+expect 0 "ok (key 'k1')" -- "$SG" verify --key "$T/node-a/k1" --token "$HTOKEN" exec $REQ -- /bin/true
+# shellcheck disable=SC2086
+expect 1 "bad signature" -- "$SG" verify --key "$T/node-b/k1" --token "$HTOKEN" exec $REQ -- /bin/true
+expect 2 "Usage: shimgate keygen" -- "$SG" keygen --derive --master "$T/master/k1"
+expect 2 "node name '../x'" -- "$SG" keygen --derive --master "$T/master/k1" --node ../x --dir "$T"
+expect 2 "differs from the master" -- "$SG" keygen --derive --master "$T/master/k1" --key-id k2 \
+	--node node-c --dir "$T/node-a"
+
 expect 0 "Usage: shimgate sign" -- "$SG" sign --help
 expect 0 "Usage: shimgate verify" -- "$SG" verify --help
 expect 0 "Usage: shimgate explain" -- "$SG" explain --help

@@ -146,8 +146,26 @@ def view_digests(vec):
                                    for n in names)
 
 
-def token(vec, data):
-    mac = hmac.new(bytes.fromhex(vec["key_hex"]), data, hashlib.sha256).hexdigest()
+def hkdf_sha256(ikm, salt, info, length):
+    """RFC 5869, by hand: extract, then expand."""
+    prk = hmac.new(salt, ikm, hashlib.sha256).digest()
+    out, block, i = b"", b"", 1
+    while len(out) < length:
+        block = hmac.new(prk, block + info + bytes([i]), hashlib.sha256).digest()
+        out += block
+        i += 1
+    return out[:length]
+
+
+def host_key(vec):
+    """FORMAT.md section 7: salt "shimgate-host-key-v1", info key-id NUL node, 32 bytes."""
+    info = vec["key_id"].encode() + b"\x00" + vec["node"].encode()
+    return hkdf_sha256(bytes.fromhex(vec["master_hex"]), b"shimgate-host-key-v1", info, 32)
+
+
+def token(vec, data, key=None):
+    key = key if key is not None else bytes.fromhex(vec["key_hex"])
+    mac = hmac.new(key, data, hashlib.sha256).hexdigest()
     if vec.get("version", 1) == 2:
         return "sg2.%s.%s.%d.%s.%s" % (vec["relative"], vec["key_id"], vec["timestamp"],
                                        vec["nonce"], mac)
@@ -187,7 +205,36 @@ def main():
             continue
         inputs[data] = name
         print("ok   %s" % name)
-    return 1 if failed else 0
+    return 1 if failed + check_host_keys(here) else 0
+
+
+def check_host_keys(here):
+    files = sorted(glob.glob(os.path.join(here, "hostkeys", "*.json")))
+    if len(files) < 3:
+        print("want at least 3 host-key vectors, found %d" % len(files))
+        return 1
+    failed = 0
+    keys = {}
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            vec = json.load(f)
+        name = "hostkeys/" + os.path.basename(path)
+        key = host_key(vec)
+        if key.hex() != vec["host_key_hex"]:
+            print("FAIL %s: host key differs" % name)
+            failed += 1
+            continue
+        if token(vec, signing_input(vec), key) != vec["token"]:
+            print("FAIL %s: token under the host key differs" % name)
+            failed += 1
+            continue
+        if key in keys:
+            print("FAIL %s: same host key as %s" % (name, keys[key]))
+            failed += 1
+            continue
+        keys[key] = name
+        print("ok   %s" % name)
+    return failed
 
 
 if __name__ == "__main__":

@@ -3,9 +3,11 @@
 """Regenerates the test vectors with the C implementation: `generate.py path/to/shimgate`.
 
 The request envelopes below are the input; signing_input and view come from
-`shimgate explain`, token from `shimgate sign`. check_vectors.py then reproduces them
-independently. Each vector has a fixed nonce index, so adding one leaves the others' bytes
-as they were (the version 1 vectors are the compatibility record of version 1 tokens).
+`shimgate explain`, token from `shimgate sign`. The host-key vectors (hostkeys/) take their
+key from `shimgate keygen --derive` and sign exec_minimal's request with it (version 1).
+check_vectors.py then reproduces all of them independently. Each vector has a fixed nonce
+index, so adding one leaves the others' bytes as they were (the version 1 vectors are the
+compatibility record of version 1 tokens).
 """
 import json
 import os
@@ -138,6 +140,52 @@ VECTORS = {
 }
 
 
+# (name, key id, node): the same master secret for every one.
+HOST_KEYS = [
+    ("k1_node_a", "k1", "node-a"),
+    ("k1_node_b", "k1", "node-b"),
+    ("ops_fqdn", "ops-2024", "node-a.example.com"),
+]
+
+
+def write_master(tmp, key_id):
+    key = os.path.join(tmp, key_id)
+    if not os.path.exists(key):
+        with open(os.open(key, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write("secret = %s\n" % KEY_HEX)
+    return key
+
+
+def host_key_vectors(shimgate, tmp, here):
+    req = VECTORS["exec_minimal"][0]
+    rpath = os.path.join(tmp, "hostkey.req.json")
+    with open(rpath, "w") as f:
+        json.dump(req, f)
+    os.makedirs(os.path.join(here, "hostkeys"), exist_ok=True)
+    for i, (name, key_id, node) in enumerate(HOST_KEYS):
+        master = write_master(tmp, key_id)
+        out_dir = os.path.join(tmp, "host-" + name)
+        os.mkdir(out_dir, 0o700)
+        out = os.path.join(out_dir, key_id)
+        subprocess.run([shimgate, "keygen", "--derive", "--master", master, "--node", node,
+                        "--out", out], check=True, capture_output=True)
+        with open(out) as f:
+            host_hex = [l.split("=", 1)[1].strip() for l in f if l.startswith("secret")][0]
+        nonce = "%032x" % (0x40570000 + i)
+        tok = subprocess.run([shimgate, "sign", "--key", out, "--request", rpath,
+                              "--timestamp", str(TS), "--nonce", nonce,
+                              "--token-version", "1"],
+                             check=True, capture_output=True).stdout.decode().strip()
+        vec = {"description": "host key of %s for %s" % (key_id, node),
+               "master_hex": KEY_HEX, "key_id": key_id, "node": node,
+               "host_key_hex": host_hex, "request": req, "bind_exec_id": True,
+               "timestamp": TS, "nonce": nonce, "token": tok}
+        with open(os.path.join(here, "hostkeys", name + ".json"), "w") as f:
+            json.dump(vec, f, indent=2)
+            f.write("\n")
+        print("wrote hostkeys/" + name)
+
+
 def main():
     shimgate = os.path.abspath(sys.argv[1])
     here = os.path.dirname(os.path.abspath(__file__))
@@ -145,10 +193,7 @@ def main():
         os.chmod(tmp, 0o700)
         for name, (req, bind, key_id, index, version, rel) in sorted(VECTORS.items()):
             nonce = "%032x" % (0x5eed0000 + index)
-            key = os.path.join(tmp, key_id)
-            if not os.path.exists(key):
-                with open(os.open(key, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
-                    f.write("secret = %s\n" % KEY_HEX)
+            key = write_master(tmp, key_id)
             rpath = os.path.join(tmp, name + ".req.json")
             with open(rpath, "w") as f:
                 json.dump(req, f)
@@ -171,6 +216,7 @@ def main():
                 json.dump(vec, f, indent=2)
                 f.write("\n")
             print("wrote", name)
+        host_key_vectors(shimgate, tmp, here)
 
 
 if __name__ == "__main__":

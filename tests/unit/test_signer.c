@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The signer's model: request parsing (strict fields, bounds), rights matching (namespaces,
+ * containers, nodes, operations, argv allow/deny), the rate limit, the config file, the
+ * audit line, and per-host key derivation (a token for one node fails on another). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#include "core/cleanup.h"
+#include "signer/audit.h"
+#include "signer/signer.h"
+#include "sig/derive.h"
+#include "sig/keyring.h"
+#include "sig/token.h"
+#include "sig/verify.h"
+
+#define CONFIG_HEAD                                                                          \
+	"{\"listen\": \"127.0.0.1:8443\", \"server_cert\": \"/s.crt\", \"server_key\": \"/s.key\", " \
+	"\"client_ca\": \"/ca.crt\", \"crl\": \"/crl.pem\", \"master_keys\": \"/m\", "        \
+	"\"key_id\": \"ops\", \"audit\": \"stderr\", "
+
+static const char config_ok[] = CONFIG_HEAD
+	"\"identities\": {"
+	" \"alice\": {\"namespaces\": [\"default\"], \"containers\": [\"web-*\", \"db\"],"
+	"  \"nodes\": [\"node-a\", \"edge-*\"], \"operations\": [\"exec\"],"
+	"  \"argv_deny\": [[\"/bin/sh\", \"...\"], [\"*nsenter*\", \"...\"]],"
+	"  \"rate\": {\"count\": 2, \"seconds\": 10}},"
+	" \"bob\": {\"namespaces\": [\"*\"], \"containers\": [\"*\"], \"nodes\": [\"*\"],"
+	"  \"operations\": [\"exec\", \"create\"],"
+	"  \"argv_allow\": [[\"/bin/echo\", \"...\"], [\"/bin/ls\", \"-l\"]],"
+	"  \"rate\": {\"count\": 1, \"seconds\": 1}}}}";
+
+static struct sg_signer_config *config(const char *text, struct sg_error *err)
+{
+	struct sg_signer_config *cfg = NULL;
+
+	if (sg_signer_config_parse(text, strlen(text), "signer.json", &cfg, err) < 0)
+		return NULL;
+	return cfg;
+}
+
+static void parse_ok(const char *body, struct sg_sign_req *r)
+{
+	struct sg_error err = { 0 };
+
+	if (sg_sign_req_parse(body, strlen(body), r, &err) < 0)
+		fail_msg("parse '%s': %s", body, err.msg);
+}
+
+static void parse_fails(const char *body, const char *want)
+{
+	struct sg_sign_req r;
+	struct sg_error err = { 0 };
+
+	if (sg_sign_req_parse(body, strlen(body), &r, &err) == 0) {
+		sg_sign_req_clear(&r);
+		fail_msg("parse '%s' succeeded, want '%s'", body, want);
+	}
+	if (!strstr(err.msg, want))
+		fail_msg("parse '%s': error '%s' does not contain '%s'", body, err.msg, want);
+}
+
+#define REQ(extra)                                                                           \
+	"{\"op\": \"exec\", \"namespace\": \"default\", \"container\": \"web-1\", "           \
+	"\"node\": \"node-a\", \"argv\": [\"/bin/echo\", \"hi\"]" extra "}"
+
+static void test_parse(void **state)
+{
+	struct sg_sign_req r;
+
+	(void)state;
+	parse_ok(REQ(", \"terminal\": true, \"env\": [\"A=1\"], \"cwd\": \"/tmp\", \"exec_id\": \"e1\","
+		     " \"user\": {\"uid\": 1000, \"gid\": 100, \"additional_gids\": [10, 20]}"), &r);
+	assert_int_equal(r.op, SG_OP_EXEC);
+	assert_string_equal(r.ns, "default");
+	assert_string_equal(r.id, "web-1");
+	assert_string_equal(r.node, "node-a");
+	assert_string_equal(r.exec_id, "e1");
+	assert_string_equal(r.cwd, "/tmp");
+	assert_int_equal(r.argv.n, 2);
+	assert_int_equal(r.env.n, 1);
+	assert_true(r.terminal);
+	assert_int_equal(r.user.uid, 1000);
+	assert_int_equal(r.user.n_additional_gids, 2);
+	assert_int_equal(r.user.additional_gids[1], 20);
+	sg_sign_req_clear(&r);
+	parse_ok(REQ(""), &r);
+	assert_false(r.terminal);
+	assert_null(r.exec_id);
+	assert_false(r.user_set);
+	sg_sign_req_clear(&r);
+}
+
+static void test_parse_refusals(void **state)
+{
+	char *big;
+
+	(void)state;
+	parse_fails(REQ(", \"foo\": 1"), "unknown field 'foo'");
+	parse_fails(REQ(", \"user\": {\"uid\": 0, \"gid\": 0, \"name\": \"root\"}"),
+		    "user: unknown field 'name'");
+	parse_fails("{\"op\": \"exec\"", "JSON line");
+	parse_fails("[]", "not a JSON object");
+	parse_fails("{\"op\": \"mount\", \"namespace\": \"n\", \"container\": \"c\", \"node\": \"a\","
+		    " \"argv\": [\"x\"]}", "not exec or create");
+	parse_fails("{\"op\": \"exec\", \"namespace\": \"n\", \"container\": \"c\", \"argv\": [\"x\"]}",
+		    "missing field 'node'");
+	parse_fails(REQ(", \"node\": \"a\""), "JSON line"); /* duplicate key */
+	parse_fails("{\"op\": \"exec\", \"namespace\": \"n\", \"container\": \"c\", \"node\": \"../x\","
+		    " \"argv\": [\"x\"]}", "request.node: not a node name");
+	parse_fails("{\"op\": \"exec\", \"namespace\": \"n\", \"container\": \"c\", \"node\": \"a\","
+		    " \"argv\": []}", "request.argv: empty");
+	parse_fails("{\"op\": \"exec\", \"namespace\": \"n\", \"container\": \"c\", \"node\": \"a\","
+		    " \"argv\": [\"x\", 1]}", "request.argv[1]: not a string");
+	parse_fails(REQ(", \"env\": [\"NOEQUALS\"]"), "request.env[0]: want K=V");
+	parse_fails(REQ(", \"env\": [\"SHIMGATE_TOKEN=sg1.x\"]"), "token carrier");
+	parse_fails(REQ(", \"terminal\": \"yes\""), "request.terminal: not a boolean");
+	parse_fails(REQ(", \"cwd\": \"tmp\""), "not an absolute path");
+	parse_fails("{\"op\": \"exec\", \"namespace\": \"n\", \"container\": \"c/\", \"node\": \"a\","
+		    " \"argv\": [\"x\"]}", "request.container: not a plain name");
+	parse_fails(REQ(", \"user\": {\"uid\": -1, \"gid\": 0}"), "user.uid");
+	parse_fails(REQ(", \"user\": {\"uid\": 4294967296, \"gid\": 0}"), "user.uid");
+	parse_fails(REQ(", \"namespace\": \"\""), "JSON line");
+	parse_fails("{\"op\": \"create\", \"namespace\": \"n\", \"container\": \"c\", \"node\": \"a\","
+		    " \"argv\": [\"x\"], \"exec_id\": \"e\"}", "only an exec has one");
+	/* Over the body bound, whatever it holds. */
+	big = calloc(1, SG_SIGNER_BODY_MAX + 2);
+	assert_non_null(big);
+	memset(big, ' ', SG_SIGNER_BODY_MAX + 1);
+	parse_fails(big, "limit");
+	free(big);
+}
+
+static void test_config(void **state)
+{
+	struct sg_error err = { 0 };
+	struct sg_signer_config *cfg = config(config_ok, &err);
+	struct sg_rights *a;
+
+	(void)state;
+	if (!cfg)
+		fail_msg("config: %s", err.msg);
+	assert_string_equal(cfg->listen_host, "127.0.0.1");
+	assert_int_equal(cfg->listen_port, 8443);
+	assert_int_equal(cfg->n_ids, 2);
+	assert_int_equal(cfg->max_body, SG_SIGNER_BODY_MAX);
+	a = sg_signer_config_find(cfg, "alice");
+	assert_non_null(a);
+	assert_int_equal(a->n_deny, 2);
+	assert_true(a->deny[0].rest);
+	assert_int_equal(a->deny[0].words.n, 1);
+	assert_false(a->allow_present);
+	assert_null(sg_signer_config_find(cfg, "carol"));
+	sg_signer_config_free(cfg);
+}
+
+static void config_fails(const char *text, const char *want)
+{
+	struct sg_error err = { 0 };
+	struct sg_signer_config *cfg = config(text, &err);
+
+	if (cfg) {
+		sg_signer_config_free(cfg);
+		fail_msg("config succeeded, want '%s'", want);
+	}
+	if (!strstr(err.msg, want))
+		fail_msg("error '%s' does not contain '%s'", err.msg, want);
+}
+
+#define ID_OK "\"namespaces\": [\"d\"], \"containers\": [\"c\"], \"operations\": [\"exec\"], " \
+	      "\"rate\": {\"count\": 1, \"seconds\": 1}"
+
+static void test_config_refusals(void **state)
+{
+	(void)state;
+	config_fails(CONFIG_HEAD "\"identities\": {\"a\": {" ID_OK "}}}", "missing field 'nodes'");
+	config_fails(CONFIG_HEAD "\"identities\": {\"a\": {" ID_OK ", \"nodes\": [\"n\"], "
+		     "\"verify\": false}}}", "identities.a: unknown field 'verify'");
+	config_fails(CONFIG_HEAD "\"verify_client\": false, \"identities\": {}}",
+		     "unknown field 'verify_client'");
+	config_fails(CONFIG_HEAD "\"identities\": {}}", "identities: want an object");
+	config_fails(CONFIG_HEAD "\"identities\": {\"a\": {\"namespaces\": [\"d\"], \"containers\": "
+		     "[\"c\"], \"nodes\": [\"n\"], \"operations\": [\"mount\"], \"rate\": {\"count\": 1,"
+		     " \"seconds\": 1}}}}", "'mount' is not exec or create");
+	config_fails(CONFIG_HEAD "\"identities\": {\"a\": {\"namespaces\": [\"d\"], \"containers\": "
+		     "[\"c\"], \"nodes\": [\"n\"], \"operations\": [\"exec\"], \"rate\": {\"count\": 0,"
+		     " \"seconds\": 1}}}}", "at least 1");
+	config_fails(CONFIG_HEAD "\"identities\": {\"a\": {" ID_OK ", \"nodes\": [\"n\"], "
+		     "\"argv_allow\": [[]]}}}", "an empty pattern");
+	config_fails(CONFIG_HEAD "\"limits\": {\"body\": 1000000}, \"identities\": {}}",
+		     "limits.body");
+	config_fails("{\"listen\": \":8443\"}", "no host");
+}
+
+static struct sg_rights *alice(struct sg_signer_config **cfg)
+{
+	struct sg_error err = { 0 };
+
+	*cfg = config(config_ok, &err);
+	if (!*cfg)
+		fail_msg("config: %s", err.msg);
+	return sg_signer_config_find(*cfg, "alice");
+}
+
+/* Parses body and checks it against who's rights: want NULL for allowed, else a substring. */
+static void rights(struct sg_rights *who, const char *body, const char *want)
+{
+	struct sg_sign_req r;
+	struct sg_error err = { 0 };
+	int rc;
+
+	parse_ok(body, &r);
+	rc = sg_rights_check(who, &r, &err);
+	sg_sign_req_clear(&r);
+	if (!want && rc < 0)
+		fail_msg("'%s' refused: %s", body, err.msg);
+	if (want && rc == 0)
+		fail_msg("'%s' allowed, want '%s'", body, want);
+	if (want && !strstr(err.msg, want))
+		fail_msg("'%s': error '%s' does not contain '%s'", body, err.msg, want);
+}
+
+#define ALICE(ns, id, node, argv)                                                            \
+	"{\"op\": \"exec\", \"namespace\": \"" ns "\", \"container\": \"" id "\", \"node\": \"" \
+	node "\", \"argv\": " argv "}"
+
+static void test_rights(void **state)
+{
+	struct sg_signer_config *cfg;
+	struct sg_rights *a = alice(&cfg), *b = sg_signer_config_find(cfg, "bob");
+
+	(void)state;
+	rights(a, ALICE("default", "web-1", "node-a", "[\"/bin/echo\"]"), NULL);
+	rights(a, ALICE("default", "db", "edge-7", "[\"/bin/echo\"]"), NULL);
+	rights(a, ALICE("prod", "web-1", "node-a", "[\"/bin/echo\"]"), "namespace 'prod'");
+	rights(a, ALICE("default", "dbx", "node-a", "[\"/bin/echo\"]"), "container 'dbx'");
+	rights(a, ALICE("default", "web-1", "node-b", "[\"/bin/echo\"]"), "node 'node-b'");
+	rights(a, ALICE("default", "web-1", "node-a", "[\"/bin/sh\"]"), "argv_deny[0]");
+	rights(a, ALICE("default", "web-1", "node-a", "[\"/bin/sh\", \"-c\", \"id\"]"), "argv_deny[0]");
+	rights(a, ALICE("default", "web-1", "node-a", "[\"/usr/bin/nsenter\", \"-t\", \"1\"]"),
+	       "argv_deny[1]");
+	/* Per element: "/bin/sh -c" as one element is not the program /bin/sh. */
+	rights(a, ALICE("default", "web-1", "node-a", "[\"/bin/sh -c\"]"), NULL);
+	rights(a, "{\"op\": \"create\", \"namespace\": \"default\", \"container\": \"web-1\", "
+		  "\"node\": \"node-a\", \"argv\": [\"x\"]}", "operation 'create'");
+	/* bob: allow list only. */
+	rights(b, ALICE("x", "y", "z", "[\"/bin/echo\"]"), NULL);
+	rights(b, ALICE("x", "y", "z", "[\"/bin/echo\", \"a\", \"b\"]"), NULL);
+	rights(b, ALICE("x", "y", "z", "[\"/bin/ls\", \"-l\"]"), NULL);
+	rights(b, ALICE("x", "y", "z", "[\"/bin/ls\", \"-l\", \"/\"]"), "no argv_allow");
+	rights(b, ALICE("x", "y", "z", "[\"/bin/ls\"]"), "no argv_allow");
+	rights(b, ALICE("x", "y", "z", "[\"/bin/cat\"]"), "no argv_allow");
+	sg_signer_config_free(cfg);
+}
+
+static void test_rate(void **state)
+{
+	struct sg_signer_config *cfg;
+	struct sg_rights *a = alice(&cfg);
+	struct sg_error err = { 0 };
+
+	(void)state;
+	/* 2 per 10 s. */
+	assert_int_equal(sg_rights_take(a, 1000, &err), 0);
+	assert_int_equal(sg_rights_take(a, 1001, &err), 0);
+	assert_int_equal(sg_rights_take(a, 1009, &err), -EBUSY);
+	assert_non_null(strstr(err.msg, "rate limit"));
+	assert_int_equal(sg_rights_take(a, 1010, &err), 0); /* 1000 left the window */
+	assert_int_equal(sg_rights_take(a, 1010, &err), -EBUSY);
+	assert_int_equal(sg_rights_take(a, 1011, &err), 0);
+	sg_signer_config_free(cfg);
+}
+
+static void test_audit_line(void **state)
+{
+	struct sg_sign_req r;
+	struct sg_signer_event ev = { .identity = "alice", .peer = "127.0.0.1:1",
+				      .decision = "issue", .key_id = "ops",
+				      .nonce = "0123456789abcdef0123456789abcdef",
+				      .timestamp = 1700000000, .status = 200 };
+	char *line;
+
+	(void)state;
+	parse_ok(REQ(", \"exec_id\": \"e1\""), &r);
+	ev.req = &r;
+	line = sg_signer_audit_format(&ev);
+	assert_non_null(line);
+	assert_non_null(strstr(line, "\"identity\":\"alice\""));
+	assert_non_null(strstr(line, "\"decision\":\"issue\""));
+	assert_non_null(strstr(line, "\"node\":\"node-a\""));
+	assert_non_null(strstr(line, "\"nonce\":\"0123456789abcdef0123456789abcdef\""));
+	assert_non_null(strstr(line, "\"argv\":[\"/bin/echo\",\"hi\"]"));
+	assert_null(strchr(line, '\n'));
+	assert_null(strstr(line, "token"));
+	free(line);
+	sg_sign_req_clear(&r);
+}
+
+/* The vector of FORMAT.md section 7, and a token for node-a failing under node-b's key. */
+static void test_derive(void **state)
+{
+	struct sg_test_dir *f = *state;
+	static const char master_hex[] =
+		"8f1e2d3c4b5a69788796a5b4c3d2e1f000112233445566778899aabbccddeeff";
+	struct sg_keyring *master = NULL, *ka = NULL, *kb = NULL;
+	struct sg_request *req = NULL;
+	struct sg_sign_req r;
+	struct sg_error err = { 0 };
+	uint8_t out[SG_HOST_KEY_LEN], m[32];
+	char token[SG_TOKEN_MAX + 1];
+	struct sg_verify_opts o = { .max_age = 120, .max_future = 5 };
+	_cleanup_free_ char *path = sg_test_write(f->dir, "k1", 0600, "secret = %s\n", master_hex);
+
+	assert_int_equal(sg_hex_decode(master_hex, 64, m), 0);
+	assert_int_equal(sg_host_key_derive(m, sizeof(m), "k1", "node-a", out, &err), 0);
+	assert_int_equal(out[0], 0x4b);
+	assert_int_equal(out[1], 0x6d);
+	assert_int_equal(out[31], 0x4e);
+	assert_int_equal(sg_host_key_derive(m, sizeof(m), "k1", "../a", out, &err), -EINVAL);
+	assert_int_equal(sg_host_key_derive(m, 16, "k1", "a", out, &err), -EINVAL);
+	assert_int_equal(sg_node_name_valid("node-a.example.com"), 0);
+	assert_int_equal(sg_node_name_valid(".a"), -EINVAL);
+	assert_int_equal(sg_node_name_valid("a/b"), -EINVAL);
+
+	if (sg_keyring_load_file(path, &master, &err) < 0)
+		fail_msg("load: %s", err.msg);
+	assert_int_equal(sg_keyring_derive(master, "k1", "node-a", &ka, &err), 0);
+	assert_int_equal(sg_keyring_derive(master, "k1", "node-b", &kb, &err), 0);
+	assert_int_equal(sg_keyring_derive(master, "k9", "node-a", &kb, &err), -ENOKEY);
+	parse_ok(REQ(", \"exec_id\": \"e1\""), &r);
+	assert_int_equal(sg_sign_req_build(&r, &req, &err), 0);
+	assert_int_equal(sg_sign_request(ka, "k1", 1700000000, "0123456789abcdef0123456789abcdef",
+					 true, req, token, sizeof(token), &err), 0);
+	o.keyring = kb;
+	req->now = 1700000000;
+	assert_int_equal(sg_request_set_token(req, token, &err), 0);
+	assert_int_equal(sg_verify_request(&o, req), SG_SIG_INVALID);
+	assert_non_null(strstr(req->sig.why.msg, "bad signature"));
+	req->sig.status = SG_SIG_UNCHECKED;
+	o.keyring = ka;
+	assert_int_equal(sg_request_set_token(req, token, &err), 0);
+	assert_int_equal(sg_verify_request(&o, req), SG_SIG_VALID);
+	sg_request_free(req);
+	sg_sign_req_clear(&r);
+	sg_keyring_free(ka);
+	sg_keyring_free(kb);
+	sg_keyring_free(master);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_refusals),
+		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_config_refusals),
+		cmocka_unit_test(test_rights),
+		cmocka_unit_test(test_rate),
+		cmocka_unit_test(test_audit_line),
+		SG_TEST_WITH_DIR(test_derive),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
