@@ -22,8 +22,15 @@ struct sg_request;
 struct sg_process;
 struct sg_mount;
 
-/* Parses JSON text with the project's bounds (size, depth) and refuses duplicate keys. */
+/* Parses JSON text with the project's bounds (size, depth) and refuses duplicate keys and NUL
+ * characters in strings. No integer may exceed 2^63-1. */
 int sg_oci_parse(const char *text, size_t len, json_t **out, struct sg_error *err);
+/* The same for a document whose root is at root in the field table (SG_FIELDS_ROOT_*, see
+ * oci/fields.h): integers up to 2^64-1 are accepted where the table marks a uint64 field, as
+ * sg_json_is_u64() strings that sg_oci_dump writes back as the same digits; anywhere else
+ * they are refused with their JSON path. */
+int sg_oci_parse_as(const char *text, size_t len, const char *root, json_t **out,
+		    struct sg_error *err);
 
 /* Strict read of an OCI process object into typed fields (args, env, cwd, terminal, user,
  * capabilities, noNewPrivileges). Unknown capability names, wrong types and values over the

@@ -19,6 +19,7 @@
 #include "gate_call.h"
 #include "gate_exec.h"
 #include "gate_json.h"
+#include "oci/fields.h"
 #include "oci/oci.h"
 #include "ttrpc.h"
 
@@ -162,7 +163,7 @@ static int container_doc(const struct sg_call_ctx *ctx, const char *id, json_t *
 	r = sg_read_file(path, SG_LIMIT_JSON_MAX, &text, &len, err);
 	if (r < 0)
 		return r;
-	r = sg_oci_parse(text, len, &doc, err);
+	r = sg_oci_parse_as(text, len, SG_FIELDS_ROOT_CONFIG, &doc, err);
 	if (r < 0)
 		return sg_error_prefix(err, "'%s'", path);
 	/* Cached only when the file did not change while it was read. */
@@ -186,7 +187,8 @@ static int process_doc(const ProtobufCBinaryData *value, bool terminal, json_t *
 	json_auto_t *proc = NULL;
 	int r;
 
-	r = sg_oci_parse(value->data ? (const char *)value->data : "", value->len, &proc, err);
+	r = sg_oci_parse_as(value->data ? (const char *)value->data : "", value->len,
+			    SG_FIELDS_ROOT_PROCESS, &proc, err);
 	if (r < 0)
 		return r;
 	if (!json_is_object(proc))

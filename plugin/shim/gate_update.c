@@ -11,6 +11,7 @@
 #include "gate_json.h"
 #include "gate_update.h"
 #include "log.h"
+#include "oci/fields.h"
 #include "oci/oci.h"
 #include "ttrpc.h"
 
@@ -59,9 +60,9 @@ void sg_gate_update_handle(const struct sg_call_ctx *ctx, const uint8_t *payload
 			       what, u->resources->type_url);
 		return;
 	}
-	if (sg_oci_parse(u->resources->value.data ? (const char *)u->resources->value.data : "",
-			 u->resources->value.len,
-			 &resources, &err) < 0) {
+	if (sg_oci_parse_as(u->resources->value.data ? (const char *)u->resources->value.data : "",
+			    u->resources->value.len, SG_FIELDS_ROOT_RESOURCES, &resources,
+			    &err) < 0) {
 		sg_call_refuse_input(res, err.code, what, err.msg);
 		return;
 	}
