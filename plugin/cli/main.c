@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "policy", sg_cmd_policy, "check the policy stacks, or test a request against them" },
 	{ "seccomp", sg_cmd_seccomp, "check or dump a seccomp profile" },
 	{ "config", sg_cmd_config, "check or dump shimgate.conf" },
+	{ "fields", sg_cmd_fields, "print the field table: who judges each OCI and Task API field" },
 };
 
 static void usage(FILE *out)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The request model: allocation, ownership, and the accessors modules read it through. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,8 +224,30 @@ void sg_request_free(struct sg_request *req)
 	json_decref(req->doc);
 	json_decref(req->container_doc);
 	json_decref(req->seccomp);
+	for (size_t i = 0; i < SG_STDIO_COUNT; i++)
+		free(req->stdio[i]);
 	sg_strv_clear(&req->notes);
 	free(req);
+}
+
+int sg_request_set_stdio(struct sg_request *req, const char *const stdio[SG_STDIO_COUNT],
+			 struct sg_error *err)
+{
+	static const char *const names[] = { "stdin", "stdout", "stderr" };
+
+	for (size_t i = 0; i < SG_STDIO_COUNT; i++) {
+		free(req->stdio[i]);
+		req->stdio[i] = NULL;
+		if (!stdio[i] || !stdio[i][0])
+			continue;
+		if (strnlen(stdio[i], PATH_MAX) >= PATH_MAX)
+			return sg_error_set(err, -E2BIG, "%s: longer than %d bytes", names[i],
+					    PATH_MAX - 1);
+		req->stdio[i] = strdup(stdio[i]);
+		if (!req->stdio[i])
+			return sg_error_set(err, -ENOMEM, "out of memory");
+	}
+	return 0;
 }
 
 int sg_request_set_token(struct sg_request *req, const char *token, struct sg_error *err)

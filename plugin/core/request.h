@@ -90,6 +90,9 @@ struct sg_sig_state {
 	struct sg_error why; /* for SG_SIG_INVALID and SG_SIG_ABSENT */
 };
 
+/* stdin, stdout, stderr of a create or exec. */
+#define SG_STDIO_COUNT 3
+
 struct sg_request {
 	enum sg_op op;
 	char *ns;
@@ -122,6 +125,10 @@ struct sg_request {
 	json_t *doc;
 	/* exec: the container's config.json, read-only, may be NULL. Owned. */
 	json_t *container_doc;
+	/* create and exec: the task's stdin, stdout and stderr as the Task API request names
+	 * them (a FIFO path or a URI; NULL when empty). Read by the stdio module. */
+	char *stdio[SG_STDIO_COUNT];
+
 	/* create: the OCI linux.seccomp object a module decided on, NULL to leave as is. Owned. */
 	json_t *seccomp;
 
@@ -150,6 +157,10 @@ int sg_request_set_token(struct sg_request *req, const char *token, struct sg_er
 void sg_request_drop_token(struct sg_request *req);
 
 int sg_request_set_exec_id(struct sg_request *req, const char *exec_id, struct sg_error *err);
+
+/* Sets stdin, stdout, stderr (copied; NULL or "" is none; at most PATH_MAX bytes each). */
+int sg_request_set_stdio(struct sg_request *req, const char *const stdio[SG_STDIO_COUNT],
+			 struct sg_error *err);
 
 /* Builds the mount request for create->mounts[i] (borrowing create, which must outlive it). */
 int sg_request_for_mount(struct sg_request *create, size_t i, struct sg_request **out,

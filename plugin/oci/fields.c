@@ -295,8 +295,11 @@ const struct sg_field *sg_field_find_map_key(const char *map_pattern, const char
 		const char *p = sg_fields[i].path;
 		size_t len = strlen(p), pre;
 
-		if (len < n + 2 || strncmp(p, map_pattern, n) != 0 || p[n] != '.' ||
-		    p[len - 1] != '*')
+		if (len < n + 2 || strncmp(p, map_pattern, n) != 0 || p[n] != '.')
+			continue;
+		if (strcmp(p + n + 1, key) == 0)
+			return &sg_fields[i]; /* a row for this very key */
+		if (p[len - 1] != '*')
 			continue;
 		pre = len - n - 2; /* the key prefix between "<map>." and "*" */
 		if (strchr(p + n + 1, '*') != p + len - 1 || strncmp(key, p + n + 1, pre) != 0)

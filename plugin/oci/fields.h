@@ -50,8 +50,8 @@ const char *sg_field_class_name(enum sg_field_class cls);
 /* The entry of pattern (a path with "[]" and "*" as in the table), or NULL. */
 const struct sg_field *sg_field_find(const char *pattern);
 
-/* The entry of the member key of the map at map_pattern: the longest "<map>.<prefix>*" entry
- * whose prefix starts key, or NULL. */
+/* The entry of the member key of the map at map_pattern: "<map>.<key>" itself, else the
+ * longest "<map>.<prefix>*" entry whose prefix starts key, or NULL. */
 const struct sg_field *sg_field_find_map_key(const char *map_pattern, const char *key);
 
 /* Roots a document is walked under: a config.json, an exec's process, an Update's resources,

@@ -100,7 +100,7 @@ static int lift_u64(const char *text, size_t len, char **out, size_t *out_len,
 				if (text[i + 1] == 'u' && len - i >= 6 &&
 				    strncmp(text + i + 2, "0000", 4) == 0)
 					return sg_error_set(err, -EINVAL,
-							    "JSON string contains a NUL character");
+							    "JSON string: \\u0000 is not allowed");
 				i++;
 			} else if (c == '"') {
 				in_string = false;

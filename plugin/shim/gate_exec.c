@@ -262,6 +262,9 @@ void sg_gate_exec_handle(const struct sg_call_ctx *ctx, const uint8_t *payload, 
 	r = process_doc(&e->spec->value, e->terminal, &proc, &err);
 	if (r == 0)
 		r = sg_oci_exec_request_doc(ctx->ns, e->id, e->exec_id, proc, cdoc, &req, &err);
+	if (r == 0)
+		r = sg_request_set_stdio(req, (const char *const[]){ e->stdin, e->stdout, e->stderr },
+					 &err);
 	if (r < 0) {
 		sg_call_refuse_input(res, r, what, err.msg);
 		return;
