@@ -64,6 +64,13 @@ int sg_oci_create_request(const char *ns, const char *id, json_t *config,
  * the token carriers. */
 int sg_oci_create_apply(struct sg_request *req, struct sg_error *err);
 
+/* An Update's resources (LinuxResources JSON) against the container's config.json (may be
+ * NULL when the update holds no device rule that allows): every member must be a
+ * linux.resources field the table knows and does not refuse, and device rules must only deny
+ * or be the container's own list, rule for rule (a leading deny-all aside). -EPERM names the
+ * field or the rule; -EINVAL for malformed input. */
+int sg_oci_update_check(const json_t *resources, const json_t *config, struct sg_error *err);
+
 /* A request described as JSON, for `shimgate policy test`, `sign`, and the test vectors:
  *   {"op":"exec","namespace":"default","id":"c1","exec_id":"e1",
  *    "process":{...OCI process...},"container":{...OCI config.json, optional...},
