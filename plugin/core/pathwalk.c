@@ -13,14 +13,18 @@
 
 #define SG_PATHWALK_MAX_LINKS 40 /* the kernel's own limit */
 
-static int dir_trusted(const char *dir, const struct stat *st, struct sg_error *err)
+/* A directory nobody but root can change. A root-owned sticky one (/tmp) is trusted for its
+ * root-owned entries only (*sticky set: the next component must be root's), since nobody else
+ * can rename or unlink those. */
+static int dir_trusted(const char *dir, const struct stat *st, bool *sticky, struct sg_error *err)
 {
 	if (!S_ISDIR(st->st_mode))
 		return sg_error_set(err, -ENOTDIR, "'%s' is not a directory", dir);
 	if (st->st_uid != 0)
 		return sg_error_set(err, -EPERM, "directory '%s' is owned by uid %u, not root", dir,
 				    (unsigned)st->st_uid);
-	if (st->st_mode & (S_IWGRP | S_IWOTH))
+	*sticky = (st->st_mode & S_ISVTX) && (st->st_mode & (S_IWGRP | S_IWOTH));
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !*sticky)
 		return sg_error_set(err, -EPERM,
 				    "directory '%s' is writable by group or others (mode %04o)", dir,
 				    (unsigned)(st->st_mode & 07777));
@@ -44,6 +48,7 @@ int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], str
 	_cleanup_close_ int fd = -1;
 	char todo[PATH_MAX], link[PATH_MAX];
 	unsigned links = 0;
+	bool sticky = false;
 	char *rest;
 	int r;
 
@@ -57,7 +62,7 @@ int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], str
 	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, st) < 0)
 		return sg_error_set(err, -errno, "cannot open '/': %s", strerror(errno));
-	r = dir_trusted("/", st, err);
+	r = dir_trusted("/", st, &sticky, err);
 	if (r < 0)
 		return r;
 	rest = todo;
@@ -84,6 +89,11 @@ int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], str
 			return sg_error_set(err, -errno, "'%s/%s': %s",
 					    strcmp(canonical, "/") ? canonical : "", comp,
 					    strerror(errno));
+		if (sticky && st->st_uid != 0)
+			return sg_error_set(err, -EPERM,
+					    "'%s/%s' is owned by uid %u in a sticky directory",
+					    strcmp(canonical, "/") ? canonical : "", comp,
+					    (unsigned)st->st_uid);
 		if (S_ISLNK(st->st_mode)) {
 			if ((flags & SG_PATHWALK_NO_SYMLINKS) || st->st_uid != 0)
 				return sg_error_set(err, -EPERM, "'%s/%s' is a symlink%s",
@@ -110,6 +120,8 @@ int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], str
 					return sg_error_set(err, -errno, "cannot open '/': %s",
 							    strerror(errno));
 				strcpy(canonical, "/");
+				if (fstat(fd, st) < 0 || dir_trusted("/", st, &sticky, err) < 0)
+					return sg_error_set(err, -EPERM, "'/' is not root's");
 			}
 			continue;
 		}
@@ -120,7 +132,7 @@ int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], str
 			rest++;
 		if (!*rest)
 			return 0; /* the last component: anything, *st holds it */
-		r = dir_trusted(canonical, st, err);
+		r = dir_trusted(canonical, st, &sticky, err);
 		if (r < 0)
 			return r;
 		(void)close(fd);

@@ -17,9 +17,9 @@ enum sg_pathwalk_flags {
 };
 
 /* Walks path (absolute, no ".."): every directory the walk passes through, "/" included, must
- * be owned by root and not writable by group or others (no sticky exception: nobody else may
- * add, remove or swap an entry on the way), so what the walk found stays what a later open by
- * path finds. The last component may be anything; its lstat goes to *st and the path without
+ * be owned by root and not writable by group or others, so nobody else can add, remove or
+ * swap an entry on the way and what the walk found stays what a later open by path finds. A
+ * root-owned sticky directory (/tmp) passes only for an entry root owns. The last component may be anything; its lstat goes to *st and the path without
  * symlinks to canonical. Refusals are -EPERM with a message naming the component. */
 int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], struct stat *st,
 		 struct sg_error *err);
