@@ -143,6 +143,25 @@ int sg_strv_copy(struct sg_strv *dst, const struct sg_strv *src, struct sg_error
 	return 0;
 }
 
+int sg_strv_push_list(struct sg_strv *sv, const char *arg, const char *value, size_t max,
+		      struct sg_error *err)
+{
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL;
+
+	if (!copy)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	if (!*value || value[0] == ',' || value[strlen(value) - 1] == ',' || strstr(value, ",,"))
+		return sg_error_set(err, -EINVAL, "argument '%s': empty list item", arg);
+	for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		int r = sg_strv_push(sv, p, max, err);
+
+		if (r < 0)
+			return sg_error_prefix(err, "argument '%s'", arg);
+	}
+	return 0;
+}
+
 bool sg_strv_contains(const struct sg_strv *sv, const char *s)
 {
 	for (size_t i = 0; i < sv->n; i++)

@@ -30,6 +30,10 @@ int sg_strv_push(struct sg_strv *sv, const char *s, size_t max, struct sg_error 
 /* Removes entry i, freeing it. */
 void sg_strv_remove(struct sg_strv *sv, size_t i);
 int sg_strv_copy(struct sg_strv *dst, const struct sg_strv *src, struct sg_error *err);
+/* Appends each item of a module argument's comma list value ("a,b"); an empty list or item
+ * is an error naming the argument arg. */
+int sg_strv_push_list(struct sg_strv *sv, const char *arg, const char *value, size_t max,
+		      struct sg_error *err);
 bool sg_strv_contains(const struct sg_strv *sv, const char *s);
 
 enum sg_capset {

@@ -59,22 +59,8 @@ static int parse_ll(const char *s, const char *end, long long *out)
 
 static int parse_arg(struct sg_module_state *s, const char *a, struct sg_error *err)
 {
-	if (strncmp(a, "pass=", 5) == 0) {
-		_cleanup_free_ char *copy = strdup(a + 5);
-		char *save = NULL;
-
-		if (!copy)
-			return sg_error_set(err, -ENOMEM, "out of memory");
-		if (!a[5] || strstr(a, ",,") || a[strlen(a) - 1] == ',' || a[5] == ',')
-			return sg_error_set(err, -EINVAL, "argument 'pass': empty list item");
-		for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-			int r = sg_strv_push(&s->pass, p, 256, err);
-
-			if (r < 0)
-				return r;
-		}
-		return 0;
-	}
+	if (strncmp(a, "pass=", 5) == 0)
+		return sg_strv_push_list(&s->pass, "pass", a + 5, 256, err);
 	if (strncmp(a, "oom_score_adj=", 14) == 0) {
 		const char *v = a + 14, *dots = strstr(v, "..");
 

@@ -53,7 +53,7 @@ static size_t scheme_len(const char *v)
 	return v[n] == ':' ? n : 0;
 }
 
-static int add_allow(struct sg_module_state *s, const char *item, struct sg_error *err)
+static int check_allow(const char *item, struct sg_error *err)
 {
 	size_t n = scheme_len(item);
 
@@ -61,7 +61,7 @@ static int add_allow(struct sg_module_state *s, const char *item, struct sg_erro
 		return sg_error_set(err, -EINVAL, "allow '%s': not a URI (scheme://...)", item);
 	if (strstr(item, "..") || strpbrk(item, "%#"))
 		return sg_error_set(err, -EINVAL, "allow '%s': holds '..', '%%' or '#'", item);
-	return sg_strv_push(&s->allow, item, 256, err);
+	return 0;
 }
 
 static int stdio_init(const struct sg_module_init *init, struct sg_module_state **state,
@@ -73,22 +73,15 @@ static int stdio_init(const struct sg_module_init *init, struct sg_module_state 
 		return sg_error_set(err, -ENOMEM, "out of memory");
 	for (int i = 0; i < init->argc; i++) {
 		const char *a = init->argv[i];
-		_cleanup_free_ char *copy = NULL;
-		char *save = NULL;
+		int r;
 
 		if (strncmp(a, "allow=", 6) != 0)
 			return sg_error_set(err, -EINVAL, "unknown argument '%s' (want allow=)", a);
-		if (!a[6] || strstr(a, ",,") || a[6] == ',' || a[strlen(a) - 1] == ',')
-			return sg_error_set(err, -EINVAL, "argument 'allow': empty list item");
-		copy = strdup(a + 6);
-		if (!copy)
-			return sg_error_set(err, -ENOMEM, "out of memory");
-		for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-			int r = add_allow(s, p, err);
-
-			if (r < 0)
-				return r;
-		}
+		r = sg_strv_push_list(&s->allow, "allow", a + 6, 256, err);
+		for (size_t k = 0; r == 0 && k < s->allow.n; k++)
+			r = check_allow(s->allow.v[k], err);
+		if (r < 0)
+			return r;
 	}
 	*state = steal_pointer(&s);
 	return 0;
