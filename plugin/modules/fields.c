@@ -7,8 +7,9 @@
  * pass= takes table paths as `shimgate fields` prints them ("linux.intelRdt",
  * "process.scheduler", "annotations.org.systemd.property.*") or a path the table lacks
  * ("linux.memoryPolicy"); a path passes its whole subtree.
- * oom_score_adj= bounds process.oomScoreAdj (default -997..1000: the kubelet gives pods no
- * less than -997; -998 and below are the kubelet's and the system's own, -1000 unkillable).
+ * oom_score_adj= bounds process.oomScoreAdj (default -998..1000: containerd's CRI gives a pod
+ * sandbox -998 and the kubelet its containers -997 and up; -999 is the kubelet's own, -1000
+ * unkillable).
  * rtprio= bounds RLIMIT_RTPRIO (default 0): above 0 a process gets realtime scheduling
  * without CAP_SYS_NICE.
  * linux.cgroupsPath must end in the container id (cgroupfs "/a/b/<id>", systemd
@@ -90,7 +91,7 @@ static int fields_init(const struct sg_module_init *init, struct sg_module_state
 
 	if (!s)
 		return sg_error_set(err, -ENOMEM, "out of memory");
-	s->oom_min = -997;
+	s->oom_min = -998;
 	s->oom_max = 1000;
 	for (int i = 0; i < init->argc; i++) {
 		int r = parse_arg(s, init->argv[i], err);

@@ -76,7 +76,7 @@ const struct sg_field sg_fields[] = {
 	{ "process.rlimits[].soft", C, "fields", U64, "up to 2^64-1 (RLIM_INFINITY); only RLIMIT_RTPRIO is bounded" },
 	{ "process.noNewPrivileges", F, "nonewprivs", 0, "forced true" },
 	{ "process.apparmorProfile", P, NULL, 0, "a profile only confines: without one runc applies none, so no value loosens an absent field" },
-	{ "process.oomScoreAdj", C, "fields", 0, "bounded by oom_score_adj= (default -997..1000, the kubelet's range for pods)" },
+	{ "process.oomScoreAdj", C, "fields", 0, "bounded by oom_score_adj= (default -998..1000, what CRI and the kubelet give pods)" },
 	{ "process.scheduler", R, NULL, 0, WHY_SCHED },
 	{ "process.scheduler.policy", R, NULL, 0, WHY_SCHED },
 	{ "process.scheduler.nice", R, NULL, 0, WHY_SCHED },

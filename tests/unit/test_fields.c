@@ -227,9 +227,11 @@ static void test_module(void **state)
 	expect_allow("rtprio=10", SG_OP_CREATE, "{" PROC ",\"rlimits\":[{\"type\":\"RLIMIT_RTPRIO\","
 		     "\"hard\":10,\"soft\":5}]}}");
 	/* oomScoreAdj: the kubelet's pod range by default. */
-	expect_allow("", SG_OP_CREATE, "{" PROC ",\"oomScoreAdj\":-997}}");
+	expect_allow("", SG_OP_CREATE, "{" PROC ",\"oomScoreAdj\":-998}}");
+	expect_deny("", SG_OP_CREATE, "{" PROC ",\"oomScoreAdj\":-999}}",
+		    "fields: config.json: process.oomScoreAdj: outside -998..1000 (oom_score_adj=)");
 	expect_deny("", SG_OP_CREATE, "{" PROC ",\"oomScoreAdj\":-1000}}",
-		    "fields: config.json: process.oomScoreAdj: outside -997..1000 (oom_score_adj=)");
+		    "fields: config.json: process.oomScoreAdj: outside -998..1000 (oom_score_adj=)");
 	expect_allow("oom_score_adj=-1000..1000", SG_OP_CREATE, "{" PROC ",\"oomScoreAdj\":-1000}}");
 	/* cgroupsPath: the container's own. */
 	expect_allow("", SG_OP_CREATE, "{" PROC "},\"linux\":{\"cgroupsPath\":\"/default/c1\"}}");
