@@ -264,6 +264,24 @@ static void test_module(void **state)
 		    "\"hooks\":{}}", "fields: process spec: hooks: not judged by this gate");
 }
 
+/* The specs Docker 20.10 and containerd 1.6's CRI write (hooks, RLIM_INFINITY memlock, systemd
+ * cgroupsPath, pod sandbox oomScoreAdj -998, annotations, unified) pass with the defaults. */
+static void test_client_specs_pass(void **state)
+{
+	static const char *const files[] = { "tests/unit/golden/fields/docker.json",
+					     "tests/unit/golden/fields/cri.json",
+					     "tests/bench/fixtures/config.json" };
+	(void)state;
+
+	for (size_t i = 0; i < SG_ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *path = sg_test_src(files[i]);
+		_cleanup_free_ char *text = sg_test_read(path, NULL);
+
+		assert_non_null(text);
+		expect_allow("", SG_OP_CREATE, text);
+	}
+}
+
 static void test_init_errors(void **state)
 {
 	const struct sg_module *m;
@@ -290,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_rows_name_registered_modules),
 		cmocka_unit_test(test_u64),
 		cmocka_unit_test(test_module),
+		cmocka_unit_test(test_client_specs_pass),
 		cmocka_unit_test(test_init_errors),
 	};
 
