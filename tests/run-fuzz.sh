@@ -62,6 +62,7 @@ for h in $harnesses; do
 	case $h in
 	frame | task_*) dicts="frame oci" ;;
 	exec_process | config_json) dicts=oci ;;
+	json_u64) dicts="json_u64 oci" ;;
 	*) dicts=$h ;;
 	esac
 	for d in $dicts; do cat "$src/tests/fuzz/dict/$d.dict"; done >"$work/$h.dict"
