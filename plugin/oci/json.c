@@ -57,6 +57,8 @@ static int check_depth(const char *text, size_t len, struct sg_error *err)
 /* Appends n bytes to the growing copy. */
 static int copy_put(char **copy, size_t *n, size_t *cap, const char *s, size_t len)
 {
+	if (len == 0)
+		return 0; /* a number at the very start: nothing before it, maybe no buffer yet */
 	if (*cap - *n < len) {
 		size_t ncap = (*cap + len) * 2;
 		char *p = realloc(*copy, ncap);
