@@ -65,7 +65,12 @@ update() {
 }
 
 # ---- T23: stdio of Create ----------------------------------------------------------------
-# ctr run --log-uri binary://PROG?ARGS makes the runc shim run PROG on the host, as root.
+# ctr run --log-uri binary://PROG?ARGS makes the runc shim run PROG on the host, as root. The
+# control, under the plain runc shim, shows the marker check can see the program run.
+E2E_TOKEN=none E2E_RUN_RUNTIME=$E2E_RUNC_RUNTIME e2e_run b0 --rm \
+	--log-uri "binary:///bin/sh?-c=touch+$W/binary-control" -- /bin/true || true
+e2e_wait_for 10 "the control's binary:// program to run" test -e "$W/binary-control"
+e2e_ok "control: under the plain runc shim the binary:// program ran on the host"
 rc=0
 E2E_TOKEN=none e2e_run b1 -d --log-uri "binary:///bin/sh?-c=touch+$W/binary-ran" -- /bin/true || rc=$?
 e2e_expect_refused "$rc" "stdio: stdout 'binary:///bin/sh\?-c=touch" "" "a binary:// log URI on create"
