@@ -40,5 +40,6 @@ int sg_cmd_config(int argc, char **argv);   /* config check | config dump */
 int sg_cmd_exec(int argc, char **argv);     /* exec docker | exec kubectl | exec ctr */
 int sg_docker_plugin(int argc, char **argv);  /* argv[0] docker-shimgate */
 int sg_kubectl_plugin(int argc, char **argv); /* argv[0] kubectl-shimgate */
+int sg_cmd_fields(int argc, char **argv);   /* the field table */
 
 #endif

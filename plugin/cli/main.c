@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "seccomp", sg_cmd_seccomp, "check or dump a seccomp profile" },
 	{ "config", sg_cmd_config, "check or dump shimgate.conf" },
 	{ "exec", sg_cmd_exec, "sign and run an exec through docker, kubectl or ctr" },
+	{ "fields", sg_cmd_fields, "print the field table: who judges each OCI and Task API field" },
 };
 
 static void usage(FILE *out)

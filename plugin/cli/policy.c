@@ -17,6 +17,7 @@
 #include "core/request.h"
 #include "core/stack.h"
 #include "core/strutil.h"
+#include "oci/fields.h"
 #include "oci/oci.h"
 
 /* A throwaway replay store: testing a signed request must never burn its nonce for real. */
@@ -194,7 +195,7 @@ static int load_request(const struct policy_opts *o, struct sg_request **out,
 	r = sg_read_file(o->request, SG_LIMIT_JSON_MAX, &text, &len, err);
 	if (r < 0)
 		return r;
-	r = sg_oci_parse(text, len, &envelope, err);
+	r = sg_oci_parse_as(text, len, SG_FIELDS_ROOT_ENVELOPE, &envelope, err);
 	if (r < 0)
 		return sg_error_prefix(err, "%s", o->request);
 	r = sg_oci_request_from_json(envelope, out, err);
