@@ -37,5 +37,7 @@ int sg_cmd_explain(int argc, char **argv);
 int sg_cmd_policy(int argc, char **argv);   /* policy check | policy test */
 int sg_cmd_seccomp(int argc, char **argv);  /* seccomp check | seccomp dump */
 int sg_cmd_config(int argc, char **argv);   /* config check | config dump */
+int sg_cmd_doctor(int argc, char **argv);
+int sg_cmd_setup(int argc, char **argv);    /* setup containerd | docker | kubernetes */
 
 #endif

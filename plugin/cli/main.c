@@ -24,6 +24,8 @@ static const struct command commands[] = {
 	{ "policy", sg_cmd_policy, "check the policy stacks, or test a request against them" },
 	{ "seccomp", sg_cmd_seccomp, "check or dump a seccomp profile" },
 	{ "config", sg_cmd_config, "check or dump shimgate.conf" },
+	{ "doctor", sg_cmd_doctor, "list every way around the gate on this host, with the fix" },
+	{ "setup", sg_cmd_setup, "make the gate the only runtime of containerd, Docker or CRI" },
 };
 
 static void usage(FILE *out)
