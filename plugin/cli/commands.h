@@ -5,7 +5,10 @@
 #define SG_CLI_COMMANDS_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/config.h"
 
 #define SG_EXIT_OK 0
 #define SG_EXIT_REFUSED 1
@@ -28,6 +31,17 @@ static inline int sg_cli_first_arg(int argc, char **argv, void (*usage)(FILE *ou
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return sg_cli_usage(usage, SG_EXIT_OK);
 	return -1;
+}
+
+/* The shimgate.conf a command reads, as the shim picks it: --config, else $SHIMGATE_CONFIG,
+ * else the default path. */
+static inline const char *sg_cli_config_path(const char *flag)
+{
+	const char *env = getenv(SG_CONFIG_ENV);
+
+	if (flag)
+		return flag;
+	return env && *env ? env : SG_CONFIG_DEFAULT_PATH;
 }
 
 int sg_cmd_keygen(int argc, char **argv);

@@ -282,8 +282,8 @@ static void doctor_usage(FILE *out)
 		"                             " SG_HOST_DROPIN ",\n"
 		"                             else systemd's " SG_HOST_SYSTEMD_PATH ")\n"
 		"  --dropin FILE              the systemd drop-in read for the PATH\n"
-		"  --config FILE              shimgate.conf (default $SHIMGATE_CONFIG, else\n"
-		"                             /etc/shimgate/shimgate.conf)\n"
+		"  --config FILE              shimgate.conf (default $SHIMGATE_CONFIG, else the\n"
+		"                             drop-in's, else /etc/shimgate/shimgate.conf)\n"
 		"  --gate FILE                the gate binary (default: " SG_HOST_GATE_NAME "\n"
 		"                             beside this shimgate)\n");
 }

@@ -10,28 +10,30 @@
 #include <unistd.h>
 
 #include "core/cleanup.h"
+#include "commands.h"
 #include "core/config.h"
 #include "hostcfg.h"
 
 const char *const sg_host_runc_shims[2] = { "containerd-shim-runc-v2", "containerd-shim-runc-v1" };
 
-/* The PATH= of the drop-in's Environment= line, or NULL. */
-static char *dropin_path(const char *dropin)
+/* The value of NAME in the drop-in's Environment= lines (malloc'ed), or NULL. */
+static char *dropin_env(const char *dropin, const char *name)
 {
 	_cleanup_fclose_ FILE *f = fopen(dropin, "re");
+	size_t len = strlen(name);
 	char line[4096];
 
 	while (f && fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, "Environment=");
+		char *p = line;
 
-		if (p != line)
+		if (strncmp(p, "Environment=", 12) != 0)
 			continue;
-		p += strlen("Environment=");
+		p += 12;
 		if (*p == '"')
 			p++;
-		if (strncmp(p, "PATH=", 5) != 0)
+		if (strncmp(p, name, len) != 0 || p[len] != '=')
 			continue;
-		p += 5;
+		p += len + 1;
 		p[strcspn(p, "\" \n")] = '\0';
 		return strdup(p);
 	}
@@ -47,15 +49,13 @@ int sg_host_resolve(struct sg_host *host, struct sg_error *err)
 	if (!host->dropin)
 		host->dropin = SG_HOST_DROPIN;
 	if (!host->shim_path) {
-		host->owned_shim_path = dropin_path(host->dropin);
+		host->owned_shim_path = dropin_env(host->dropin, "PATH");
 		host->shim_path = host->owned_shim_path ? host->owned_shim_path : SG_HOST_SYSTEMD_PATH;
 	}
-	if (!host->config) {
-		/* As the shim: the environment names another configuration, for tests and staging. */
-		const char *env = getenv(SG_CONFIG_ENV);
-
-		host->config = env && *env ? env : SG_CONFIG_DEFAULT_PATH;
-	}
+	/* As the shim: --config, $SHIMGATE_CONFIG, then what the drop-in gives containerd. */
+	if (!host->config && !getenv(SG_CONFIG_ENV))
+		host->config = host->owned_config = dropin_env(host->dropin, SG_CONFIG_ENV);
+	host->config = sg_cli_config_path(host->config);
 	if (!host->gate) {
 		char self[PATH_MAX];
 		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -80,6 +80,7 @@ void sg_host_release(struct sg_host *host)
 {
 	free(host->owned_shim_path);
 	free(host->owned_gate);
+	free(host->owned_config);
 }
 
 static bool is_executable(const char *path)

@@ -44,10 +44,11 @@ struct sg_host {
 	const char *docker_config;
 	const char *shim_path; /* containerd's PATH; NULL: from the drop-in, else systemd's */
 	const char *dropin;
-	const char *config;    /* shimgate.conf; NULL: $SHIMGATE_CONFIG, else the default */
+	const char *config;    /* shimgate.conf; NULL: $SHIMGATE_CONFIG, the drop-in's, the default */
 	const char *gate;      /* the gate binary; NULL: beside this shimgate binary */
-	char *owned_shim_path; /* storage behind shim_path and gate when computed */
+	char *owned_shim_path; /* storage behind shim_path, gate and config when computed */
 	char *owned_gate;
+	char *owned_config;
 };
 
 /* The getopt_long entries of the paths above, shared by doctor and setup. */

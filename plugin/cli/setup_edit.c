@@ -111,7 +111,9 @@ static bool defined_by_dotted_keys(const struct sg_toml *doc, const char *table)
 	size_t len = strlen(table);
 
 	for (size_t i = 0; i < doc->n_entries; i++) {
-		if (strncmp(doc->entries[i].key, table, len) == 0 && doc->entries[i].key[len] == '.')
+		const struct sg_toml_entry *e = &doc->entries[i];
+
+		if (strncmp(e->key, table, len) == 0 && e->key[len] == '.' && e->table_len < len)
 			return true;
 	}
 	return false;
@@ -147,11 +149,18 @@ int sg_toml_edit_set(char **text, const char *path, const char *table, const cha
 	if (!*table) {
 		if (asprintf(&line, "%s = %s\n", key, value) < 0)
 			return oom(err);
-		/* Root keys come before the first table. */
-		if (doc->first_table_line)
-			return splice_lines(text, doc->first_table_line, doc->first_table_line - 1,
-					    line, err);
-		return splice_lines(text, UINT32_MAX, UINT32_MAX - 1, line, err);
+		/* Root keys come before the first table: after the last root key, if any. */
+		unsigned after = 0;
+
+		for (size_t i = 0; i < doc->n_entries; i++) {
+			if (doc->entries[i].table_len == 0 && doc->entries[i].end_line > after)
+				after = doc->entries[i].end_line;
+		}
+		if (!after && doc->first_table_line)
+			after = doc->first_table_line - 1;
+		if (!after && !doc->first_table_line)
+			after = UINT32_MAX - 1;
+		return splice_lines(text, after + 1, after, line, err);
 	}
 	t = sg_toml_table(doc, table);
 	if (t) {

@@ -47,7 +47,9 @@ int sg_setup_mkdir(const char *path, mode_t mode, bool dry_run, struct sg_error 
 			if (!S_ISDIR(st.st_mode))
 				return sg_error_set(err, -ENOTDIR, "%s: not a directory", buf);
 		} else if (dry_run) {
-			printf("would create directory %s\n", buf);
+			/* mkdir -p: the parents of a missing directory are missing too. */
+			printf("would create directory %s\n", path);
+			return 0;
 		} else if (mkdir(buf, last ? mode : 0755) < 0 || (last && chmod(buf, mode) < 0)) {
 			return sg_error_set(err, -errno, "mkdir %s: %s", buf, strerror(errno));
 		} else {
@@ -239,12 +241,33 @@ out:
 	return r;
 }
 
-static int shadow_one(const char *dir, const char *name, const char *gate, bool dry_run,
-		      struct sg_error *err)
+struct shadow {
+	const char *dir, *gate;
+	bool dry_run;
+	char **done; /* names linked or kept already (/bin is /usr/bin on Debian) */
+	size_t n_done;
+};
+
+static int shadow_one(struct shadow *sh, const char *name, struct sg_error *err)
 {
 	_cleanup_free_ char *link = NULL;
+	const char *dir = sh->dir, *gate = sh->gate;
+	bool dry_run = sh->dry_run;
 	struct stat st;
+	char **grown;
 
+	for (size_t i = 0; i < sh->n_done; i++) {
+		if (strcmp(sh->done[i], name) == 0)
+			return 0;
+	}
+	grown = reallocarray(sh->done, sh->n_done + 1, sizeof(*grown));
+	if (!grown)
+		return oom(err);
+	sh->done = grown;
+	grown[sh->n_done] = strdup(name);
+	if (!grown[sh->n_done])
+		return oom(err);
+	sh->n_done++;
 	if (asprintf(&link, "%s/%s", dir, name) < 0)
 		return oom(err);
 	if (lstat(link, &st) == 0) {
@@ -268,23 +291,23 @@ static int shadow_one(const char *dir, const char *name, const char *gate, bool 
 int sg_setup_shadow_names(const char *dir, const char *shim_path, const char *gate, bool dry_run,
 			  struct sg_error *err)
 {
+	struct shadow sh = { .dir = dir, .gate = gate, .dry_run = dry_run };
 	_cleanup_free_ char *dirs = NULL;
 	char *save = NULL;
+	int r = 0;
 
-	for (size_t i = 0; i < SG_ARRAY_SIZE(sg_host_runc_shims); i++) {
-		if (shadow_one(dir, sg_host_runc_shims[i], gate, dry_run, err) < 0)
-			return err->code;
-	}
+	for (size_t i = 0; i < SG_ARRAY_SIZE(sg_host_runc_shims) && r == 0; i++)
+		r = shadow_one(&sh, sg_host_runc_shims[i], err);
 	/* Any other shim name containerd can resolve is a runtime a client may ask for. */
-	if (asprintf(&dirs, "%s:/usr/bin", shim_path) < 0)
-		return oom(err);
-	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+	if (r == 0 && asprintf(&dirs, "%s:/usr/bin", shim_path) < 0)
+		r = oom(err);
+	for (char *d = r == 0 ? strtok_r(dirs, ":", &save) : NULL; d && r == 0;
+	     d = strtok_r(NULL, ":", &save)) {
 		DIR *dh = strcmp(d, dir) == 0 ? NULL : opendir(d);
 		struct dirent *de;
-		int r = 0;
 
 		while (dh && r == 0 && (de = readdir(dh))) {
-			_cleanup_free_ char *path = NULL, *name = NULL;
+			_cleanup_free_ char *path = NULL;
 			const char *v = strrchr(de->d_name, '-');
 
 			if (strncmp(de->d_name, "containerd-shim-", 16) != 0 || !v || v[1] != 'v' ||
@@ -295,14 +318,15 @@ int sg_setup_shadow_names(const char *dir, const char *shim_path, const char *ga
 				break;
 			}
 			if (!sg_host_is_gate(gate, path))
-				r = shadow_one(dir, de->d_name, gate, dry_run, err);
+				r = shadow_one(&sh, de->d_name, err);
 		}
 		if (dh)
 			closedir(dh);
-		if (r < 0)
-			return r;
 	}
-	return 0;
+	for (size_t i = 0; i < sh.n_done; i++)
+		free(sh.done[i]);
+	free(sh.done);
+	return r;
 }
 
 char *sg_setup_path_with(const char *dir, const char *path)

@@ -309,7 +309,7 @@ static bool key_taken(const struct sg_toml *doc, const char *key)
 
 static int parse_keyval(struct parser *ps)
 {
-	struct sg_toml_entry e = { .line = ps->line };
+	struct sg_toml_entry e = { .line = ps->line, .table_len = strlen(ps->table) };
 	struct sg_toml_entry *grown;
 	int r;
 

@@ -26,6 +26,8 @@ struct sg_toml_entry {
 	char *value;   /* STRING: the decoded string; SCALAR: the text */
 	char **items;  /* ARRAY: the decoded items (strings decoded, scalars as written) */
 	size_t n_items;
+	size_t table_len; /* length of the key's [table] prefix: what the entry's own line names
+			   * is key + table_len (dotted keys define the tables in between) */
 	unsigned line; /* the key's line and the value's last line, 1-based */
 	unsigned end_line;
 };
