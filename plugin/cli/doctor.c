@@ -18,6 +18,7 @@
 
 #define FIX_SHADOW "shimgate setup containerd: a directory first on containerd's PATH holds " \
 		   "links to the gate under every shim name"
+#define FIX_V1 "shimgate setup containerd: the gate as the v1 runtime's shim, which refuses it"
 #define FIX_CRI "shimgate setup kubernetes: every CRI handler, the default one included, runs the gate"
 #define FIX_DOCKER "shimgate setup docker, or remove it from daemon.json"
 
@@ -189,6 +190,36 @@ static int check_cri(const struct sg_host *host, const struct sg_toml *doc, stru
 	return r;
 }
 
+/* The legacy runtime runs its `shim` (containerd-shim, which runs runc), or with no_shim runc
+ * itself. containerd 1.6's tasks service cannot load without the plugin, so setup makes the
+ * gate its shim, which refuses the v1 shim's arguments. */
+static int check_v1_runtime(const struct sg_host *host, const struct sg_toml *doc,
+			    struct sg_findings *f, struct sg_error *err)
+{
+	const struct sg_toml_entry *no_shim = sg_toml_get(doc, SG_V1_LINUX_TABLE ".no_shim");
+	const char *shim = sg_toml_string(doc, SG_V1_LINUX_TABLE ".shim", "containerd-shim");
+	_cleanup_free_ char *path = NULL;
+
+	if (sg_toml_array_has(doc, "disabled_plugins", SG_PLUGIN_V1_LINUX))
+		return 0;
+	if (no_shim && no_shim->value && strcmp(no_shim->value, "true") == 0) {
+		if (sg_finding_add(f, "v1-runtime", FIX_V1, "%s: the legacy runtime "
+				   SG_PLUGIN_V1_LINUX " has no_shim = true: `ctr run --runtime "
+				   SG_PLUGIN_V1_LINUX "` runs runc with no shim at all",
+				   host->containerd_config) < 0)
+			return oom(err);
+		return 0;
+	}
+	path = sg_host_resolve_shim(host->shim_path, shim);
+	if (!path || sg_host_is_gate(host->gate, path))
+		return 0;
+	if (sg_finding_add(f, "v1-runtime", FIX_V1, "the legacy runtime " SG_PLUGIN_V1_LINUX
+			   " runs its shim '%s' (%s), not the gate: `ctr run --runtime "
+			   SG_PLUGIN_V1_LINUX "` runs containerd-shim and runc ungated", shim, path) < 0)
+		return oom(err);
+	return 0;
+}
+
 int sg_doctor_containerd(const struct sg_host *host, const struct sg_toml *doc,
 			 struct sg_findings *f, struct sg_error *err)
 {
@@ -203,13 +234,8 @@ int sg_doctor_containerd(const struct sg_host *host, const struct sg_toml *doc,
 			return oom(err);
 		return 0;
 	}
-	if (!sg_toml_array_has(doc, "disabled_plugins", SG_PLUGIN_V1_LINUX) &&
-	    sg_finding_add(f, "v1-runtime",
-			   "shimgate setup containerd: disabled_plugins lists " SG_PLUGIN_V1_LINUX,
-			   "the legacy runtime plugin " SG_PLUGIN_V1_LINUX " is not disabled in %s: "
-			   "`ctr run --runtime io.containerd.runtime.v1.linux` runs containerd-shim "
-			   "and runc, never a v2 shim", host->containerd_config) < 0)
-		return oom(err);
+	if (check_v1_runtime(host, doc, f, err) < 0)
+		return err->code;
 	if (sg_toml_array_has(doc, "disabled_plugins", SG_PLUGIN_CRI))
 		return 0;
 	return check_cri(host, doc, f, err);

@@ -28,6 +28,7 @@
 #define SG_HOST_CONTAINERD_RUNC_ROOT "/run/containerd/runc"
 
 #define SG_PLUGIN_V1_LINUX "io.containerd.runtime.v1.linux"
+#define SG_V1_LINUX_TABLE "plugins.\"io.containerd.runtime.v1.linux\""
 #define SG_PLUGIN_CRI "io.containerd.grpc.v1.cri"
 #define SG_CRI_CONTAINERD "plugins.\"io.containerd.grpc.v1.cri\".containerd"
 #define SG_CRI_RUNTIMES SG_CRI_CONTAINERD ".runtimes"

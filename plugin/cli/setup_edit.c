@@ -180,37 +180,6 @@ int sg_toml_edit_set(char **text, const char *path, const char *table, const cha
 	return splice_lines(text, UINT32_MAX, UINT32_MAX - 1, line, err);
 }
 
-int sg_toml_edit_add_item(char **text, const char *path, const char *key, const char *item,
-			  struct sg_error *err)
-{
-	_cleanup_(sg_toml_freep) struct sg_toml *doc = NULL;
-	_cleanup_free_ char *value = NULL;
-	const struct sg_toml_entry *e;
-	size_t n;
-
-	if (sg_toml_parse(path, *text, &doc, err) < 0)
-		return err->code;
-	if (sg_toml_array_has(doc, key, item))
-		return 0;
-	e = sg_toml_get(doc, key);
-	if (e && e->type != SG_TOML_ARRAY)
-		return sg_error_set(err, -EINVAL, "%s:%u: %s is not an array", path, e->line, key);
-	value = strdup("[");
-	n = e ? e->n_items : 0;
-	for (size_t i = 0; value && i <= n; i++) {
-		_cleanup_free_ char *q = sg_toml_quote(i < n ? e->items[i] : item);
-		char *grown = NULL;
-
-		if (!q || asprintf(&grown, "%s%s%s%s", value, i ? ", " : "", q, i == n ? "]" : "") < 0)
-			grown = NULL;
-		free(value);
-		value = grown;
-	}
-	if (!value)
-		return oom(err);
-	return sg_toml_edit_set(text, path, "", key, value, err);
-}
-
 /* The CRI handlers setup points at the gate: runc-type ones (or none given), and its own. */
 static int gate_cri_handlers(char **text, const char *path, const char *gate, FILE *notes,
 			     struct sg_error *err)
@@ -266,8 +235,11 @@ int sg_setup_containerd_text(char **text, const char *path, enum sg_engine engin
 			     const char *gate, FILE *notes, struct sg_error *err)
 {
 	_cleanup_(sg_toml_freep) struct sg_toml *doc = NULL;
+	_cleanup_free_ char *qgate = sg_toml_quote(gate);
 	const struct sg_toml_entry *version;
 
+	if (!qgate)
+		return oom(err);
 	if (sg_toml_parse(path, *text, &doc, err) < 0)
 		return err->code;
 	version = sg_toml_get(doc, "version");
@@ -279,7 +251,12 @@ int sg_setup_containerd_text(char **text, const char *path, enum sg_engine engin
 				    path, version->line, version->value ? version->value : "?");
 	if (!version && sg_toml_edit_set(text, path, "", "version", "2", err) < 0)
 		return err->code;
-	if (sg_toml_edit_add_item(text, path, "disabled_plugins", SG_PLUGIN_V1_LINUX, err) < 0)
+	/* The legacy runtime: containerd 1.6 cannot disable it (its tasks service needs a v1
+	 * runtime plugin), so the gate becomes its shim, which refuses the v1 shim's arguments;
+	 * no_shim would run runc with no shim at all. */
+	if (!sg_toml_array_has(doc, "disabled_plugins", SG_PLUGIN_V1_LINUX) &&
+	    (sg_toml_edit_set(text, path, SG_V1_LINUX_TABLE, "shim", qgate, err) < 0 ||
+	     sg_toml_edit_set(text, path, SG_V1_LINUX_TABLE, "no_shim", "false", err) < 0))
 		return err->code;
 	if (engine != SG_ENGINE_KUBERNETES)
 		return 0;

@@ -20,14 +20,11 @@ enum sg_engine {
  * as written; *text is replaced. A key already set to value is left as it is. */
 int sg_toml_edit_set(char **text, const char *path, const char *table, const char *key,
 		     const char *value, struct sg_error *err);
-/* Adds item to the root array key (created when absent). */
-int sg_toml_edit_add_item(char **text, const char *path, const char *key, const char *item,
-			  struct sg_error *err);
 /* TOML's basic string for s (malloc'ed). */
 char *sg_toml_quote(const char *s);
 
-/* Every edit of containerd's configuration for engine: version 2, the v1 runtime disabled,
- * and for kubernetes the gate as the CRI default handler and every runc handler's shim.
+/* Every edit of containerd's configuration for engine: version 2, the gate as the legacy v1
+ * runtime's shim (which it refuses), and for kubernetes the gate as the CRI default handler and every runc handler's shim.
  * Notes for the operator (handlers left alone) are printed to notes. */
 int sg_setup_containerd_text(char **text, const char *path, enum sg_engine engine,
 			     const char *gate, FILE *notes, struct sg_error *err);
