@@ -231,6 +231,22 @@ static int gate_cri_handlers(char **text, const char *path, const char *gate, FI
 				"\"" SG_CRI_HANDLER "\"", err);
 }
 
+/* The default handler becomes the gate's own; an operator's runc handler may carry options
+ * (SystemdCgroup) the kubelet relies on, which the shimgate table does not copy. */
+static void note_default(const struct sg_toml *doc, FILE *notes)
+{
+	const char *dflt = sg_toml_string(doc, SG_CRI_CONTAINERD ".default_runtime_name", NULL);
+	_cleanup_free_ char *options = NULL;
+
+	if (!dflt || strcmp(dflt, SG_CRI_HANDLER) == 0 ||
+	    asprintf(&options, SG_CRI_RUNTIMES ".%s.options", dflt) < 0)
+		return;
+	if (sg_toml_table(doc, options))
+		fprintf(notes, "note: the CRI default handler was '%s', which has options; it runs "
+			"the gate too, and default_runtime_name may name it again if the kubelet "
+			"needs its options (SystemdCgroup)\n", dflt);
+}
+
 int sg_setup_containerd_text(char **text, const char *path, enum sg_engine engine,
 			     const char *gate, FILE *notes, struct sg_error *err)
 {
@@ -263,6 +279,7 @@ int sg_setup_containerd_text(char **text, const char *path, enum sg_engine engin
 	if (sg_toml_array_has(doc, "disabled_plugins", SG_PLUGIN_CRI))
 		return sg_error_set(err, -EINVAL, "%s: disabled_plugins lists " SG_PLUGIN_CRI
 				    ": enable the CRI plugin for a Kubernetes node", path);
+	note_default(doc, notes);
 	return gate_cri_handlers(text, path, gate, notes, err);
 }
 
