@@ -281,7 +281,9 @@ int sg_doctor_docker(const struct sg_host *host, struct sg_findings *f, struct s
 	buildkit = json_object_get(json_object_get(cfg, "features"), "buildkit");
 	if (!json_is_false(buildkit) &&
 	    sg_finding_add(f, "buildkit",
-			   "shimgate setup docker: \"features\": {\"buildkit\": false} in daemon.json",
+			   "shimgate setup docker: \"features\": {\"buildkit\": false} in daemon.json "
+			   "(the default builder; a client may still ask for BuildKit, so only trusted "
+			   "users may reach the Docker socket)",
 			   "BuildKit is %s in dockerd (%s): `docker build` RUN steps under BuildKit "
 			   "run runc directly, never through containerd's shims",
 			   json_is_true(buildkit) ? "enabled" : "not disabled",

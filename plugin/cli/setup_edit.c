@@ -302,6 +302,11 @@ int sg_setup_docker_json(json_t *cfg, FILE *notes, struct sg_error *err)
 		return sg_error_set(err, -EINVAL, "daemon.json: features is not an object");
 	if (json_object_set_new(features, "buildkit", json_false()) < 0)
 		return oom(err);
+	/* moby#37826: dockerd's setting is only the default, the client's choice wins. */
+	fprintf(notes, "note: features.buildkit false makes the classic builder, whose RUN steps "
+		"are gated containers, dockerd's default; a client that asks for BuildKit "
+		"(DOCKER_BUILDKIT=1) still gets it, and its RUN steps run runc without the gate: "
+		"only trusted users may reach the Docker socket\n");
 	json_object_foreach_safe(runtimes, tmp, name, rt) {
 		if (sg_host_docker_runc(name, rt))
 			continue;
