@@ -26,6 +26,10 @@
 #define SG_HOST_CONTAINERD_STATE "/run/containerd"
 #define SG_HOST_DOCKER_EXEC_ROOT "/var/run/docker"
 #define SG_HOST_CONTAINERD_RUNC_ROOT "/run/containerd/runc"
+/* The mounts module's default runtime_dir list (CRI's sandbox directories), which a
+ * runtime_dir= written out replaces. */
+#define SG_CRI_SANDBOXES_VAR "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes"
+#define SG_CRI_SANDBOXES_RUN "/run/containerd/io.containerd.grpc.v1.cri/sandboxes"
 
 #define SG_PLUGIN_V1_LINUX "io.containerd.runtime.v1.linux"
 #define SG_V1_LINUX_TABLE "plugins.\"io.containerd.runtime.v1.linux\""

@@ -52,7 +52,9 @@ static void setup_usage(FILE *out)
 		"    io.containerd.runtime.v1.linux (it refuses it); kubernetes: the CRI handler\n"
 		"    'shimgate' as default_runtime_name, runtimes.runc and every runc handler\n"
 		"    running the gate;\n"
-		"  - docker: daemon.json with features.buildkit false and no runtime but runc.\n"
+		"  - docker: daemon.json with features.buildkit false and no runtime but runc,\n"
+		"    runc_binary/runc_root for Docker in shimgate.conf, and Docker's container\n"
+		"    directory in the mount stack's internal line while it is the shipped one.\n"
 		"Then restart containerd (and dockerd) and run shimgate doctor.\n"
 		"  --dry-run                  print what would change, as diffs; write nothing\n"
 		"  --etc DIR                  default " SG_SYSCONFDIR "\n"
@@ -199,6 +201,44 @@ static int setup_docker(struct setup *s, struct sg_error *err)
 	}
 }
 
+/* Docker binds /etc/hosts, /etc/hostname, /etc/resolv.conf (and /dev/shm) from
+ * <data-root>/containers/<id>/, which the shipped mount stack's internal line does not list:
+ * every docker run would be refused. The stack is changed only while it is the shipped one. */
+static int setup_docker_mounts(struct setup *s, struct sg_error *err)
+{
+	static const char shipped_line[] = "\nsufficient mounts internal\n";
+	_cleanup_free_ char *path = NULL, *from = NULL, *shipped = NULL, *old = NULL;
+	_cleanup_free_ char *text = NULL, *containers = NULL;
+	json_auto_t *cfg = json_load_file(s->host.docker_config, 0, NULL);
+	const char *data_root = json_string_value(json_object_get(cfg, "data-root"));
+	char *at;
+
+	if (asprintf(&path, "%s/policy.d/mount", s->etc) < 0 ||
+	    asprintf(&from, "%s/mount", s->policies) < 0 ||
+	    asprintf(&containers, "%s/containers", data_root ? data_root : "/var/lib/docker") < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	if (sg_setup_read(from, &shipped, err) < 0)
+		return err->code;
+	/* In a dry run the stack is not copied yet: it would be the shipped one. */
+	if (sg_setup_read(path, &old, err) == -ENOENT && s->dry_run)
+		old = strdup(shipped);
+	if (!old)
+		return err->code ? err->code : sg_error_set(err, -ENOMEM, "out of memory");
+	if (strstr(old, containers))
+		return 0;
+	at = strstr(old, shipped_line);
+	if (strcmp(old, shipped) != 0 || !at) {
+		printf("note: %s is not the shipped stack: for Docker, add %s to the runtime_dir= "
+		       "of its `mounts internal` line (README.md, Docker)\n", path, containers);
+		return 0;
+	}
+	if (asprintf(&text, "%.*s\nsufficient mounts internal runtime_dir=%s,%s,%s\n%s",
+		     (int)(at - old), old, SG_CRI_SANDBOXES_VAR, SG_CRI_SANDBOXES_RUN, containers,
+		     at + strlen(shipped_line)) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	return sg_setup_write(path, old, text, 0644, s->dry_run, err);
+}
+
 static int parse_engine(const char *name, enum sg_engine *engine)
 {
 	static const struct {
@@ -292,7 +332,8 @@ int sg_cmd_setup(int argc, char **argv)
 	if (sg_host_resolve(&s.host, &err) < 0 || setup_etc(&s, &err) < 0 ||
 	    setup_conf(&s, &err) < 0 || setup_shadow(&s, &err) < 0 ||
 	    setup_containerd(&s, &err) < 0 ||
-	    (s.engine == SG_ENGINE_DOCKER && setup_docker(&s, &err) < 0)) {
+	    (s.engine == SG_ENGINE_DOCKER &&
+	     (setup_docker(&s, &err) < 0 || setup_docker_mounts(&s, &err) < 0))) {
 		fprintf(stderr, "shimgate setup: %s\n", err.msg);
 		goto out;
 	}
