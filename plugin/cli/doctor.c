@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* shimgate doctor: the command, and its checks of containerd's and dockerd's configuration. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -60,16 +59,6 @@ static int oom(struct sg_error *err)
 	return sg_error_set(err, -ENOMEM, "out of memory");
 }
 
-/* A shim binary name that containerd maps a runtime name to: containerd-shim-X-vN. */
-static bool is_shim_name(const char *name)
-{
-	static const char prefix[] = "containerd-shim-";
-	const char *v = strrchr(name, '-');
-
-	return strncmp(name, prefix, strlen(prefix)) == 0 && v && v[1] == 'v' &&
-	       v > name + strlen(prefix);
-}
-
 static int check_shim(const struct sg_host *host, const char *name, struct sg_findings *f,
 		      struct sg_error *err)
 {
@@ -86,43 +75,30 @@ static int check_shim(const struct sg_host *host, const char *name, struct sg_fi
 	return 0;
 }
 
+struct shim_scan {
+	const struct sg_host *host;
+	struct sg_findings *f;
+};
+
+static int check_other_shim(const char *name, const char *path, void *data,
+			    struct sg_error *err)
+{
+	struct shim_scan *scan = data;
+
+	(void)path;
+	return sg_host_is_runc_shim(name) ? 0 : check_shim(scan->host, name, scan->f, err);
+}
+
 int sg_doctor_shims(const struct sg_host *host, struct sg_findings *f, struct sg_error *err)
 {
-	_cleanup_free_ char *dirs = NULL;
-	char *save = NULL;
+	struct shim_scan scan = { .host = host, .f = f };
 
 	for (size_t i = 0; i < SG_ARRAY_SIZE(sg_host_runc_shims); i++) {
 		if (check_shim(host, sg_host_runc_shims[i], f, err) < 0)
 			return err->code;
 	}
 	/* Every other shim name containerd can find is a runtime name a client may ask for. */
-	if (asprintf(&dirs, "%s:/usr/bin", host->shim_path) < 0)
-		return oom(err);
-	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		DIR *dir = opendir(d);
-		struct dirent *de;
-		int r = 0;
-
-		while (dir && r == 0 && (de = readdir(dir))) {
-			_cleanup_free_ char *first = NULL, *here = NULL;
-
-			if (!is_shim_name(de->d_name) ||
-			    strcmp(de->d_name, sg_host_runc_shims[0]) == 0 ||
-			    strcmp(de->d_name, sg_host_runc_shims[1]) == 0)
-				continue;
-			/* Report a name once, where containerd finds it first. */
-			first = sg_host_resolve_shim(host->shim_path, de->d_name);
-			if (asprintf(&here, "%s/%s", d, de->d_name) < 0)
-				r = oom(err);
-			else if (first && strcmp(first, here) == 0)
-				r = check_shim(host, de->d_name, f, err);
-		}
-		if (dir)
-			closedir(dir);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return sg_host_each_shim(host->shim_path, check_other_shim, &scan, err);
 }
 
 /* One CRI handler: gated when runtime_path is the gate, or without one when its runtime_type

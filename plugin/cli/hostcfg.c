@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Host facts shared by doctor and setup: default paths, shim name resolution, gate identity. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -182,4 +183,55 @@ bool sg_host_docker_runc(const char *name, json_t *rt)
 
 	return strcmp(name, "runc") == 0 && (!path || strcmp(path, "runc") == 0) &&
 	       (!type || strcmp(type, "io.containerd.runc.v2") == 0);
+}
+
+bool sg_host_is_runc_shim(const char *name)
+{
+	for (size_t i = 0; i < SG_ARRAY_SIZE(sg_host_runc_shims); i++) {
+		if (strcmp(name, sg_host_runc_shims[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* containerd-shim-X-vN: a name containerd maps a runtime name to. */
+static bool is_shim_name(const char *name)
+{
+	static const char prefix[] = "containerd-shim-";
+	const char *v = strrchr(name, '-');
+
+	return strncmp(name, prefix, strlen(prefix)) == 0 && v && v[1] == 'v' &&
+	       v > name + strlen(prefix);
+}
+
+int sg_host_each_shim(const char *shim_path, sg_host_shim_fn fn, void *data, struct sg_error *err)
+{
+	_cleanup_free_ char *dirs = NULL;
+	char *save = NULL;
+	int r = 0;
+
+	if (asprintf(&dirs, "%s:/usr/bin", shim_path) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	for (char *d = strtok_r(dirs, ":", &save); d && r == 0; d = strtok_r(NULL, ":", &save)) {
+		DIR *dir = opendir(d);
+		struct dirent *de;
+
+		while (dir && r == 0 && (de = readdir(dir))) {
+			_cleanup_free_ char *first = NULL, *here = NULL;
+
+			if (!is_shim_name(de->d_name))
+				continue;
+			if (asprintf(&here, "%s/%s", d, de->d_name) < 0) {
+				r = sg_error_set(err, -ENOMEM, "out of memory");
+				break;
+			}
+			/* Once per name, where containerd finds it first (/bin is /usr/bin). */
+			first = sg_host_resolve_shim(shim_path, de->d_name);
+			if (first && strcmp(first, here) == 0)
+				r = fn(de->d_name, here, data, err);
+		}
+		if (dir)
+			closedir(dir);
+	}
+	return r;
 }

@@ -75,6 +75,13 @@ void sg_host_release(struct sg_host *host);
  * directory of shim_path, then /usr/bin (beside containerd). Returns a malloc'ed path, or
  * NULL when the name resolves nowhere. */
 char *sg_host_resolve_shim(const char *shim_path, const char *name);
+/* True for the runc shim names (sg_host_runc_shims). */
+bool sg_host_is_runc_shim(const char *name);
+/* Calls fn once for each shim name (containerd-shim-X-vN) found in a directory of shim_path
+ * or /usr/bin, with the file containerd resolves it to; stops at the first fn < 0. */
+typedef int (*sg_host_shim_fn)(const char *name, const char *path, void *data,
+			       struct sg_error *err);
+int sg_host_each_shim(const char *shim_path, sg_host_shim_fn fn, void *data, struct sg_error *err);
 /* "io.containerd.X.vN" -> "containerd-shim-X-vN" (malloc'ed), NULL when not of that form. */
 char *sg_host_shim_name(const char *runtime_type);
 /* True when path (followed through links) is the same file as the gate. */

@@ -244,89 +244,53 @@ out:
 struct shadow {
 	const char *dir, *gate;
 	bool dry_run;
-	char **done; /* names linked or kept already (/bin is /usr/bin on Debian) */
-	size_t n_done;
 };
 
-static int shadow_one(struct shadow *sh, const char *name, struct sg_error *err)
+static int shadow_one(const struct shadow *sh, const char *name, struct sg_error *err)
 {
 	_cleanup_free_ char *link = NULL;
-	const char *dir = sh->dir, *gate = sh->gate;
-	bool dry_run = sh->dry_run;
 	struct stat st;
-	char **grown;
 
-	for (size_t i = 0; i < sh->n_done; i++) {
-		if (strcmp(sh->done[i], name) == 0)
-			return 0;
-	}
-	grown = reallocarray(sh->done, sh->n_done + 1, sizeof(*grown));
-	if (!grown)
-		return oom(err);
-	sh->done = grown;
-	grown[sh->n_done] = strdup(name);
-	if (!grown[sh->n_done])
-		return oom(err);
-	sh->n_done++;
-	if (asprintf(&link, "%s/%s", dir, name) < 0)
+	if (asprintf(&link, "%s/%s", sh->dir, name) < 0)
 		return oom(err);
 	if (lstat(link, &st) == 0) {
-		if (sg_host_is_gate(gate, link)) {
+		if (sg_host_is_gate(sh->gate, link)) {
 			printf("kept %s (the gate)\n", link);
 			return 0;
 		}
 		return sg_error_set(err, -EEXIST, "%s exists and is not the gate %s: not replacing it",
-				    link, gate);
+				    link, sh->gate);
 	}
-	if (dry_run) {
-		printf("would link %s -> %s\n", link, gate);
+	if (sh->dry_run) {
+		printf("would link %s -> %s\n", link, sh->gate);
 		return 0;
 	}
-	if (symlink(gate, link) < 0)
+	if (symlink(sh->gate, link) < 0)
 		return sg_error_set(err, -errno, "symlink %s: %s", link, strerror(errno));
-	printf("linked %s -> %s\n", link, gate);
+	printf("linked %s -> %s\n", link, sh->gate);
 	return 0;
+}
+
+static int shadow_other(const char *name, const char *path, void *data, struct sg_error *err)
+{
+	const struct shadow *sh = data;
+
+	if (sg_host_is_runc_shim(name) || sg_host_is_gate(sh->gate, path))
+		return 0;
+	return shadow_one(sh, name, err);
 }
 
 int sg_setup_shadow_names(const char *dir, const char *shim_path, const char *gate, bool dry_run,
 			  struct sg_error *err)
 {
-	struct shadow sh = { .dir = dir, .gate = gate, .dry_run = dry_run };
-	_cleanup_free_ char *dirs = NULL;
-	char *save = NULL;
-	int r = 0;
+	const struct shadow sh = { .dir = dir, .gate = gate, .dry_run = dry_run };
 
-	for (size_t i = 0; i < SG_ARRAY_SIZE(sg_host_runc_shims) && r == 0; i++)
-		r = shadow_one(&sh, sg_host_runc_shims[i], err);
-	/* Any other shim name containerd can resolve is a runtime a client may ask for. */
-	if (r == 0 && asprintf(&dirs, "%s:/usr/bin", shim_path) < 0)
-		r = oom(err);
-	for (char *d = r == 0 ? strtok_r(dirs, ":", &save) : NULL; d && r == 0;
-	     d = strtok_r(NULL, ":", &save)) {
-		DIR *dh = strcmp(d, dir) == 0 ? NULL : opendir(d);
-		struct dirent *de;
-
-		while (dh && r == 0 && (de = readdir(dh))) {
-			_cleanup_free_ char *path = NULL;
-			const char *v = strrchr(de->d_name, '-');
-
-			if (strncmp(de->d_name, "containerd-shim-", 16) != 0 || !v || v[1] != 'v' ||
-			    strcmp(de->d_name, SG_HOST_GATE_NAME) == 0)
-				continue;
-			if (asprintf(&path, "%s/%s", d, de->d_name) < 0) {
-				r = oom(err);
-				break;
-			}
-			if (!sg_host_is_gate(gate, path))
-				r = shadow_one(&sh, de->d_name, err);
-		}
-		if (dh)
-			closedir(dh);
+	for (size_t i = 0; i < SG_ARRAY_SIZE(sg_host_runc_shims); i++) {
+		if (shadow_one(&sh, sg_host_runc_shims[i], err) < 0)
+			return err->code;
 	}
-	for (size_t i = 0; i < sh.n_done; i++)
-		free(sh.done[i]);
-	free(sh.done);
-	return r;
+	/* Any other shim name containerd can resolve is a runtime a client may ask for. */
+	return sg_host_each_shim(shim_path, shadow_other, (void *)&sh, err);
 }
 
 char *sg_setup_path_with(const char *dir, const char *path)
