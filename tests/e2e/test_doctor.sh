@@ -200,6 +200,28 @@ sed -i 's/^mode = audit-only/mode = enforce/' "$ETC/shimgate.conf"
 chmod 0600 "$ETC/keys.d/ops1"
 e2e_ok "doctor reports audit-only mode and a key file readable by others"
 
+# A gated container's real shim socket opened to others is reported, and so is a gate socket.
+ctr_ run -d --runtime io.containerd.runc.v2 --rootfs "$E2E_ROOTFS" sock1 /bin/sleep 600 >/dev/null ||
+	e2e_fail "a detached gated container"
+e2e_note_cid sock1
+e2e_note_socket sock1
+real=$(e2e_real_socket sock1)
+gate=$(e2e_address sock1)
+[ -S "$real" ] && [ -S "$gate" ] || e2e_fail "sockets of sock1: real $real, gate $gate"
+"$CLI" doctor --containerd-config "$CFG" --docker-config "$DJ" --dropin "$DROPIN" --gate "$GATE" \
+	>"$OUT/doctor.txt" 2>&1 || e2e_fail "doctor with a gated task running: $(cat "$OUT/doctor.txt")"
+mode=$(stat -c %a "$real")
+chmod 0666 "$real"
+chmod 0660 "$gate"
+rc=0
+"$CLI" doctor --containerd-config "$CFG" --docker-config "$DJ" --dropin "$DROPIN" --gate "$GATE" \
+	--json >"$OUT/doctor.json" 2>&1 || rc=$?
+chmod "$mode" "$real"
+chmod 0600 "$gate"
+[ "$rc" = 1 ] && has socket "real shim socket $real" && has socket "gate socket $gate" ||
+	e2e_fail "socket findings: $(cat "$OUT/doctor.json")"
+e2e_ok "a gated task passes doctor; its real shim socket 0666 and gate socket 0660 are reported"
+
 rc=0
 "$CLI" doctor --bogus >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || e2e_fail "doctor usage error: exit $rc"
