@@ -4,16 +4,10 @@
  * the containerd, CRI and dockerd configuration that makes the gate the only runtime. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "core/cleanup.h"
@@ -169,7 +163,7 @@ static int setup_containerd(struct setup *s, struct sg_error *err)
 
 static int setup_docker(struct setup *s, struct sg_error *err)
 {
-	_cleanup_free_ char *old = NULL, *text = NULL;
+	_cleanup_free_ char *old = NULL, *text = NULL, *dumped = NULL;
 	json_auto_t *cfg = NULL;
 	json_error_t jerr;
 	int r = sg_setup_read(s->host.docker_config, &old, err);
@@ -182,9 +176,6 @@ static int setup_docker(struct setup *s, struct sg_error *err)
 				    jerr.text);
 	if (sg_setup_docker_json(cfg, stdout, err) < 0)
 		return sg_error_prefix(err, "%s", s->host.docker_config);
-	text = json_dumps(cfg, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (!text)
-		return sg_error_set(err, -ENOMEM, "out of memory");
 	/* An unchanged file keeps its own layout. */
 	if (old) {
 		json_auto_t *was = json_loads(old, 0, NULL);
@@ -192,18 +183,12 @@ static int setup_docker(struct setup *s, struct sg_error *err)
 		if (json_equal(was, cfg))
 			return sg_setup_write(s->host.docker_config, old, old, 0644, s->dry_run, err);
 	}
-	{
-		_cleanup_free_ char *nl = NULL;
-
-		if (asprintf(&nl, "%s\n", text) < 0)
-			return sg_error_set(err, -ENOMEM, "out of memory");
-		return sg_setup_write(s->host.docker_config, old, nl, 0644, s->dry_run, err);
-	}
+	dumped = json_dumps(cfg, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!dumped || asprintf(&text, "%s\n", dumped) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	return sg_setup_write(s->host.docker_config, old, text, 0644, s->dry_run, err);
 }
 
-/* Docker binds /etc/hosts, /etc/hostname, /etc/resolv.conf (and /dev/shm) from
- * <data-root>/containers/<id>/, which the shipped mount stack's internal line does not list:
- * every docker run would be refused. The stack is changed only while it is the shipped one. */
 static int setup_docker_mounts(struct setup *s, struct sg_error *err)
 {
 	static const char shipped_line[] = "\nsufficient mounts internal\n";
