@@ -128,6 +128,16 @@ e2e_ok "setup --dry-run prints the diff and writes nothing"
 	"$CLI" policy check --config "$ETC/shimgate.conf" >/dev/null || e2e_fail "setup's shimgate.conf does not load"
 e2e_ok "setup wrote ETC (conf, stacks, a 0600 key in a 0700 keys.d), the shadow links, daemon.json"
 
+# The CLI reads the configuration the shim would: --config, else SHIMGATE_CONFIG.
+[ "$(SHIMGATE_CONFIG=$ETC/shimgate.conf "$CLI" config check)" = "$ETC/shimgate.conf: ok" ] &&
+	SHIMGATE_CONFIG=$ETC/shimgate.conf "$CLI" policy check >/dev/null &&
+	[ "$(SHIMGATE_CONFIG=/nonexistent "$CLI" config check --config "$ETC/shimgate.conf")" = "$ETC/shimgate.conf: ok" ] ||
+	e2e_fail "SHIMGATE_CONFIG in the CLI"
+rc=0
+SHIMGATE_CONFIG=$E2E_TMP/absent.conf "$CLI" config check >"$OUT/cfg" 2>&1 || rc=$?
+[ "$rc" = 2 ] && grep -q "absent.conf" "$OUT/cfg" || e2e_fail "SHIMGATE_CONFIG of a missing file: $rc $(cat "$OUT/cfg")"
+e2e_ok "config check and policy check honour SHIMGATE_CONFIG; --config wins"
+
 # A second run changes nothing and overwrites no operator file.
 echo "# operator" >>"$ETC/policy.d/exec"
 sum=$(sha256sum "$ETC/policy.d/exec" "$CFG" "$DJ" "$ETC/shimgate.conf")
