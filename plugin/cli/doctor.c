@@ -157,6 +157,19 @@ static int check_cri(const struct sg_host *host, const struct sg_toml *doc, stru
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	for (size_t i = 0; i < SG_ARRAY_SIZE(sg_cri_legacy) && r == 0; i++) {
+		const struct sg_cri_legacy *l = &sg_cri_legacy[i];
+		_cleanup_free_ char *type = NULL, *path = NULL;
+
+		if (asprintf(&type, SG_CRI_CONTAINERD ".%s.runtime_type", l->table) < 0 ||
+		    asprintf(&path, SG_CRI_CONTAINERD ".%s.runtime_path", l->table) < 0)
+			return oom(err);
+		if (!*sg_toml_string(doc, type, ""))
+			continue;
+		have_default |= l->is_default;
+		r = check_cri_handler(host, l->handler, sg_toml_string(doc, type, ""),
+				      sg_toml_string(doc, path, ""), l->is_default, f, err);
+	}
 	if (r == 0 && !have_default &&
 	    sg_finding_add(f, "cri", FIX_CRI,
 			   "CRI default_runtime_name \"%s\" has no runtimes table in %s: the CRI "

@@ -15,6 +15,17 @@
 #include "core/config.h"
 #include "hostcfg.h"
 
+const struct sg_cri_legacy sg_cri_legacy[2] = {
+	{ "default_runtime", "default", true },
+	{ "untrusted_workload_runtime", "untrusted", false },
+};
+
+bool sg_host_runc_type(const char *runtime_type)
+{
+	return strcmp(runtime_type, "io.containerd.runc.v2") == 0 ||
+	       strcmp(runtime_type, "io.containerd.runc.v1") == 0;
+}
+
 const char *const sg_host_runc_shims[2] = { "containerd-shim-runc-v2", "containerd-shim-runc-v1" };
 
 /* The value of NAME in the drop-in's Environment= lines (malloc'ed), or NULL. */

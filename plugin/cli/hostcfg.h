@@ -40,6 +40,16 @@
 #define SG_CRI_HANDLER "shimgate"
 #define SG_POD_ANNOTATION "io.shimgate.token"
 
+/* CRI's deprecated runtime tables under SG_CRI_CONTAINERD: one with a runtime_type becomes a
+ * handler (containerd 1.6: "default", which then is the default handler, and "untrusted"). */
+struct sg_cri_legacy {
+	const char *table, *handler;
+	bool is_default;
+};
+extern const struct sg_cri_legacy sg_cri_legacy[2];
+/* True for io.containerd.runc.v1 and v2, the types whose handler setup points at the gate. */
+bool sg_host_runc_type(const char *runtime_type);
+
 /* The shim names containerd resolves for the runc runtimes: each must be the gate. */
 extern const char *const sg_host_runc_shims[2];
 

@@ -180,6 +180,15 @@ int sg_toml_edit_set(char **text, const char *path, const char *table, const cha
 	return splice_lines(text, UINT32_MAX, UINT32_MAX - 1, line, err);
 }
 
+static const char *cri_legacy_type(const struct sg_toml *doc, const char *table)
+{
+	_cleanup_free_ char *key = NULL;
+
+	if (asprintf(&key, "%s.runtime_type", table) < 0)
+		return "";
+	return sg_toml_string(doc, key, "");
+}
+
 /* The CRI handlers setup points at the gate: runc-type ones (or none given), and its own. */
 static int gate_cri_handlers(char **text, const char *path, const char *gate, FILE *notes,
 			     struct sg_error *err)
@@ -201,7 +210,7 @@ static int gate_cri_handlers(char **text, const char *path, const char *gate, FI
 		table = NULL;
 		if (strcmp(names[i], SG_CRI_HANDLER) == 0 || strcmp(names[i], "runc") == 0)
 			continue;
-		if (strcmp(type, "io.containerd.runc.v2") != 0 && strcmp(type, "io.containerd.runc.v1") != 0) {
+		if (!sg_host_runc_type(type)) {
 			fprintf(notes, "note: CRI handler %s (runtime_type \"%s\") is not runc: left as "
 				"it is, and doctor reports it until it is removed\n", names[i], type);
 			continue;
@@ -216,6 +225,23 @@ static int gate_cri_handlers(char **text, const char *path, const char *gate, FI
 	free(names);
 	if (r < 0)
 		return r;
+	/* The deprecated tables still make handlers (the default one among them). */
+	for (size_t i = 0; i < SG_ARRAY_SIZE(sg_cri_legacy); i++) {
+		const char *type;
+
+		free(table);
+		table = NULL;
+		if (asprintf(&table, SG_CRI_CONTAINERD ".%s", sg_cri_legacy[i].table) < 0)
+			return oom(err);
+		type = cri_legacy_type(doc, table);
+		if (!*type)
+			continue;
+		if (!sg_host_runc_type(type))
+			fprintf(notes, "note: CRI's %s (runtime_type \"%s\") is not runc: left as it "
+				"is, and doctor reports it until it is removed\n", table, type);
+		else if (sg_toml_edit_set(text, path, table, "runtime_path", qgate, err) < 0)
+			return err->code;
+	}
 	/* Debian's configuration defines no runtimes table; one defined without runtimes.runc
 	 * leaves CRI without the handler some tools still ask for. */
 	static const char *const own[] = { SG_CRI_RUNTIMES "." SG_CRI_HANDLER, SG_CRI_RUNTIMES ".runc" };

@@ -284,7 +284,7 @@ static void test_golden(void **state)
 	struct sg_test_dir *d = *state;
 
 	scratch = d->dir;
-	assert_int_equal(sg_test_each_case(root, run_case), 7);
+	assert_int_equal(sg_test_each_case(root, run_case), 8);
 }
 
 /* A stock Debian 12 configuration, judged by doctor: the v1 runtime and the CRI default. */
