@@ -176,6 +176,9 @@ static int check_process(const struct sg_host *host, const char *pid, const char
 		return 0;
 	ns = arg_after(args, (size_t)len, "-namespace");
 	id = arg_after(args, (size_t)len, "-id");
+	/* The legacy v1 shim has no -id: its -workdir ends in the container id. */
+	if (!id && (id = arg_after(args, (size_t)len, "-workdir")) && strrchr(id, '/'))
+		id = strrchr(id, '/') + 1;
 	if (behind_gate(state, ns, id))
 		return 0;
 	if (sg_finding_add(f, "task", "stop and start the container again after setup: its new "
