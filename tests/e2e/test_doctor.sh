@@ -78,6 +78,10 @@ ctr_ run --rm --runtime io.containerd.runc.v1 --rootfs "$E2E_ROOTFS" pre1 \
 	/bin/grep Seccomp: /proc/self/status >"$OUT/pre1" 2>&1 || e2e_fail "runc.v1 run: $(cat "$OUT/pre1")"
 [ "$(seccomp "$OUT/pre1")" = Seccomp:0 ] || e2e_fail "runc.v1 before setup: $(cat "$OUT/pre1")"
 e2e_ok "stock host: io.containerd.runc.v1 runs ungated (no seccomp filter)"
+ctr_ run --rm --runtime io.containerd.runtime.v1.linux --rootfs "$E2E_ROOTFS" prelegacy \
+	/bin/grep Seccomp: /proc/self/status >"$OUT/prelegacy" 2>&1 || e2e_fail "legacy run: $(cat "$OUT/prelegacy")"
+[ "$(seccomp "$OUT/prelegacy")" = Seccomp:0 ] || e2e_fail "legacy runtime before setup: $(cat "$OUT/prelegacy")"
+e2e_ok "stock host: io.containerd.runtime.v1.linux runs ungated (containerd-shim, no seccomp filter)"
 ctr_ run -d --runtime io.containerd.runc.v1 --rootfs "$E2E_ROOTFS" pre2 /bin/sleep 600 >/dev/null ||
 	e2e_fail "runc.v1 detached run"
 e2e_note_cid pre2
