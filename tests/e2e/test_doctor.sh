@@ -9,10 +9,11 @@
 # stack's seccomp profile), while the legacy v1 runtime is refused.
 . "$(dirname "$0")/lib.sh"
 e2e_setup "$@"
+. "$E2E_SRC/tests/e2e/host_lib.sh"
 
 CLI=$E2E_CLI
 GATE=$E2E_SHIM_DIR/containerd-shim-shimgate-v2
-STOCK_PATH=/usr/sbin:/usr/bin:/sbin:/bin
+STOCK_PATH=$HOST_STOCK_PATH
 CFG=$E2E_TMP/config.toml
 DJ=$E2E_TMP/daemon.json
 ETC=$E2E_TMP/etc
@@ -20,37 +21,6 @@ SHADOW=$E2E_TMP/shadow
 DROPIN=$E2E_TMP/containerd.service.d/shimgate.conf
 AUDIT=$E2E_TMP/setup-audit.log
 OUT=$E2E_TMP/out
-
-# Debian 12's /etc/containerd/config.toml, with this test's own root, state and sockets.
-stock_config() {
-	cat >"$CFG" <<-EOF
-		version = 2
-		root = "$E2E_TMP/root"
-		state = "$E2E_STATE"
-
-		[grpc]
-		  address = "$E2E_SOCK"
-		[ttrpc]
-		  address = "$E2E_SOCK.ttrpc"
-		[debug]
-		  level = "debug"
-
-		[plugins]
-		  [plugins."io.containerd.grpc.v1.cri"]
-		    [plugins."io.containerd.grpc.v1.cri".cni]
-		      bin_dir = "/usr/lib/cni"
-		      conf_dir = "/etc/cni/net.d"
-		  [plugins."io.containerd.internal.v1.opt"]
-		    path = "$E2E_TMP/opt"
-	EOF
-}
-
-# containerd with PATH=$1 and SHIMGATE_CONFIG=$2 (lib.sh puts E2E_SHIM_DIR first on PATH).
-restart_with() {
-	e2e_stop_containerd
-	mkdir -p "$E2E_TMP/nothing"
-	E2E_SHIM_DIR=${1%%:*} E2E_CONF=$2 PATH=${1#*:} e2e_start_containerd
-}
 
 doctor() {
 	"$CLI" doctor --containerd-config "$CFG" --docker-config "$DJ" --gate "$GATE" "$@"
@@ -70,8 +40,9 @@ has() {
 seccomp() { grep -o '^Seccomp:[[:space:]]*[0-9]' "$1" | tr -d ' \t'; }
 
 # --- a stock host ------------------------------------------------------------------------
-stock_config
-restart_with "$E2E_TMP/nothing:$STOCK_PATH" "$E2E_TMP/absent.conf"
+host_stock_config "$CFG"
+mkdir -p "$E2E_TMP/nothing"
+host_restart_with "$E2E_TMP/nothing:$STOCK_PATH" "$E2E_TMP/absent.conf"
 
 # The bypass is real: runc.v1 resolves to Debian's containerd-shim-runc-v1, no gate.
 ctr_ run --rm --runtime io.containerd.runc.v1 --rootfs "$E2E_ROOTFS" pre1 \
@@ -155,7 +126,7 @@ dpath=$(sed -n 's/^Environment=PATH=//p' "$DROPIN")
 dconf=$(sed -n 's/^Environment=SHIMGATE_CONFIG=//p' "$DROPIN")
 [ "$dpath" = "$SHADOW:$STOCK_PATH" ] && [ "$dconf" = "$ETC/shimgate.conf" ] ||
 	e2e_fail "drop-in: $(cat "$DROPIN")"
-restart_with "$dpath" "$dconf"
+host_restart_with "$dpath" "$dconf"
 # setup's CRI tables load (a runtimes table without runtimes.runc would stop the CRI plugin).
 ctr_ plugins ls >"$OUT/plugins" 2>&1
 awk '$1 == "io.containerd.grpc.v1" && $2 == "cri" && $4 == "ok" {f=1} END {exit !f}' "$OUT/plugins" ||
