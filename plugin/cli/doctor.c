@@ -366,6 +366,7 @@ int sg_cmd_doctor(int argc, char **argv)
 	    sg_doctor_docker(&host, &found, &err) < 0 ||
 	    sg_doctor_gate(&host, &found, &err) < 0 ||
 	    sg_doctor_tasks(&host, doc, &found, &err) < 0 ||
+	    sg_doctor_daemons(&host, &found, &err) < 0 ||
 	    sg_doctor_sockets(SG_RUNDIR, &found, &err) < 0) {
 		fprintf(stderr, "shimgate doctor: %s\n", err.msg);
 		goto out;

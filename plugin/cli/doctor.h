@@ -9,7 +9,8 @@
 #include "hostcfg.h"
 
 struct sg_finding {
-	char *check;   /* shim, v1-runtime, cri, docker, buildkit, task, mode, files, socket, config */
+	char *check;   /* shim, v1-runtime, cri, docker, buildkit, task, restart, mode, files,
+			* socket, config */
 	char *problem;
 	char *fix;
 };
@@ -34,6 +35,9 @@ int sg_doctor_docker(const struct sg_host *host, struct sg_findings *f, struct s
 int sg_doctor_gate(const struct sg_host *host, struct sg_findings *f, struct sg_error *err);
 int sg_doctor_tasks(const struct sg_host *host, const struct sg_toml *doc, struct sg_findings *f,
 		    struct sg_error *err);
+/* A running containerd of this configuration whose PATH or SHIMGATE_CONFIG is not what the
+ * checks assumed: it was not restarted after setup. */
+int sg_doctor_daemons(const struct sg_host *host, struct sg_findings *f, struct sg_error *err);
 int sg_doctor_sockets(const char *rundir, struct sg_findings *f, struct sg_error *err);
 
 #endif

@@ -21,6 +21,8 @@
 /* Policy directories are walked this deep (policy.d/seccomp/...). */
 #define POLICY_DEPTH 4
 #define CMDLINE_MAX 8192
+#define ENVIRON_MAX (64u * 1024)
+#define FIX_RESTART "systemctl daemon-reload && systemctl restart containerd (after shimgate setup)"
 
 static int oom(struct sg_error *err)
 {
@@ -203,6 +205,94 @@ int sg_doctor_tasks(const struct sg_host *host, const struct sg_toml *doc, struc
 	while (r == 0 && (de = readdir(d))) {
 		if (de->d_name[0] >= '1' && de->d_name[0] <= '9')
 			r = check_process(host, de->d_name, address, state, f, err);
+	}
+	closedir(d);
+	return r;
+}
+
+/* The value of NAME in a NUL-separated environment, or NULL. */
+static const char *env_value(const char *env, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *e = env; e < env + len; e += strlen(e) + 1) {
+		if (strncmp(e, name, n) == 0 && e[n] == '=')
+			return e + n + 1;
+	}
+	return NULL;
+}
+
+/* The configuration file a containerd command line names (its default when none). */
+static const char *daemon_config(const char *args, size_t len)
+{
+	for (const char *a = args; a < args + len; a += strlen(a) + 1) {
+		const char *next = a + strlen(a) + 1;
+
+		if ((strcmp(a, "--config") == 0 || strcmp(a, "-c") == 0) && next < args + len)
+			return next;
+		if (strncmp(a, "--config=", 9) == 0)
+			return a + 9;
+	}
+	return SG_HOST_CONTAINERD_CONFIG;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* A running containerd of this configuration still has the environment it started with:
+ * the drop-in, a shadow directory or SHIMGATE_CONFIG apply only after a restart. */
+static int check_daemon(const struct sg_host *host, const char *pid, struct sg_findings *f,
+			struct sg_error *err)
+{
+	_cleanup_free_ char *env = NULL;
+	char path[64], args[CMDLINE_MAX], comm[32];
+	const char *shim_path, *config;
+	ssize_t len, elen;
+
+	snprintf(path, sizeof(path), "/proc/%s/comm", pid);
+	if (read_small(path, comm, sizeof(comm)) <= 0 || strcmp(comm, "containerd\n") != 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
+	len = read_small(path, args, sizeof(args));
+	if (len <= 0 || !same_file(daemon_config(args, (size_t)len), host->containerd_config))
+		return 0;
+	env = malloc(ENVIRON_MAX);
+	snprintf(path, sizeof(path), "/proc/%s/environ", pid);
+	if (!env || (elen = read_small(path, env, ENVIRON_MAX)) < 0)
+		return env ? 0 : oom(err);
+	shim_path = env_value(env, (size_t)elen, "PATH");
+	config = env_value(env, (size_t)elen, SG_CONFIG_ENV);
+	if (!config || !*config)
+		config = SG_CONFIG_DEFAULT_PATH;
+	if ((!shim_path || strcmp(shim_path, host->shim_path) != 0) &&
+	    sg_finding_add(f, "restart", FIX_RESTART,
+			   "containerd (pid %s) runs with PATH=%s, not %s, which doctor judged the "
+			   "shims on", pid, shim_path ? shim_path : "(none)", host->shim_path) < 0)
+		return oom(err);
+	if (!same_file(config, host->config) && strcmp(config, host->config) != 0 &&
+	    sg_finding_add(f, "restart", FIX_RESTART,
+			   "containerd (pid %s) gives its gates " SG_CONFIG_ENV "=%s, not %s, which "
+			   "doctor judged", pid, config, host->config) < 0)
+		return oom(err);
+	return 0;
+}
+
+int sg_doctor_daemons(const struct sg_host *host, struct sg_findings *f, struct sg_error *err)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return sg_error_set(err, -errno, "/proc: %s", strerror(errno));
+	while (r == 0 && (de = readdir(d))) {
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9')
+			r = check_daemon(host, de->d_name, f, err);
 	}
 	closedir(d);
 	return r;

@@ -121,6 +121,14 @@ sum=$(sha256sum "$ETC/policy.d/exec" "$CFG" "$DJ" "$ETC/shimgate.conf")
 	e2e_fail "a second setup changed files: $(cat "$OUT/setup-again")"
 e2e_ok "setup is idempotent and keeps the operator's files"
 
+# Until containerd restarts, it runs with its old PATH and SHIMGATE_CONFIG: doctor says so.
+rc=0
+"$CLI" doctor --containerd-config "$CFG" --docker-config "$DJ" --dropin "$DROPIN" --gate "$GATE" \
+	--json >"$OUT/doctor.json" 2>&1 || rc=$?
+[ "$rc" = 1 ] && has restart "runs with PATH=$E2E_TMP/nothing:" && has restart "SHIMGATE_CONFIG=$E2E_TMP/absent.conf" ||
+	e2e_fail "doctor before the restart: exit $rc, $(cat "$OUT/doctor.json")"
+e2e_ok "after setup, before containerd restarts: doctor reports its old PATH and SHIMGATE_CONFIG"
+
 # containerd as the drop-in starts it.
 dpath=$(sed -n 's/^Environment=PATH=//p' "$DROPIN")
 dconf=$(sed -n 's/^Environment=SHIMGATE_CONFIG=//p' "$DROPIN")
