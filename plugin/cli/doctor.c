@@ -9,10 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <limits.h>
+#include <sys/stat.h>
+
 #include <jansson.h>
 
 #include "commands.h"
 #include "core/cleanup.h"
+#include "core/safepath.h"
 #include "doctor.h"
 
 #define FIX_SHADOW "shimgate setup containerd: a directory first on containerd's PATH holds " \
@@ -89,9 +93,42 @@ static int check_other_shim(const char *name, const char *path, void *data,
 	return sg_host_is_runc_shim(name) ? 0 : check_shim(scan->host, name, scan->f, err);
 }
 
+/* A directory on containerd's PATH that others can write to can gain a shim for any runtime
+ * name, or lose the shadow. */
+static int check_path_dirs(const struct sg_host *host, struct sg_findings *f, struct sg_error *err)
+{
+	_cleanup_free_ char *dirs = NULL;
+	char *save = NULL;
+
+	if (asprintf(&dirs, "%s:/usr/bin", host->shim_path) < 0)
+		return oom(err);
+	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		struct sg_error why = { 0 };
+		struct stat st;
+
+		if (stat(d, &st) < 0 || sg_safepath_check(d, SG_SAFEPATH_DIR, &why) == 0)
+			continue;
+		/* A link such as /bin -> usr/bin is judged where it leads. */
+		if (why.code == -EPERM && lstat(d, &st) == 0 && S_ISLNK(st.st_mode)) {
+			char real[PATH_MAX];
+
+			if (realpath(d, real) && sg_safepath_check(real, SG_SAFEPATH_DIR, &why) == 0)
+				continue;
+		}
+		if (sg_finding_add(f, "shim", "chown root and chmod go-w every directory on "
+				   "containerd's PATH", "%s, on containerd's PATH: whoever can write "
+				   "there can add a shim for any runtime name", why.msg) < 0)
+			return oom(err);
+	}
+	return 0;
+}
+
 int sg_doctor_shims(const struct sg_host *host, struct sg_findings *f, struct sg_error *err)
 {
 	struct shim_scan scan = { .host = host, .f = f };
+
+	if (check_path_dirs(host, f, err) < 0)
+		return err->code;
 
 	for (size_t i = 0; i < SG_ARRAY_SIZE(sg_host_runc_shims); i++) {
 		if (check_shim(host, sg_host_runc_shims[i], f, err) < 0)
