@@ -188,13 +188,16 @@ e2e_ok "the legacy io.containerd.runtime.v1.linux is refused: $(head -c 160 "$OU
 # Each later fault is reported: audit-only mode, a key readable by others.
 sed -i 's/^mode = enforce/mode = audit-only/' "$ETC/shimgate.conf"
 chmod 0644 "$ETC/keys.d/ops1"
+chmod 0777 "$SHADOW"
 rc=0
 "$CLI" doctor --containerd-config "$CFG" --docker-config "$DJ" --dropin "$DROPIN" --gate "$GATE" \
 	--json >"$OUT/doctor.json" 2>&1 || rc=$?
-[ "$rc" = 1 ] && has mode audit-only && has files "keys.d/ops1" || e2e_fail "mode findings: $(cat "$OUT/doctor.json")"
 sed -i 's/^mode = audit-only/mode = enforce/' "$ETC/shimgate.conf"
 chmod 0600 "$ETC/keys.d/ops1"
-e2e_ok "doctor reports audit-only mode and a key file readable by others"
+chmod 0755 "$SHADOW"
+[ "$rc" = 1 ] && has mode audit-only && has files "keys.d/ops1" && has shim "$SHADOW: writable by group or others" ||
+	e2e_fail "mode findings: $(cat "$OUT/doctor.json")"
+e2e_ok "doctor reports audit-only mode, a key file readable by others, a shadow directory others can write"
 
 # A gated container's real shim socket opened to others is reported, and so is a gate socket.
 ctr_ run -d --runtime io.containerd.runc.v2 --rootfs "$E2E_ROOTFS" sock1 /bin/sleep 600 >/dev/null ||
