@@ -102,8 +102,16 @@ int sg_setup_copy_new(const char *from, const char *to, mode_t mode, bool dry_ru
 	}
 	len = strlen(text);
 	fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0 || fchmod(fd, mode) < 0 || write(fd, text, len) != (ssize_t)len)
+	if (fd < 0)
 		return sg_error_set(err, -errno, "%s: %s", to, strerror(errno));
+	if (fchmod(fd, mode) < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
+		int r = sg_error_set(err, errno ? -errno : -EIO, "%s: cannot write: %s", to,
+				     strerror(errno ? errno : EIO));
+
+		/* A partial stack would be kept by the next run. */
+		(void)unlink(to);
+		return r;
+	}
 	printf("copied %s to %s\n", from, to);
 	return 0;
 }
