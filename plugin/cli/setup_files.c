@@ -104,6 +104,7 @@ int sg_setup_copy_new(const char *from, const char *to, mode_t mode, bool dry_ru
 	fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return sg_error_set(err, -errno, "%s: %s", to, strerror(errno));
+	errno = 0; /* a short write sets none */
 	if (fchmod(fd, mode) < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
 		int r = sg_error_set(err, errno ? -errno : -EIO, "%s: cannot write: %s", to,
 				     strerror(errno ? errno : EIO));
