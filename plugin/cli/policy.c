@@ -40,7 +40,7 @@ static void usage(FILE *out)
 		"Usage: shimgate policy check [SOURCE]\n"
 		"       shimgate policy test --op exec|create|mount --request FILE.json [SOURCE]\n"
 		"                            [--replay-store PATH]\n\n"
-		"SOURCE is --config FILE (default " SG_CONFIG_DEFAULT_PATH "), or\n"
+		"SOURCE is --config FILE (default $" SG_CONFIG_ENV ", else " SG_CONFIG_DEFAULT_PATH "), or\n"
 		"--policy-dir DIR [--key-dir DIR] [--module-dir DIR] (built-in defaults otherwise;\n"
 		"no keyring without --key-dir).\n\n"
 		"check loads the create, mount and exec stacks and prints them normalised, or the\n"
@@ -93,7 +93,7 @@ static int open_gate(struct policy_opts *o, struct sg_gate **gate, struct sg_err
 		if (!o->key_dir)
 			flags |= SG_GATE_NO_KEYRING;
 	} else {
-		r = sg_config_load(o->config, &cfg, err);
+		r = sg_config_load(sg_cli_config_path(o->config), &cfg, err);
 	}
 	if (r == 0 && o->replay_store) {
 		free(cfg->replay_store);
