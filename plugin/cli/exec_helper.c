@@ -452,7 +452,7 @@ int sg_exec_main(const struct sg_exec_client *cl, int argc, char **argv)
 	struct sg_exec_args a;
 	char token[SG_TOKEN_MAX + 1] = "";
 	bool help = false;
-	int rc = SG_EXIT_USAGE;
+	int r, rc = SG_EXIT_USAGE;
 
 	if (sg_exec_parse(cl->name, argc, argv, cl->opts, cl->nopts, &c, &a, &help) < 0)
 		goto out;
@@ -463,8 +463,14 @@ int sg_exec_main(const struct sg_exec_client *cl, int argc, char **argv)
 	}
 	sr.argv = a.argv;
 	sr.argc = a.argc;
-	if (cl->prepare(&c, &a, &sr, &keep, &err) < 0 || sg_exec_sign(&c, &sr, token, &err) < 0) {
+	r = cl->prepare(&c, &a, &sr, &keep, &err);
+	if (r == 0)
+		r = sg_exec_sign(&c, &sr, token, &err);
+	if (r < 0) {
 		fprintf(stderr, "shimgate exec %s: %s\n", cl->name, err.msg);
+		/* The signer's refusal is a refusal, as for `shimgate sign --signer`. */
+		if (c.signer && r == -EACCES)
+			rc = SG_EXIT_REFUSED;
 		goto out;
 	}
 	cl->command(&c, &a, &sr, &keep, &cmd);

@@ -122,3 +122,54 @@ sgn_stop() {
 	SGN_PID=
 	[ "$rc" -eq 0 ] || e2e_fail "the signer exited $rc on SIGTERM: $(tail -20 "$SGN_LOG")"
 }
+
+# sgn_exec_signer: a signer for the exec tests (test_signer_exec.sh, the Docker helper's test):
+# the test PKI in $E2E_TMP/pki, a master key "sgn" only the signer holds, host keys
+# $E2E_TMP/host-NODE/sgn for node-a and node-b, and identity alice, who may exec in this
+# test's namespaces on node-a, no shell. Sets SGN_BIN, PKI, SGN_AUDIT, SGN_URL, SGN_PID.
+sgn_exec_signer() {
+	local n port
+	SGN_BIN=$(dirname "$E2E_CLI")/shimgate-signer
+	[ -x "$SGN_BIN" ] || e2e_fail "no shimgate-signer next to $E2E_CLI"
+	PKI=$E2E_TMP/pki
+	SGN_AUDIT=$E2E_TMP/signer-audit.log
+	sgn_pki "$PKI"
+	mkdir -m 0700 "$E2E_TMP/masters" "$E2E_TMP/host-a" "$E2E_TMP/host-b"
+	"$E2E_CLI" keygen --key-id sgn --dir "$E2E_TMP/masters" >/dev/null || e2e_fail "keygen master"
+	for n in a b; do
+		"$E2E_CLI" keygen --derive --master "$E2E_TMP/masters/sgn" --node "node-$n" \
+			--dir "$E2E_TMP/host-$n" >/dev/null || e2e_fail "keygen --derive node-$n"
+	done
+	port=$(sgn_free_port)
+	SGN_URL=https://127.0.0.1:$port
+	cat >"$E2E_TMP/signer.json" <<-JSON
+		{
+		  "listen": "127.0.0.1:$port",
+		  "server_cert": "$PKI/server.crt", "server_key": "$PKI/server.key",
+		  "client_ca": "$PKI/ca.crt", "crl": "$PKI/crl.pem",
+		  "master_keys": "$E2E_TMP/masters", "key_id": "sgn", "audit": "$SGN_AUDIT",
+		  "identities": {
+		    "alice": {
+		      "namespaces": ["$E2E_NS", "$E2E_NS-*"], "containers": ["*"], "nodes": ["node-a"],
+		      "operations": ["exec"], "argv_deny": [["*sh", "..."], ["*nsenter*", "..."]],
+		      "rate": {"count": 1000, "seconds": 60}
+		    }
+		  }
+		}
+	JSON
+	chmod 0600 "$E2E_TMP/signer.json"
+	sgn_start "$E2E_TMP/signer.json" "$E2E_TMP/signer.log"
+}
+
+# sgn_use_host_key a|b: the gate's keys.d holds that node's host key "sgn" (running gates
+# follow key_dir).
+sgn_use_host_key() {
+	rm -f "$E2E_KEYS/sgn"
+	cp "$E2E_TMP/host-$1/sgn" "$E2E_KEYS/sgn"
+	chmod 0600 "$E2E_KEYS/sgn"
+}
+
+# sgn_last_audit DECISION: the signer's last audit line with that decision.
+sgn_last_audit() {
+	grep "\"decision\":\"$1\"" "$SGN_AUDIT" | tail -1
+}
