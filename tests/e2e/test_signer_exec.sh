@@ -41,8 +41,8 @@ tok=$(sign_as sx-a --node node-a -- /bin/touch /tmp/sx-a) ||
 	e2e_fail "alice got no token: $(cat "$E2E_TMP/out/sign.err")"
 e2e_note_token "$tok"
 case $tok in sg2.ugsw.sgn.*) ;; *) e2e_fail "the signer gave '$tok', want sg2.ugsw.sgn." ;; esac
-line=$(sgn_last_audit issue)
-"$E2E_PY" - "$line" <<-'PY' || e2e_fail "the issuance's audit line: $line"
+issued=$(sgn_last_audit issue)
+"$E2E_PY" - "$issued" <<-'PY' || e2e_fail "the issuance's audit line: $issued"
 	import json, sys
 	a = json.loads(sys.argv[1])
 	assert a["identity"] == "alice" and a["node"] == "node-a", a
