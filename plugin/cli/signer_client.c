@@ -36,7 +36,10 @@ void sg_signer_client_usage(FILE *out)
 		"  --cert/--key FILE    the client certificate and its key (PEM)\n"
 		"  --cacert FILE        the CA that signed the signer's certificate (the only one\n"
 		"                       trusted; the name in URL must match the certificate)\n"
-		"  --node NAME          the node the token is for (its gate holds NAME's host key)\n");
+		"  --node NAME          the node the token is for (its gate holds NAME's host key)\n"
+		"  The signer gets what a local `sign` would bind: for an exec without --user/--cwd\n"
+		"  only namespace, container, argv, terminal and added env (an sg2 token);\n"
+		"  --token-version 1 sends user and cwd as values (0:0 and / unless given).\n");
 }
 
 /* Takes our four options (and their values) out of argv, up to a "--". */
