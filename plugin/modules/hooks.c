@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* hooks allow=PATH,... [signed_allow=PATH,...]: OCI hooks run on the host as root, before
+ * any confinement of the container applies (THREATS T22), so each hook's program must be on
+ * the allowlist and safe.
+ *
+ * For every hook of every kind (prestart, createRuntime, createContainer, startContainer,
+ * poststart, poststop) the program path is resolved to its real path. That path, or the
+ * path as written, must be an allow= entry (or a signed_allow= entry when the create carries
+ * a valid signature), and the program must be a root-owned regular file not writable by
+ * group or others, in root-owned directories that are not either. Docker 20.10's
+ * libnetwork-setkey hook is /proc/<dockerd pid>/exe, which resolves to dockerd's binary:
+ * allow=/usr/sbin/dockerd admits it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+#include "core/registry.h"
+#include "core/request.h"
+#include "core/safepath.h"
+#include "specutil.h"
+
+static const char *const hook_kinds[] = {
+	"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
+};
+
+struct sg_module_state {
+	struct sg_strv allow;
+	struct sg_strv signed_allow;
+};
+
+static void hooks_fini(struct sg_module_state *s)
+{
+	if (!s)
+		return;
+	sg_strv_clear(&s->allow);
+	sg_strv_clear(&s->signed_allow);
+	free(s);
+}
+
+static inline void hooks_finip(struct sg_module_state **s)
+{
+	hooks_fini(*s);
+}
+
+static int hooks_init(const struct sg_module_init *init, struct sg_module_state **state,
+		      struct sg_error *err)
+{
+	static const char *const keys[] = { "allow", "signed_allow" };
+	__attribute__((cleanup(hooks_finip))) struct sg_module_state *s = calloc(1, sizeof(*s));
+	bool seen[SG_ARRAY_SIZE(keys)] = { false };
+
+	if (!s)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	for (int i = 0; i < init->argc; i++) {
+		const char *value;
+		int k = sg_spec_arg(init->argv[i], keys, SG_ARRAY_SIZE(keys), seen, &value, err);
+		struct sg_strv *list;
+		int r;
+
+		if (k < 0)
+			return k;
+		list = k == 0 ? &s->allow : &s->signed_allow;
+		r = sg_spec_arg_list(init->argv[i], value, list, err);
+		if (r < 0)
+			return r;
+		for (size_t j = 0; j < list->n; j++)
+			if (list->v[j][0] != '/')
+				return sg_error_set(err, -EINVAL, "argument '%s': '%s' is not an "
+						    "absolute path", keys[k], list->v[j]);
+	}
+	*state = steal_pointer(&s);
+	return 0;
+}
+
+/* real (resolved) is an entry of list, as written or as the entry resolves now. */
+static bool on_list(const struct sg_strv *list, const char *written, const char *real)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		char entry_real[PATH_MAX];
+
+		if (strcmp(list->v[i], real) == 0 || strcmp(list->v[i], written) == 0 ||
+		    (realpath(list->v[i], entry_real) && strcmp(entry_real, real) == 0))
+			return true;
+	}
+	return false;
+}
+
+static int judge_hook(const struct sg_module_state *s, const struct sg_request *req,
+		      const char *kind, size_t i, const json_t *hook, struct sg_error *reason)
+{
+	const json_t *p = json_object_get(hook, "path");
+	char real[PATH_MAX];
+	struct sg_error why = { 0 };
+	const char *path;
+
+	if (!json_is_object(hook) || !json_is_string(p))
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path: missing or not a string",
+				    kind, i);
+	path = json_string_value(p);
+	if (path[0] != '/')
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path '%.256s': not an absolute "
+				    "path", kind, i, path);
+	if (!realpath(path, real))
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path '%.256s': cannot be "
+				    "resolved: %s", kind, i, path, strerror(errno));
+	if (!on_list(&s->allow, path, real) &&
+	    !(sg_spec_signed(req) && on_list(&s->signed_allow, path, real)))
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path '%.256s': not on the hooks "
+				    "allowlist%s%.256s%s", kind, i, path,
+				    strcmp(path, real) ? " (it is '" : "",
+				    strcmp(path, real) ? real : "", strcmp(path, real) ? "')" : "");
+	if (sg_safepath_check(real, 0, &why) < 0)
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path '%.256s': %s", kind, i,
+				    path, why.msg);
+	return 0;
+}
+
+static int hooks_check(struct sg_module_state *s, struct sg_request *req,
+		       struct sg_error *reason)
+{
+	const json_t *hooks = json_object_get(req->doc, "hooks");
+	const char *kind;
+	const json_t *list;
+
+	if (req->op != SG_OP_CREATE)
+		return SG_VERDICT_IGNORE;
+	if (!hooks || json_is_null(hooks))
+		return SG_VERDICT_SUCCESS;
+	if (!json_is_object(hooks)) {
+		sg_error_set(reason, -EPERM, "hooks: not an object");
+		return SG_VERDICT_DENY;
+	}
+	json_object_foreach((json_t *)hooks, kind, list) {
+		const json_t *hook;
+		size_t k = 0, i;
+
+		while (k < SG_ARRAY_SIZE(hook_kinds) && strcmp(kind, hook_kinds[k]) != 0)
+			k++;
+		if (k == SG_ARRAY_SIZE(hook_kinds)) {
+			sg_error_set(reason, -EPERM, "hooks.%.64s: not a hook kind this gate knows",
+				     kind);
+			return SG_VERDICT_DENY;
+		}
+		if (json_is_null(list))
+			continue;
+		if (!json_is_array(list)) {
+			sg_error_set(reason, -EPERM, "hooks.%s: not an array", kind);
+			return SG_VERDICT_DENY;
+		}
+		json_array_foreach(list, i, hook)
+			if (judge_hook(s, req, kind, i, hook, reason) < 0)
+				return SG_VERDICT_DENY;
+	}
+	return SG_VERDICT_SUCCESS;
+}
+
+const struct sg_module sg_module_hooks = {
+	SG_MODULE_HEADER,
+	.name = "hooks",
+	.summary = "OCI hooks only from allowlisted, root-owned programs (signed_allow= when signed)",
+	.ops = SG_OP_BIT(SG_OP_CREATE),
+	.init = hooks_init,
+	.check = hooks_check,
+	.fini = hooks_fini,
+};
