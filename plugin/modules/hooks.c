@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* hooks allow=PATH,... [signed_allow=PATH,...]: OCI hooks run on the host as root, before
+/* hooks allow=PATH[@ARG0],... [signed_allow=PATH[@ARG0],...]: OCI hooks run on the host as root, before
  * any confinement of the container applies (THREATS T22), so each hook's program must be on
  * the allowlist and safe.
  *
@@ -7,9 +7,11 @@
  * poststart, poststop) the program path is resolved to its real path. That path, or the
  * path as written, must be an allow= entry (or a signed_allow= entry when the create carries
  * a valid signature), and the program must be a root-owned regular file not writable by
- * group or others, in root-owned directories that are not either. Docker 20.10's
- * libnetwork-setkey hook is /proc/<dockerd pid>/exe, which resolves to dockerd's binary:
- * allow=/usr/sbin/dockerd admits it. */
+ * group or others, in root-owned directories that are not either. PATH@ARG0 also pins the
+ * hook's args[0], for multi-call binaries. Docker 20.10's libnetwork-setkey hook is
+ * /proc/<dockerd pid>/exe with args[0] "libnetwork-setkey", which resolves to dockerd's
+ * binary: allow=/usr/sbin/dockerd admits it, and allow=/usr/sbin/dockerd@libnetwork-setkey
+ * admits only that use (dockerd's other re-exec names unpack tar streams as root). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -75,14 +77,25 @@ static int hooks_init(const struct sg_module_init *init, struct sg_module_state 
 	return 0;
 }
 
-/* real (resolved) is an entry of list, as written or as the entry resolves now. */
-static bool on_list(const struct sg_strv *list, const char *written, const char *real)
+/* real (resolved) is an entry of list, as written or as the entry resolves now. An entry
+ * PATH@ARG0 also wants the hook's args[0] to be ARG0 (argv0 NULL: no args). */
+static bool on_list(const struct sg_strv *list, const char *written, const char *real,
+		    const char *argv0)
 {
 	for (size_t i = 0; i < list->n; i++) {
+		_cleanup_free_ char *entry = strdup(list->v[i]);
+		char *at = entry ? strchr(entry, '@') : NULL;
 		char entry_real[PATH_MAX];
 
-		if (strcmp(list->v[i], real) == 0 || strcmp(list->v[i], written) == 0 ||
-		    (realpath(list->v[i], entry_real) && strcmp(entry_real, real) == 0))
+		if (!entry)
+			return false;
+		if (at) {
+			*at++ = '\0';
+			if (!argv0 || strcmp(at, argv0) != 0)
+				continue;
+		}
+		if (strcmp(entry, real) == 0 || strcmp(entry, written) == 0 ||
+		    (realpath(entry, entry_real) && strcmp(entry_real, real) == 0))
 			return true;
 	}
 	return false;
@@ -92,6 +105,7 @@ static int judge_hook(const struct sg_module_state *s, const struct sg_request *
 		      const char *kind, size_t i, const json_t *hook, struct sg_error *reason)
 {
 	const json_t *p = json_object_get(hook, "path");
+	const char *argv0 = json_string_value(json_array_get(json_object_get(hook, "args"), 0));
 	char real[PATH_MAX];
 	struct sg_error why = { 0 };
 	const char *path;
@@ -106,8 +120,8 @@ static int judge_hook(const struct sg_module_state *s, const struct sg_request *
 	if (!realpath(path, real))
 		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path '%.256s': cannot be "
 				    "resolved: %s", kind, i, path, strerror(errno));
-	if (!on_list(&s->allow, path, real) &&
-	    !(sg_spec_signed(req) && on_list(&s->signed_allow, path, real)))
+	if (!on_list(&s->allow, path, real, argv0) &&
+	    !(sg_spec_signed(req) && on_list(&s->signed_allow, path, real, argv0)))
 		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path '%.256s': not on the hooks "
 				    "allowlist%s%.256s%s", kind, i, path,
 				    strcmp(path, real) ? " (it is '" : "",

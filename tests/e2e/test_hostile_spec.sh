@@ -83,7 +83,9 @@ mkdir -p "$E2E_TMP/hookbin"
 mark=$E2E_TMP/hook-allowed
 printf '#!/bin/sh\ntouch %s\n' "$mark" >"$E2E_TMP/hookbin/mark"
 chmod 0755 "$E2E_TMP/hookbin" "$E2E_TMP/hookbin/mark"
-sed -i "s|^required hooks\$|required hooks allow=$E2E_TMP/hookbin/mark|" "$E2E_POLICY/create"
+sed -i "s|^required hooks allow=[^ ]*|&,$E2E_TMP/hookbin/mark|" "$E2E_POLICY/create"
+grep -q "^required hooks allow=.*,$E2E_TMP/hookbin/mark" "$E2E_POLICY/create" ||
+	e2e_fail "could not allow the hook in the create policy"
 e2e_policy_check
 cfg_spec hk-ok -- /bin/true
 cfg_edit hk-ok "s['hooks'] = {'prestart': [{'path': '$E2E_TMP/hookbin/mark'}]}"
