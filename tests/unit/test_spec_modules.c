@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,8 @@ static int setup(void **state)
 	child = fork();
 	if (child == 0) {
 		close(p[0]);
+		/* gone with the test, also when a failed assertion ends it early */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (unshare(CLONE_NEWNET) == 0 && write(p[1], "1", 1) == 1)
 			pause();
 		_exit(0);
