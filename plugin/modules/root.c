@@ -91,12 +91,13 @@ static int judge_path(const struct sg_module_state *s, struct sg_request *req, j
 			if (fnmatch(s->allow.v[i], real, FNM_PATHNAME) != 0)
 				continue;
 			if (strcmp(real, path) != 0) {
+				/* noted first: path belongs to the string the write replaces */
+				(void)sg_request_note(req, "root: root.path '%.100s' resolved to "
+						      "'%.100s'", path, real);
 				if (json_object_set_new(root, "path", json_string(real)) < 0) {
 					sg_error_set(reason, -ENOMEM, "out of memory");
 					return SG_VERDICT_ERROR;
 				}
-				(void)sg_request_note(req, "root: root.path '%.100s' resolved to "
-						      "'%.100s'", path, real);
 			}
 			return SG_VERDICT_SUCCESS;
 		}
