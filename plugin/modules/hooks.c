@@ -28,17 +28,17 @@ static const char *const hook_kinds[] = {
 	"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
 };
 
+enum { ALLOW, SIGNED_ALLOW, N_LISTS };
+static const char *const list_keys[N_LISTS] = { "allow", "signed_allow" };
+
 struct sg_module_state {
-	struct sg_strv allow;
-	struct sg_strv signed_allow;
+	struct sg_strv lists[N_LISTS];
 };
 
 static void hooks_fini(struct sg_module_state *s)
 {
-	if (!s)
-		return;
-	sg_strv_clear(&s->allow);
-	sg_strv_clear(&s->signed_allow);
+	if (s)
+		sg_spec_lists_clear(s->lists, N_LISTS);
 	free(s);
 }
 
@@ -50,29 +50,17 @@ static inline void hooks_finip(struct sg_module_state **s)
 static int hooks_init(const struct sg_module_init *init, struct sg_module_state **state,
 		      struct sg_error *err)
 {
-	static const char *const keys[] = { "allow", "signed_allow" };
 	__attribute__((cleanup(hooks_finip))) struct sg_module_state *s = calloc(1, sizeof(*s));
-	bool seen[SG_ARRAY_SIZE(keys)] = { false };
+	bool seen[N_LISTS] = { false };
+	int r;
 
 	if (!s)
 		return sg_error_set(err, -ENOMEM, "out of memory");
-	for (int i = 0; i < init->argc; i++) {
-		const char *value;
-		int k = sg_spec_arg(init->argv[i], keys, SG_ARRAY_SIZE(keys), seen, &value, err);
-		struct sg_strv *list;
-		int r;
-
-		if (k < 0)
-			return k;
-		list = k == 0 ? &s->allow : &s->signed_allow;
-		r = sg_spec_arg_list(init->argv[i], value, list, err);
-		if (r < 0)
-			return r;
-		for (size_t j = 0; j < list->n; j++)
-			if (list->v[j][0] != '/')
-				return sg_error_set(err, -EINVAL, "argument '%s': '%s' is not an "
-						    "absolute path", keys[k], list->v[j]);
-	}
+	r = sg_spec_arg_lists(init, list_keys, N_LISTS, s->lists, seen, err);
+	for (int k = 0; r == 0 && k < N_LISTS; k++)
+		r = sg_spec_arg_paths(list_keys[k], &s->lists[k], err);
+	if (r < 0)
+		return r;
 	*state = steal_pointer(&s);
 	return 0;
 }
@@ -120,8 +108,8 @@ static int judge_hook(const struct sg_module_state *s, const struct sg_request *
 	if (!realpath(path, real))
 		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path '%.256s': cannot be "
 				    "resolved: %s", kind, i, path, strerror(errno));
-	if (!on_list(&s->allow, path, real, argv0) &&
-	    !(sg_spec_signed(req) && on_list(&s->signed_allow, path, real, argv0)))
+	if (!on_list(&s->lists[ALLOW], path, real, argv0) &&
+	    !(sg_spec_signed(req) && on_list(&s->lists[SIGNED_ALLOW], path, real, argv0)))
 		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path '%.256s': not on the hooks "
 				    "allowlist%s%.256s%s", kind, i, path,
 				    strcmp(path, real) ? " (it is '" : "",

@@ -37,10 +37,8 @@ struct sg_module_state {
 
 static void paths_fini(struct sg_module_state *s)
 {
-	if (!s)
-		return;
-	for (int l = 0; l < LIST_COUNT; l++)
-		sg_strv_clear(&s->paths[l]);
+	if (s)
+		sg_spec_lists_clear(s->paths, LIST_COUNT);
 	free(s);
 }
 
@@ -76,20 +74,10 @@ static int paths_init(const struct sg_module_init *init, struct sg_module_state 
 	if (r == 0)
 		r = add_defaults(&s->paths[LIST_READONLY], default_readonly,
 				 SG_ARRAY_SIZE(default_readonly), err);
-	for (int i = 0; r == 0 && i < init->argc; i++) {
-		const char *value;
-		int k = sg_spec_arg(init->argv[i], keys, LIST_COUNT, seen, &value, err);
-		size_t first;
-
-		if (k < 0)
-			return k;
-		first = s->paths[k].n;
-		r = sg_spec_arg_list(init->argv[i], value, &s->paths[k], err);
-		for (size_t j = first; r == 0 && j < s->paths[k].n; j++)
-			if (s->paths[k].v[j][0] != '/')
-				r = sg_error_set(err, -EINVAL, "argument '%s': '%s' is not an "
-						 "absolute path", keys[k], s->paths[k].v[j]);
-	}
+	if (r == 0)
+		r = sg_spec_arg_lists(init, keys, LIST_COUNT, s->paths, seen, err);
+	for (int k = 0; r == 0 && k < LIST_COUNT; k++)
+		r = sg_spec_arg_paths(keys[k], &s->paths[k], err);
 	if (r < 0)
 		return r;
 	*state = steal_pointer(&s);

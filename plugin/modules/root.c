@@ -29,9 +29,8 @@ struct sg_module_state {
 
 static void root_fini(struct sg_module_state *s)
 {
-	if (!s)
-		return;
-	sg_strv_clear(&s->allow);
+	if (s)
+		sg_strv_clear(&s->allow);
 	free(s);
 }
 
@@ -46,18 +45,13 @@ static int root_init(const struct sg_module_init *init, struct sg_module_state *
 	static const char *const keys[] = { "allow" };
 	__attribute__((cleanup(root_finip))) struct sg_module_state *s = calloc(1, sizeof(*s));
 	bool seen[SG_ARRAY_SIZE(keys)] = { false };
+	int r;
 
 	if (!s)
 		return sg_error_set(err, -ENOMEM, "out of memory");
-	for (int i = 0; i < init->argc; i++) {
-		const char *value;
-		int r = sg_spec_arg(init->argv[i], keys, SG_ARRAY_SIZE(keys), seen, &value, err);
-
-		if (r >= 0)
-			r = sg_spec_arg_list(init->argv[i], value, &s->allow, err);
-		if (r < 0)
-			return r;
-	}
+	r = sg_spec_arg_lists(init, keys, SG_ARRAY_SIZE(keys), &s->allow, seen, err);
+	if (r < 0)
+		return r;
 	for (size_t j = 0; j < s->allow.n; j++)
 		if (s->allow.v[j][0] != '/' || strcmp(s->allow.v[j], "/") == 0)
 			return sg_error_set(err, -EINVAL, "argument 'allow': '%s' is not an absolute "

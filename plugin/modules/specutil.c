@@ -45,6 +45,35 @@ int sg_spec_arg_list(const char *arg, const char *value, struct sg_strv *out,
 	return 0;
 }
 
+int sg_spec_arg_lists(const struct sg_module_init *init, const char *const *keys, size_t n_keys,
+		      struct sg_strv *lists, bool *seen, struct sg_error *err)
+{
+	for (int i = 0; i < init->argc; i++) {
+		const char *value;
+		int k = sg_spec_arg(init->argv[i], keys, n_keys, seen, &value, err);
+		int r = k < 0 ? k : sg_spec_arg_list(init->argv[i], value, &lists[k], err);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int sg_spec_arg_paths(const char *key, const struct sg_strv *list, struct sg_error *err)
+{
+	for (size_t i = 0; i < list->n; i++)
+		if (list->v[i][0] != '/')
+			return sg_error_set(err, -EINVAL, "argument '%s': '%s' is not an absolute path",
+					    key, list->v[i]);
+	return 0;
+}
+
+void sg_spec_lists_clear(struct sg_strv *lists, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sg_strv_clear(&lists[i]);
+}
+
 bool sg_spec_signed(const struct sg_request *req)
 {
 	const struct sg_request *owner = req->parent ? req->parent : req;

@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 
+#include <shimgate/module.h>
+
 #include "core/request.h"
 
 /* Most entries one argument list may hold. */
@@ -23,6 +25,16 @@ int sg_spec_arg(const char *arg, const char *const *keys, size_t n_keys, bool *s
 /* Splits a comma list into out (appended); an empty item is an error naming arg. */
 int sg_spec_arg_list(const char *arg, const char *value, struct sg_strv *out,
 		     struct sg_error *err);
+
+/* Every argument of init is KEY=LIST for one of keys: its items go to lists[KEY's index]
+ * (appended). Unknown or repeated keys and empty items are errors naming the argument. */
+int sg_spec_arg_lists(const struct sg_module_init *init, const char *const *keys, size_t n_keys,
+		      struct sg_strv *lists, bool *seen, struct sg_error *err);
+
+/* Every item of list (the argument key's) is an absolute path. */
+int sg_spec_arg_paths(const char *key, const struct sg_strv *list, struct sg_error *err);
+
+void sg_spec_lists_clear(struct sg_strv *lists, size_t n);
 
 /* The create carried a signature that verified (the hmac line earlier in the stack). */
 bool sg_spec_signed(const struct sg_request *req);

@@ -28,17 +28,17 @@ static const char *const default_allow[] = {
 
 static const char *const ipc_prefixes[] = { "kernel.shm", "kernel.msg", "kernel.sem", "fs.mqueue." };
 
+enum { ALLOW, SIGNED_ALLOW, N_LISTS };
+static const char *const list_keys[N_LISTS] = { "allow", "signed_allow" };
+
 struct sg_module_state {
-	struct sg_strv allow;
-	struct sg_strv signed_allow;
+	struct sg_strv lists[N_LISTS];
 };
 
 static void sysctl_fini(struct sg_module_state *s)
 {
-	if (!s)
-		return;
-	sg_strv_clear(&s->allow);
-	sg_strv_clear(&s->signed_allow);
+	if (s)
+		sg_spec_lists_clear(s->lists, N_LISTS);
 	free(s);
 }
 
@@ -50,28 +50,18 @@ static inline void sysctl_finip(struct sg_module_state **s)
 static int sysctl_init(const struct sg_module_init *init, struct sg_module_state **state,
 		       struct sg_error *err)
 {
-	static const char *const keys[] = { "allow", "signed_allow" };
 	__attribute__((cleanup(sysctl_finip))) struct sg_module_state *s = calloc(1, sizeof(*s));
-	bool seen[SG_ARRAY_SIZE(keys)] = { false };
+	bool seen[N_LISTS] = { false };
+	int r;
 
 	if (!s)
 		return sg_error_set(err, -ENOMEM, "out of memory");
-	for (int i = 0; i < init->argc; i++) {
-		const char *value;
-		int r = sg_spec_arg(init->argv[i], keys, SG_ARRAY_SIZE(keys), seen, &value, err);
-
-		if (r >= 0)
-			r = sg_spec_arg_list(init->argv[i], value, r == 0 ? &s->allow : &s->signed_allow,
-					     err);
-		if (r < 0)
-			return r;
-	}
-	for (size_t i = 0; !seen[0] && i < SG_ARRAY_SIZE(default_allow); i++) {
-		int r = sg_strv_push(&s->allow, default_allow[i], SG_SPEC_ARG_ITEMS, err);
-
-		if (r < 0)
-			return r;
-	}
+	r = sg_spec_arg_lists(init, list_keys, N_LISTS, s->lists, seen, err);
+	/* allow= written out replaces the default set */
+	for (size_t i = 0; r == 0 && !seen[ALLOW] && i < SG_ARRAY_SIZE(default_allow); i++)
+		r = sg_strv_push(&s->lists[ALLOW], default_allow[i], SG_SPEC_ARG_ITEMS, err);
+	if (r < 0)
+		return r;
 	*state = steal_pointer(&s);
 	return 0;
 }
@@ -120,8 +110,8 @@ static int sysctl_check(struct sg_module_state *s, struct sg_request *req,
 			sg_error_set(reason, -EPERM, "linux.sysctl '%.128s': value not a string", key);
 			return SG_VERDICT_DENY;
 		}
-		if (!sg_strv_contains(&s->allow, key) &&
-		    !(sg_spec_signed(req) && sg_strv_contains(&s->signed_allow, key))) {
+		if (!sg_strv_contains(&s->lists[ALLOW], key) &&
+		    !(sg_spec_signed(req) && sg_strv_contains(&s->lists[SIGNED_ALLOW], key))) {
 			sg_error_set(reason, -EPERM, "linux.sysctl '%.128s': not on the sysctl allowlist",
 				     key);
 			return SG_VERDICT_DENY;
