@@ -203,6 +203,28 @@ cfg_spec dv2 -- /bin/sh -c "ls -l /dev/$dname > /tmp/dv2.ls"
 cfg_edit dv2 "s['linux']['devices'] = [$node]; s['linux']['resources']['devices'].append({'allow': True, 'type': 'b', 'major': $dmaj, 'minor': $dmin, 'access': 'rwm'})"
 refused dv2 "linux\\.devices\\[0\\] '/dev/$dname' \\(b $dmaj:$dmin\\): not on the devices allowlist" \
 	"T27 a host block device node" "$(e2e_marker dv2.ls)"
+# The same through ctr's own flags: --privileged and --device.
+rc=0
+E2E_TOKEN=none e2e_run dv4 --rm --privileged -- /bin/sh -c "ls -l /dev/$dname > /tmp/dv4.ls" || rc=$?
+e2e_expect_refused "$rc" "privileged container: linux\\.resources\\.devices\\[0\\] allows every device" dv4.ls \
+	"T27 unsigned ctr run --privileged"
+rc=0
+E2E_TOKEN=none e2e_run dv5 --rm --device "/dev/$dname" -- /bin/sh -c "ls -l /dev/$dname > /tmp/dv5.ls" || rc=$?
+e2e_expect_refused "$rc" "linux\\.devices\\[0\\] '/dev/$dname' \\(b $dmaj:$dmin\\): not on the devices allowlist" dv5.ls \
+	"T27 unsigned ctr run --device /dev/$dname"
+ctr_ c rm dv4 dv5 >/dev/null 2>&1 || true
+# The legitimate form: a device the line allows (by path: the host's node) is given, with its
+# grant, and ctr's default rules stay.
+if [ -c /dev/fuse ]; then
+	sed -i 's|^required devices$|required devices allow=/dev/fuse|' "$E2E_POLICY/create"
+	grep -qx 'required devices allow=/dev/fuse' "$E2E_POLICY/create" || e2e_fail "could not allow /dev/fuse"
+	e2e_policy_check
+	E2E_TOKEN=none e2e_run dv6 --rm --device /dev/fuse -- /bin/sh -c 'ls -l /dev/fuse; head -c 0 /dev/fuse && echo FUSE-OPENED' ||
+		e2e_fail "an allowlisted --device /dev/fuse: $(cat "$E2E_ERR")"
+	grep -q '^c.* 10, *229 ' "$E2E_OUT" && grep -qx FUSE-OPENED "$E2E_OUT" ||
+		e2e_fail "the allowlisted /dev/fuse is not usable inside: $(cat "$E2E_OUT")"
+	e2e_ok "an allowlisted device (--device /dev/fuse, allow=/dev/fuse) is present and opens inside"
+fi
 # A grant without a node is dropped (noted): the container's device cgroup, read on the host
 # while it runs, does not hold it, and does hold the defaults.
 cfg_spec dv3 -- /bin/sleep 600
