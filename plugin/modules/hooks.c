@@ -11,7 +11,9 @@
  * hook's args[0], for multi-call binaries. Docker 20.10's libnetwork-setkey hook is
  * /proc/<dockerd pid>/exe with args[0] "libnetwork-setkey", which resolves to dockerd's
  * binary: allow=/usr/sbin/dockerd admits it, and allow=/usr/sbin/dockerd@libnetwork-setkey
- * admits only that use (dockerd's other re-exec names unpack tar streams as root). */
+ * admits only that use (dockerd's other re-exec names unpack tar streams as root).
+ * createContainer and startContainer hooks run in the container's mount namespace, yet
+ * their path is judged as a host path too: the same allowlist, failing closed. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
