@@ -298,9 +298,12 @@ static int judge_nodes(const struct sg_module_state *s, const struct sg_request 
 		    json_number(d, "minor", &minor) < 0)
 			return sg_error_set(reason, -EPERM, "linux.devices[%zu]: not a device (path, "
 					    "type, major, minor)", i);
-		t = strcmp(type, "b") == 0 ? 'b' : 'c';
 		if (strcmp(type, "p") == 0)
 			continue; /* a FIFO reaches no device */
+		if (strcmp(type, "b") != 0 && strcmp(type, "c") != 0 && strcmp(type, "u") != 0)
+			return sg_error_set(reason, -EPERM, "linux.devices[%zu].type '%.16s': not b, c, "
+					    "u or p", i, type);
+		t = type[0] == 'b' ? 'b' : 'c';
 		if (!items_match(&s->allow, path, t, major, minor) &&
 		    !(sg_spec_signed(req) && items_match(&s->signed_allow, path, t, major, minor)))
 			return sg_error_set(reason, -EPERM, "linux.devices[%zu] '%.256s' (%s %lld:%lld): "

@@ -131,11 +131,12 @@ e2e_ok "ctr's default run, unsigned: runs, and neither containerd ($E2E_CD_PID) 
 e2e_start net1
 pid=$(ctr_ task ls | awk '$1 == "net1" {print $2}')
 [ -n "$pid" ] || e2e_fail "no pid for net1"
-E2E_TOKEN=none e2e_run net2 --rm --with-ns "network:/proc/$pid/ns/net" -- /bin/readlink /proc/self/ns/net ||
-	e2e_fail "joining net1's network namespace: $(cat "$E2E_ERR")"
-[ "$(cat "$E2E_OUT")" = "$(readlink "/proc/$pid/ns/net")" ] ||
-	e2e_fail "net2 is in $(cat "$E2E_OUT"), not net1's $(readlink "/proc/$pid/ns/net")"
-e2e_ok "an unsigned container joined another container's network namespace ($(cat "$E2E_OUT"))"
+E2E_TOKEN=none e2e_run net2 --rm --with-ns "network:/proc/$pid/ns/net" --with-ns "ipc:/proc/$pid/ns/ipc" \
+	--with-ns "uts:/proc/$pid/ns/uts" -- /bin/sh -c 'for n in net ipc uts; do readlink /proc/self/ns/$n; done' ||
+	e2e_fail "joining net1's namespaces: $(cat "$E2E_ERR")"
+[ "$(cat "$E2E_OUT")" = "$(for n in net ipc uts; do readlink "/proc/$pid/ns/$n"; done)" ] ||
+	e2e_fail "net2 is in $(cat "$E2E_OUT"), not net1's namespaces"
+e2e_ok "an unsigned container joined another container's network, ipc and uts namespaces, as a pod's containers join the sandbox's ($(tr '\n' ' ' <"$E2E_OUT"))"
 
 # Host network (the spec without a network namespace, as `--net-host` makes it; ctr's flag
 # also binds the host's /etc/hosts, which the mount stack refuses): refused unsigned; allowed

@@ -414,6 +414,9 @@ static void test_devices(void **state)
 		{ "a rule wider than a default", "",
 		  "{\"linux\":{\"resources\":{\"devices\":[" DENY_ALL ",{\"allow\":true,\"type\":\"c\",\"major\":1,\"access\":\"rwm\"}]}}}",
 		  false, NULL, S, NULL, "linux.resources.devices", "[" DENY_ALL "]", "dropped 1" },
+		{ "a node of an unknown type", "allow=c:1:3",
+		  "{\"linux\":{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"x\",\"major\":1,\"minor\":3}]}}",
+		  false, NULL, D, "linux.devices[0].type 'x': not b, c, u or p", NULL, NULL, NULL },
 		{ "a bad type", "", "{\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"type\":\"x\"}]}}}",
 		  false, NULL, D, "linux.resources.devices[0].type 'x'", NULL, NULL, NULL },
 	};
