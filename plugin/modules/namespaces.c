@@ -85,24 +85,28 @@ static int namespaces_init(const struct sg_module_init *init, struct sg_module_s
 	return 0;
 }
 
-/* Types outside the judged set: user and time pass, anything else is refused. */
-static int other_types(const json_t *doc, struct sg_error *reason)
+/* Every entry names a known type once (the first entry of a type is the one judged): user
+ * and time pass, anything else is refused. */
+static int check_types(const json_t *doc, struct sg_error *reason)
 {
 	const json_t *list = json_object_get(json_object_get(doc, "linux"), "namespaces");
 	const json_t *ns;
 	size_t i;
 
 	json_array_foreach(list, i, ns) {
-		const json_t *t = json_object_get(ns, "type");
-		const char *type = json_string_value(t);
+		const char *type = json_string_value(json_object_get(ns, "type"));
 
 		if (!json_is_object(ns) || !type)
 			return sg_error_set(reason, -EPERM, "linux.namespaces[%zu].type: missing or "
 					    "not a string", i);
-		if (strcmp(type, "user") != 0 && strcmp(type, "time") != 0 &&
-		    !sg_spec_ns_file(type))
+		if (!sg_spec_ns_file(type))
 			return sg_error_set(reason, -EPERM, "linux.namespaces[%zu].type '%.64s': not "
 					    "a namespace type this gate knows", i, type);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(type, json_string_value(json_object_get(json_array_get(list, j),
+									      "type"))) == 0)
+				return sg_error_set(reason, -EPERM, "linux.namespaces[%zu]: a second "
+						    "'%s' entry", i, type);
 	}
 	return 0;
 }
@@ -112,7 +116,7 @@ static int namespaces_check(struct sg_module_state *s, struct sg_request *req,
 {
 	if (req->op != SG_OP_CREATE)
 		return SG_VERDICT_IGNORE;
-	if (other_types(req->doc, reason) < 0)
+	if (check_types(req->doc, reason) < 0)
 		return SG_VERDICT_DENY;
 	for (size_t k = 0; k < N_JUDGED; k++) {
 		enum sg_ns_state st;
