@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* root [allow=PATTERN,...]: the container's root filesystem is the bundle's own (THREATS
+/* root [allow=PATTERN,...] [signed_allow=PATTERN,...]: the container's root filesystem is the bundle's own (THREATS
  * T24): root.path=/usr would hand the container the host's /usr, read-write.
  *
  * root.path must be "rootfs" or <bundle>/rootfs, which containerd fills from the rootfs
  * mounts the mount stack judges. An absolute path elsewhere passes only when its resolved
  * path matches an allow= pattern (fnmatch, '*' within one path component): Docker 20.10
  * hands runc its own overlay mount (/var/lib/docker/overlay2/<id>/merged), `ctr run
- * --rootfs DIR` the directory itself. The resolved path is written back, so a symlink swapped
+ * --rootfs DIR` the directory itself; signed_allow= patterns count only for a create with a
+ * valid signature (which covers the process and binds, not the root). The resolved path is written back, so a symlink swapped
  * in later does not move the root. With no known bundle, an absolute path must be allowed.
  * linux.rootfsPropagation shared or rshared is refused: mounts would propagate between the
  * container and the host. */
@@ -23,14 +24,17 @@
 #include "core/request.h"
 #include "specutil.h"
 
+enum { ALLOW, SIGNED_ALLOW, N_LISTS };
+static const char *const list_keys[N_LISTS] = { "allow", "signed_allow" };
+
 struct sg_module_state {
-	struct sg_strv allow;
+	struct sg_strv lists[N_LISTS];
 };
 
 static void root_fini(struct sg_module_state *s)
 {
 	if (s)
-		sg_strv_clear(&s->allow);
+		sg_spec_lists_clear(s->lists, N_LISTS);
 	free(s);
 }
 
@@ -42,20 +46,21 @@ static inline void root_finip(struct sg_module_state **s)
 static int root_init(const struct sg_module_init *init, struct sg_module_state **state,
 		     struct sg_error *err)
 {
-	static const char *const keys[] = { "allow" };
 	__attribute__((cleanup(root_finip))) struct sg_module_state *s = calloc(1, sizeof(*s));
-	bool seen[SG_ARRAY_SIZE(keys)] = { false };
+	bool seen[N_LISTS] = { false };
 	int r;
 
 	if (!s)
 		return sg_error_set(err, -ENOMEM, "out of memory");
-	r = sg_spec_arg_lists(init, keys, SG_ARRAY_SIZE(keys), &s->allow, seen, err);
+	r = sg_spec_arg_lists(init, list_keys, N_LISTS, s->lists, seen, err);
 	if (r < 0)
 		return r;
-	for (size_t j = 0; j < s->allow.n; j++)
-		if (s->allow.v[j][0] != '/' || strcmp(s->allow.v[j], "/") == 0)
-			return sg_error_set(err, -EINVAL, "argument 'allow': '%s' is not an absolute "
-					    "path below /", s->allow.v[j]);
+	for (int k = 0; k < N_LISTS; k++)
+		for (size_t j = 0; j < s->lists[k].n; j++)
+			if (s->lists[k].v[j][0] != '/' || strcmp(s->lists[k].v[j], "/") == 0)
+				return sg_error_set(err, -EINVAL, "argument '%s': '%s' is not an "
+						    "absolute path below /", list_keys[k],
+						    s->lists[k].v[j]);
 	*state = steal_pointer(&s);
 	return 0;
 }
@@ -80,9 +85,13 @@ static int judge_path(const struct sg_module_state *s, struct sg_request *req, j
 
 	if (strcmp(path, "rootfs") == 0 || (req->bundle && is_bundle_rootfs(req->bundle, path)))
 		return SG_VERDICT_SUCCESS;
-	if (path[0] == '/' && realpath(path, real)) {
-		for (size_t i = 0; i < s->allow.n; i++) {
-			if (fnmatch(s->allow.v[i], real, FNM_PATHNAME) != 0)
+	for (int k = 0; path[0] == '/' && k < N_LISTS && realpath(path, real); k++) {
+		const struct sg_strv *allow = &s->lists[k];
+
+		if (k == SIGNED_ALLOW && !sg_spec_signed(req))
+			break;
+		for (size_t i = 0; i < allow->n; i++) {
+			if (fnmatch(allow->v[i], real, FNM_PATHNAME) != 0)
 				continue;
 			if (strcmp(real, path) != 0) {
 				/* noted first: path belongs to the string the write replaces */
