@@ -3,7 +3,8 @@
  *
  * Create only: an exec'd process inherits the filter runc installs at create, so the
  * profile is fixed by config.json linux.seccomp (PROTOCOL 4.5). The profile is loaded and
- * checked with libseccomp when the policy loads; a bad profile fails the policy. */
+ * checked with libseccomp when the policy loads; a bad profile fails the policy. That check
+ * runs once per host for a profile's exact bytes (seccomp_cache.h). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "core/cleanup.h"
 #include "core/registry.h"
 #include "core/request.h"
+#include "seccomp_cache.h"
 #include "seccomp_profile.h"
 
 struct sg_module_state {
@@ -74,7 +76,7 @@ static int seccomp_init_module(const struct sg_module_init *init,
 	s->path = strdup(path);
 	if (!s->path)
 		return sg_error_set(err, -ENOMEM, "out of memory");
-	r = sg_seccomp_profile_load(path, &s->profile, err);
+	r = sg_seccomp_profile_load_cached(path, SG_SECCOMP_CACHE_DIR, &s->profile, err);
 	if (r < 0)
 		return r;
 	*state = steal_pointer(&s);

@@ -11,6 +11,7 @@
 #include "core/cleanup.h"
 #include "core/strutil.h"
 #include "oci/oci.h"
+#include "seccomp_cache.h"
 #include "seccomp_profile.h"
 
 #define SCMP_MAX_ARCH_ENTRIES 16u
@@ -874,8 +875,8 @@ static int profile_from_json(const char *name, json_t *doc, bool strict,
 	return 0;
 }
 
-int sg_seccomp_profile_parse(const char *name, const char *text, size_t len,
-			     struct sg_seccomp_profile **out, struct sg_error *err)
+static int parse(const char *name, const char *text, size_t len, bool strict,
+		 struct sg_seccomp_profile **out, struct sg_error *err)
 {
 	json_auto_t *doc = NULL;
 	json_error_t jerr;
@@ -887,20 +888,45 @@ int sg_seccomp_profile_parse(const char *name, const char *text, size_t len,
 	if (!doc)
 		return sg_error_set(err, -EINVAL, "%s:%d: invalid JSON: %s", name, jerr.line,
 				    jerr.text);
-	return profile_from_json(name, doc, true, out, err);
+	return profile_from_json(name, doc, strict, out, err);
+}
+
+int sg_seccomp_profile_parse(const char *name, const char *text, size_t len,
+			     struct sg_seccomp_profile **out, struct sg_error *err)
+{
+	return parse(name, text, len, true, out, err);
 }
 
 int sg_seccomp_profile_load(const char *path, struct sg_seccomp_profile **out,
 			    struct sg_error *err)
 {
+	return sg_seccomp_profile_load_cached(path, NULL, out, err);
+}
+
+int sg_seccomp_profile_load_cached(const char *path, const char *cache_dir,
+				   struct sg_seccomp_profile **out, struct sg_error *err)
+{
 	_cleanup_free_ char *text = NULL;
+	char key[65];
+	bool checked;
 	size_t len = 0;
 	int r;
 
 	r = sg_read_file(path, SG_SECCOMP_PROFILE_MAX, &text, &len, err);
 	if (r < 0)
 		return r;
-	return sg_seccomp_profile_parse(path, text, len, out, err);
+	if (!cache_dir)
+		return parse(path, text, len, true, out, err);
+	r = sg_seccomp_cache_key(text, len, key, err);
+	if (r < 0)
+		return r;
+	/* A hit skips only the libseccomp check these exact bytes passed on this host; the
+	 * profile is still parsed and its structure checked. */
+	checked = sg_seccomp_cache_hit(cache_dir, key);
+	r = parse(path, text, len, !checked, out, err);
+	if (r == 0 && !checked)
+		sg_seccomp_cache_record(cache_dir, key);
+	return r;
 }
 
 void sg_seccomp_profile_free(struct sg_seccomp_profile *p)
