@@ -3,6 +3,7 @@
 /* `delete` and `-info`: the real shim's own answers, with two guards of the gate's. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,17 @@ static int gate_of_bundle(const char *bundle, char gate[SG_SOCKET_PATH_MAX])
 	return 0;
 }
 
+/* Whether the bundle's gate is one of ours, dead, and left the record of its real shim:
+ * it died without its own cleanup (kill -9), and the real shim may be left unfronted. */
+static bool gate_died(const char *bundle, char gate[SG_SOCKET_PATH_MAX],
+		      struct sg_bootstrap *real)
+{
+	struct sg_error err = { 0 };
+
+	return gate_of_bundle(bundle, gate) == 0 && !sg_unix_alive(gate) &&
+	       sg_real_record_read(gate, real, &err) == 0;
+}
+
 /* A dead gate leaves its real shim without a front: ask it to exit (it does only when no
  * container is left), so kill -9 of a gate orphans nothing. */
 static void shutdown_unfronted(const char *bundle, const char *id)
@@ -68,9 +80,7 @@ static void shutdown_unfronted(const char *bundle, const char *id)
 	struct sg_bootstrap real;
 	struct sg_error err = { 0 };
 
-	if (gate_of_bundle(bundle, gate) < 0 || sg_unix_alive(gate))
-		return;
-	if (sg_real_record_read(gate, &real, &err) < 0)
+	if (!gate_died(bundle, gate, &real))
 		return;
 	if (sg_unix_alive(real.path) && sg_realshim_shutdown(&real, id, &err) < 0)
 		fprintf(stderr, "shimgate: %s\n", err.msg);
@@ -105,9 +115,20 @@ int sg_shim_delete(const struct sg_shim_args *a, char **argv)
 	if (asprintf(&runtime, "%s/runtime", bundle) < 0)
 		return fprintf(stderr, "shimgate: out of memory\n"), 1;
 	if (access(runtime, F_OK) == 0 || errno != ENOENT) {
+		char gate[SG_SOCKET_PATH_MAX];
+		struct sg_bootstrap rec;
+
 		real = real_shim_path();
 		if (!real)
 			return 1;
+		/* The usual case (the gate exited with its real shim, or still serves it) has
+		 * nothing to do afterwards: the real delete replaces this process rather than
+		 * adding one to every container's teardown. */
+		if (!a->id || !gate_died(bundle, gate, &rec)) {
+			sg_realshim_exec(real, argv, &err);
+			fprintf(stderr, "shimgate: %s\n", err.msg);
+			return 1;
+		}
 		if (sg_realshim_wait(real, argv, &err) < 0) {
 			fprintf(stderr, "shimgate: %s\n", err.msg);
 			status = 1;
