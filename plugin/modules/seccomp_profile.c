@@ -94,7 +94,7 @@ struct action {
 };
 
 struct rule {
-	const char **names; /* borrowed from the profile's document */
+	const char **names; /* into the profile's strings */
 	size_t n_names;
 	struct action act;
 	struct scmp_arg_cmp args[SCMP_MAX_ARGS];
@@ -114,7 +114,8 @@ struct arch_entry {
 
 struct sg_seccomp_profile {
 	char *name;
-	json_t *doc; /* keeps the borrowed strings alive */
+	json_t *doc;   /* while parsing: the names point into it */
+	char *strings; /* once parsed: every name, copied out of the document */
 	struct action def;
 	bool arch_map;  /* archMap form: one entry per main architecture */
 	struct arch_entry entries[SCMP_MAX_ARCH_ENTRIES];
@@ -820,6 +821,34 @@ static int check(const struct sg_seccomp_profile *p, struct sg_error *err)
 	return 0;
 }
 
+/* The names move out of the document into one block, and the document (some 50 KiB of
+ * jansson nodes for the default profile) goes: a gate keeps its profile for its life. */
+static int own_names(struct sg_seccomp_profile *p)
+{
+	size_t total = 0;
+	char *at;
+
+	for (size_t i = 0; i < p->n_rules; i++)
+		for (size_t k = 0; k < p->rules[i].n_names; k++)
+			total += strlen(p->rules[i].names[k]) + 1;
+	p->strings = malloc(total ? total : 1);
+	if (!p->strings)
+		return -ENOMEM;
+	at = p->strings;
+	for (size_t i = 0; i < p->n_rules; i++) {
+		for (size_t k = 0; k < p->rules[i].n_names; k++) {
+			size_t n = strlen(p->rules[i].names[k]) + 1;
+
+			memcpy(at, p->rules[i].names[k], n);
+			p->rules[i].names[k] = at;
+			at += n;
+		}
+	}
+	json_decref(p->doc);
+	p->doc = NULL;
+	return 0;
+}
+
 static int profile_from_json(const char *name, json_t *doc, bool strict,
 			     struct sg_seccomp_profile **out, struct sg_error *err)
 {
@@ -871,6 +900,9 @@ static int profile_from_json(const char *name, json_t *doc, bool strict,
 		if (r < 0)
 			return r;
 	}
+	r = own_names(p);
+	if (r < 0)
+		return sg_error_set(err, r, "out of memory");
 	*out = steal_pointer(&p);
 	return 0;
 }
@@ -937,6 +969,7 @@ void sg_seccomp_profile_free(struct sg_seccomp_profile *p)
 		free(p->rules[i].names);
 	free(p->rules);
 	json_decref(p->doc);
+	free(p->strings);
 	free(p->name);
 	free(p);
 }

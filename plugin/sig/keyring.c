@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -122,6 +123,20 @@ static int keyring_new(struct sg_keyring **out, struct sg_error *err)
 	(void)mlock(kr->region, kr->region_size);
 	*out = kr;
 	return 0;
+}
+
+/* Loading is done: the pages past the last secret were locked (so faulted in) for keys that
+ * did not come. They go back, empty, so a gate holds one page of secrets, not the 32 KiB
+ * room for SG_LIMIT_KEYS; they stay mapped (and undumpable), untouched until the wipe. */
+static void keyring_release_unused(struct sg_keyring *kr)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t keep = (kr->region_used + page - 1) / page * page;
+
+	if (keep >= kr->region_size)
+		return;
+	(void)munlock(kr->region + keep, kr->region_size - keep);
+	(void)madvise(kr->region + keep, kr->region_size - keep, MADV_DONTNEED);
 }
 
 static int parse_list(const char *path, unsigned line, const char *kw, const char *value,
@@ -380,6 +395,7 @@ int sg_keyring_load(const char *dir, struct sg_keyring **out, struct sg_error *e
 	closedir(d);
 	if (r < 0)
 		return r;
+	keyring_release_unused(kr);
 	*out = steal_pointer(&kr);
 	return 0;
 }
@@ -396,6 +412,7 @@ int sg_keyring_load_file(const char *path, struct sg_keyring **out, struct sg_er
 	r = keyring_add(kr, path, base ? base + 1 : path, err);
 	if (r < 0)
 		return r;
+	keyring_release_unused(kr);
 	*out = steal_pointer(&kr);
 	return 0;
 }
