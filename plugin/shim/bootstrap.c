@@ -125,5 +125,5 @@ int sg_bundle_address_write(const char *bundle, const char *path, struct sg_erro
 	if (n < 0 || (size_t)n >= sizeof(address) ||
 	    snprintf(dst, sizeof(dst), "%s/address", bundle) >= (int)sizeof(dst))
 		return sg_error_set(err, -ENAMETOOLONG, "bundle path '%s' is too long", bundle);
-	return sg_write_file_atomic(dst, address, (size_t)n, 0644, err);
+	return sg_write_file_replace(dst, address, (size_t)n, 0644, err);
 }

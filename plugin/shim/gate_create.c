@@ -116,7 +116,7 @@ static int config_write_back(const char *path, const json_t *before, const json_
 	r = sg_oci_dump(after, &text, &len, err);
 	if (r < 0)
 		return sg_error_prefix(err, "cannot serialise '%s'", path);
-	return sg_write_file_atomic(path, text, len, SG_CONFIG_JSON_MODE, err);
+	return sg_write_file_replace(path, text, len, SG_CONFIG_JSON_MODE, err);
 }
 
 void sg_gate_create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload, size_t len,
