@@ -7,11 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <seccomp.h>
 
 #include "core/safepath.h"
 #include "core/strutil.h"
+#include "sig/digest.h"
 #include "seccomp_cache.h"
 
 /* Bumped whenever the check in seccomp_profile.c changes what it accepts. */
@@ -20,23 +20,17 @@
 int sg_seccomp_cache_key(const char *text, size_t len, char key[65], struct sg_error *err)
 {
 	const struct scmp_version *v = seccomp_version();
-	unsigned char md[EVP_MAX_MD_SIZE];
+	uint8_t md[SG_SHA256_LEN];
 	char head[128];
-	unsigned mdlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int n, ok;
+	int n;
 
 	n = snprintf(head, sizeof(head), "%s libseccomp %u.%u.%u arch %u", CHECK_VERSION,
 		     v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, seccomp_arch_native());
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return sg_error_set(err, -EINVAL, "seccomp cache key: header too long");
 	/* The NUL after the header separates it from the profile's bytes. */
-	ok = ctx && n > 0 && (size_t)n < sizeof(head) &&
-	     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-	     EVP_DigestUpdate(ctx, head, (size_t)n + 1) && EVP_DigestUpdate(ctx, text, len) &&
-	     EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen == 32;
-	EVP_MD_CTX_free(ctx);
-	if (!ok)
-		return sg_error_set(err, -EIO, "SHA-256 of the seccomp profile failed");
-	for (unsigned i = 0; i < mdlen; i++)
+	sg_sha256(head, (size_t)n + 1, text, len, md);
+	for (unsigned i = 0; i < sizeof(md); i++)
 		snprintf(key + 2 * i, 3, "%02x", md[i]);
 	return 0;
 }

@@ -6,11 +6,11 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "bootstrap.h"
 #include "core/cleanup.h"
 #include "core/strutil.h"
+#include "sig/digest.h"
 
 #define UNIX_SCHEME "unix://"
 
@@ -100,14 +100,11 @@ char *sg_bootstrap_format(const struct sg_bootstrap *real, const char *gate_path
 int sg_gate_socket_path(const char *rundir, const char *real_path, char out[SG_SOCKET_PATH_MAX],
 			struct sg_error *err)
 {
-	unsigned char md[32];
-	char hex[65];
-	unsigned int mdlen = 0;
+	uint8_t md[SG_SHA256_LEN];
+	char hex[2 * SG_SHA256_LEN + 1];
 	int n;
 
-	if (!EVP_Digest(real_path, strlen(real_path), md, &mdlen, EVP_sha256(), NULL) ||
-	    mdlen != sizeof(md))
-		return sg_error_set(err, -EIO, "cannot hash the real shim socket path");
+	sg_sha256(real_path, strlen(real_path), NULL, 0, md);
 	for (unsigned i = 0; i < sizeof(md); i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	n = snprintf(out, SG_SOCKET_PATH_MAX, "%s/%s", rundir, hex);
