@@ -61,15 +61,21 @@ static int gate_of_bundle(const char *bundle, char gate[SG_SOCKET_PATH_MAX])
 	return 0;
 }
 
-/* Whether the bundle's gate is one of ours, dead, and left the record of its real shim:
- * it died without its own cleanup (kill -9), and the real shim may be left unfronted. */
-static bool gate_died(const char *bundle, char gate[SG_SOCKET_PATH_MAX],
-		      struct sg_bootstrap *real)
+/* Whether the bundle's gate is one of ours and its record of the real shim is still there:
+ * the gate still serves it, or died without its own cleanup (kill -9). */
+static bool record_left(const char *bundle, char gate[SG_SOCKET_PATH_MAX],
+			struct sg_bootstrap *real)
 {
 	struct sg_error err = { 0 };
 
-	return gate_of_bundle(bundle, gate) == 0 && !sg_unix_alive(gate) &&
-	       sg_real_record_read(gate, real, &err) == 0;
+	return gate_of_bundle(bundle, gate) == 0 && sg_real_record_read(gate, real, &err) == 0;
+}
+
+/* The same, and the gate is dead: the real shim may be left unfronted. */
+static bool gate_died(const char *bundle, char gate[SG_SOCKET_PATH_MAX],
+		      struct sg_bootstrap *real)
+{
+	return record_left(bundle, gate, real) && !sg_unix_alive(gate);
 }
 
 /* A dead gate leaves its real shim without a front: ask it to exit (it does only when no
@@ -121,10 +127,12 @@ int sg_shim_delete(const struct sg_shim_args *a, char **argv)
 		real = real_shim_path();
 		if (!real)
 			return 1;
-		/* The usual case (the gate exited with its real shim, or still serves it) has
-		 * nothing to do afterwards: the real delete replaces this process rather than
-		 * adding one to every container's teardown. */
-		if (!a->id || !gate_died(bundle, gate, &rec)) {
+		/* The usual case (the gate exited with its real shim and removed its record)
+		 * has nothing to do afterwards: the real delete replaces this process rather
+		 * than adding one to every container's teardown. A record left means a gate
+		 * that serves on or died without cleanup, told apart only after the real
+		 * delete (a gate being killed may still hold its socket now). */
+		if (!a->id || !record_left(bundle, gate, &rec)) {
 			sg_realshim_exec(real, argv, &err);
 			fprintf(stderr, "shimgate: %s\n", err.msg);
 			return 1;
