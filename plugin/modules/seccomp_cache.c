@@ -60,11 +60,12 @@ void sg_seccomp_cache_record(const char *dir, const char *key)
 	if (geteuid() != 0 || entry_path(dir, key, path) < 0 ||
 	    snprintf(parent, sizeof(parent), "%s", dir) >= (int)sizeof(parent))
 		return;
-	/* The state directory itself may not exist yet on a fresh host. */
+	/* The state directory itself may not exist yet on a fresh host: made as the replay
+	 * store makes it. */
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
 		*slash = '\0';
-		(void)mkdir(parent, 0755);
+		(void)mkdir(parent, 0700);
 	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return;
