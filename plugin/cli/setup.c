@@ -274,6 +274,11 @@ static int setup_docker_policy(struct setup *s, struct sg_error *err)
 	real = realpath(data_root, NULL);
 	if (real)
 		data_root = real;
+	/* A policy argument is one word, split at commas, and root's allow= is a pattern. */
+	if (data_root[0] != '/' || strpbrk(data_root, ", \t\n*?[\\"))
+		return sg_error_set(err, -EINVAL, "%s: data-root '%s' is not an absolute path free of "
+				    "commas, blanks and pattern characters", s->host.docker_config,
+				    data_root);
 	if (!driver) {
 		driver = "overlay2";
 		printf("note: %s sets no storage-driver: the create stack's root line is for "

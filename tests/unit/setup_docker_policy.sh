@@ -17,14 +17,17 @@ fail() {
 	failures=$((failures + 1))
 }
 
-# setup NAME DAEMON_JSON: a setup docker into $T/NAME; output in $T/NAME.out.
-setup() {
+# run_setup NAME DAEMON_JSON: a setup docker into $T/NAME; output in $T/NAME.out.
+run_setup() {
 	mkdir -p "$T/$1"
 	printf '%s\n' "$2" >"$T/$1/daemon.json"
 	"$SG" setup docker --etc "$T/$1/etc" --shim-dir "$T/$1/shadow" --policies "$POLICIES" \
 		--containerd-config "$T/$1/config.toml" --docker-config "$T/$1/daemon.json" \
-		--dropin "$T/$1/dropin.conf" --shim-path /usr/bin --gate "$GATE" \
-		>"$T/$1.out" 2>&1 || fail "setup docker $1: $(cat "$T/$1.out")"
+		--dropin "$T/$1/dropin.conf" --shim-path /usr/bin --gate "$GATE" >"$T/$1.out" 2>&1
+}
+
+setup() {
+	run_setup "$@" || fail "setup docker $1: $(cat "$T/$1.out")"
 }
 
 # has FILE LINE: FILE holds LINE as a whole line.
@@ -73,5 +76,12 @@ setup zfs "{\"data-root\": \"$T/zdk\", \"storage-driver\": \"zfs\"}"
 cmp -s "$POLICIES/create" "$T/zfs/etc/policy.d/create" || fail "an unknown driver changed the root line"
 grep -q "storage driver 'zfs' is not one setup knows" "$T/zfs.out" || fail "zfs: $(cat "$T/zfs.out")"
 echo "ok: a driver setup does not know: the shipped line left, a note"
+
+# A data-root that would split the policy argument or widen its pattern is refused.
+run_setup comma '{"data-root": "/srv/a,/usr", "storage-driver": "vfs"}' &&
+	fail "setup took data-root '/srv/a,/usr'"
+grep -q "data-root '/srv/a,/usr' is not an absolute path free of commas" "$T/comma.out" &&
+	cmp -s "$POLICIES/create" "$T/comma/etc/policy.d/create" || fail "comma: $(cat "$T/comma.out")"
+echo "ok: a data-root with a comma is refused, the create stack left as shipped"
 
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
