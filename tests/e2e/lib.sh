@@ -130,11 +130,12 @@ e2e_make_rootfs() {
 }
 
 # ctr run --rootfs hands runc the rootfs directory itself: the create stack FILE's root line
-# allows the test's one.
+# allows the test's one, or ROOT (a root module pattern). usage: e2e_allow_rootfs FILE [ROOT]
 e2e_allow_rootfs() {
-	sed -i "s|^\(required root allow=[^ ]*\)|\1,$E2E_ROOTFS|" "$1"
-	grep -q "^required root allow=.*,$E2E_ROOTFS\( \|\$\)" "$1" ||
-		e2e_fail "could not allow the rootfs $E2E_ROOTFS in the create stack $1"
+	local root=${2:-$E2E_ROOTFS}
+	sed -i "s|^\(required root allow=[^ ]*\)|\1,$root|" "$1"
+	sed -n 's/^required root allow=\([^ ]*\).*/\1/p' "$1" | tr , '\n' | grep -qxF -- "$root" ||
+		e2e_fail "could not allow the root $root in the create stack $1"
 }
 
 # The gate's config, policy copy, key directory and audit file, all under the temp dir
