@@ -29,20 +29,7 @@ int sg_spec_arg(const char *arg, const char *const *keys, size_t n_keys, bool *s
 int sg_spec_arg_list(const char *arg, const char *value, struct sg_strv *out,
 		     struct sg_error *err)
 {
-	_cleanup_free_ char *copy = strdup(value);
-	char *save = NULL;
-
-	if (!copy)
-		return sg_error_set(err, -ENOMEM, "out of memory");
-	if (!*value || value[0] == ',' || value[strlen(value) - 1] == ',' || strstr(value, ",,"))
-		return sg_error_set(err, -EINVAL, "argument '%s': empty list item", arg);
-	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		int r = sg_strv_push(out, item, SG_SPEC_ARG_ITEMS, err);
-
-		if (r < 0)
-			return sg_error_prefix(err, "argument '%s'", arg);
-	}
-	return 0;
+	return sg_strv_push_list(out, arg, value, SG_SPEC_ARG_ITEMS, err);
 }
 
 int sg_spec_arg_lists(const struct sg_module_init *init, const char *const *keys, size_t n_keys,
