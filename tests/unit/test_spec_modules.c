@@ -43,6 +43,13 @@ static int setup(void **state)
 	fixture = sg_test_mkdtemp();
 	free(sg_test_write(fixture, "hook-ok", 0755, "#!/bin/sh\nexit 0\n"));
 	free(sg_test_write(fixture, "hook-gw", 0777, "#!/bin/sh\nexit 0\n"));
+	{
+		_cleanup_free_ char *link = NULL;
+
+		/* a hook path through a directory its owner may change later */
+		if (asprintf(&link, "%s/hook-link", fixture) < 0 || symlink("/usr/bin/true", link) < 0)
+			return -1;
+	}
 	if (pipe(p) < 0)
 		return -1;
 	child = fork();
@@ -198,7 +205,15 @@ static void test_hooks(void **state)
 		  NULL, NULL, NULL },
 		{ "resolved through a magic link (as /proc/<dockerd>/exe is)", "allow=/usr/bin/true",
 		  "{\"hooks\":{\"prestart\":[{\"path\":\"/proc/self/root/usr/bin/true\"}]}}", false,
-		  NULL, S, NULL, NULL, NULL, NULL },
+		  NULL, S, NULL, "hooks.prestart", "[{\"path\":\"/usr/bin/true\"}]",
+		  "resolved to '/usr/bin/true'" },
+		{ "through a symlink its owner may swap: the resolved path written back",
+		  "allow=/usr/bin/true", "{\"hooks\":{\"poststop\":[{\"path\":\"@TMP@/hook-link\"}]}}",
+		  false, NULL, S, NULL, "hooks.poststop", "[{\"path\":\"/usr/bin/true\"}]",
+		  "hook-link' resolved to '/usr/bin/true'" },
+		{ "startContainer: the container's path, kept as written", "allow=/usr/bin/true",
+		  "{\"hooks\":{\"startContainer\":[{\"path\":\"@TMP@/hook-link\"}]}}", false, NULL,
+		  S, NULL, "hooks.startContainer", "[{\"path\":\"@TMP@/hook-link\"}]", NULL },
 		{ "a relative path", "allow=/usr/bin/true",
 		  "{\"hooks\":{\"prestart\":[{\"path\":\"true\"}]}}", false, NULL, D,
 		  "not an absolute path", NULL, NULL, NULL },
@@ -216,7 +231,8 @@ static void test_hooks(void **state)
 		  NULL, NULL, NULL },
 		{ "PATH@ARG0: the pinned args[0]", "allow=/usr/bin/true@setkey",
 		  "{\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\",\"args\":[\"setkey\",\"x\"]}]}}",
-		  false, NULL, S, NULL, NULL, NULL, NULL },
+		  false, NULL, S, NULL, "hooks.prestart",
+		  "[{\"path\":\"/usr/bin/true\",\"args\":[\"setkey\",\"x\"]}]", "resolved to" },
 		{ "PATH@ARG0: another args[0]", "allow=/usr/bin/true@setkey",
 		  "{\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\",\"args\":[\"untar\"]}]}}",
 		  false, NULL, D, "not on the hooks allowlist (it is '/usr/bin/true')", NULL, NULL, NULL },
