@@ -386,6 +386,32 @@ static void test_paths(void **state)
 	expect_init_error("paths", "unmask=/proc/kcore", "unknown argument");
 }
 
+/* A mount another module changed already (mounts adds options) and that is read-only: no
+ * "forced ro" note, which would put a change this module did not make in the audit trail. */
+static void test_paths_note_own_change(void **state)
+{
+	json_auto_t *config = sg_test_json(
+		"{\"process\":{\"args\":[\"/bin/true\"],\"cwd\":\"/\"},"
+		"\"linux\":{\"maskedPaths\":[" CTR_MASKED ",\"/sys/devices/virtual/powercap\"],"
+		"\"readonlyPaths\":[" CTR_RO "]},\"mounts\":[{\"destination\":\"/sys\","
+		"\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\",\"ro\"]}]}");
+	_cleanup_request_ struct sg_request *req = NULL;
+	const struct sg_module *m;
+	struct sg_module_state *st = NULL;
+	struct sg_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(sg_test_module_init("paths", SG_OP_CREATE, "", NULL, &m, &st, &err), 0);
+	assert_int_equal(sg_oci_create_request("default", "c1", config, NULL, 0, &req, &err), 0);
+	assert_int_equal(req->n_mounts, 1);
+	req->mounts[0].changed = true;
+	assert_int_equal(m->check(st, req, &err), SG_VERDICT_SUCCESS);
+	if (req->notes.n)
+		fail_msg("unexpected note '%s'", req->notes.v[0]);
+	assert_true(req->mounts[0].changed);
+	m->fini(st);
+}
+
 #define DENY_ALL "{\"allow\":false,\"access\":\"rwm\"}"
 #define CTR_RULES DENY_ALL ",{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"}," \
 	"{\"allow\":true,\"type\":\"c\",\"major\":136,\"access\":\"rwm\"}"
@@ -492,6 +518,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hooks),      cmocka_unit_test(test_root),
 		cmocka_unit_test(test_namespaces), cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_paths_note_own_change),
 		cmocka_unit_test(test_devices),    cmocka_unit_test(test_sysctl),
 	};
 
