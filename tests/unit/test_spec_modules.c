@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,15 @@ static int setup(void **state)
 	    asprintf(&other_net, "/proc/%d/ns/net", (int)child) < 0)
 		other_net = NULL;
 	close(p[0]);
+	if (other_net) {
+		_cleanup_free_ char *dir = NULL, *link = NULL;
+
+		/* another container's netns named through a directory anyone may change */
+		if (asprintf(&dir, "%s/ns-gw", fixture) < 0 || mkdir(dir, 0700) < 0 ||
+		    chmod(dir, 0777) < 0 || asprintf(&link, "%s/net", dir) < 0 ||
+		    symlink(other_net, link) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -325,6 +335,15 @@ static void test_namespaces(void **state)
 		{ "another container's netns (a pod)", "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"@NET@\"}]}}",
 		  false, NULL, S, NULL, NULL, NULL, NULL },
+		{ "another container's netns through /proc/PID/root (runc would resolve it later)",
+		  "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/proc/self/root@NET@\"}]}}",
+		  false, NULL, D, "neither /proc/PID/ns/net nor reached through root-owned directories only",
+		  NULL, NULL, NULL },
+		{ "another container's netns through a symlink others may swap", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"@TMP@/ns-gw/net\"}]}}",
+		  false, NULL, D, "neither /proc/PID/ns/net nor reached through root-owned directories only",
+		  NULL, NULL, NULL },
 		{ "a path that does not exist", "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/nope\"}]}}",
 		  false, NULL, D, "'/nope': No such file", NULL, NULL, NULL },
