@@ -67,6 +67,15 @@ static int setup(void **state)
 	    asprintf(&other_net, "/proc/%d/ns/net", (int)child) < 0)
 		other_net = NULL;
 	close(p[0]);
+	{
+		_cleanup_free_ char *dir = NULL, *root = NULL;
+
+		/* a root whose parent anyone may change: rename it, put a symlink to / there */
+		if (asprintf(&dir, "%s/root-gw", fixture) < 0 || mkdir(dir, 0700) < 0 ||
+		    chmod(dir, 0777) < 0 || asprintf(&root, "%s/rootfs", dir) < 0 ||
+		    mkdir(root, 0755) < 0)
+			return -1;
+	}
 	if (other_net) {
 		_cleanup_free_ char *dir = NULL, *link = NULL;
 
@@ -282,6 +291,9 @@ static void test_root(void **state)
 		{ "an allowed root, written with a dot: resolved and written back", "allow=@TMP@",
 		  "{\"root\":{\"path\":\"@TMP@/.\"}}", false, NULL, S, NULL, "root.path", "\"@TMP@\"",
 		  "resolved to" },
+		{ "an allowed root in a directory others may write", "allow=@TMP@/root-gw/*",
+		  "{\"root\":{\"path\":\"@TMP@/root-gw/rootfs\"}}", false, NULL, D,
+		  "not an allowed root: directory", NULL, NULL, NULL },
 		{ "signed_allow, unsigned", "signed_allow=@TMP@", "{\"root\":{\"path\":\"@TMP@\"}}",
 		  false, NULL, D, "not an allowed root", NULL, NULL, NULL },
 		{ "signed_allow, signed", "signed_allow=@TMP@", "{\"root\":{\"path\":\"@TMP@\"}}",
