@@ -144,6 +144,22 @@ cri_create() {
 
 cri_start() { cri_call StartContainer "{\"container_id\": \"$1\"}"; }
 
+# RunPodSandbox with no runtime handler (the default handler's); the id in CRI_POD.
+cri_pod() {
+	cri_run_pod "$1" "" || e2e_fail "RunPodSandbox $1: $(cat "$E2E_ERR")"
+	CRI_POD=$CRI_ID
+	e2e_note_cid "$CRI_POD"
+}
+
+# CreateContainer (which must work) and StartContainer; the id in CRI_ID; returns
+# StartContainer's status (the gate judges the create there).
+# usage: cri_run_container POD_ID POD_NAME NAME CONFIG_JSON
+cri_run_container() {
+	cri_create "$@" || e2e_fail "CreateContainer $3: $(cat "$E2E_ERR")"
+	e2e_note_cid "$CRI_ID"
+	cri_start "$CRI_ID"
+}
+
 # ExecSync of ARGV in container ID; stdout/stderr of the process in $E2E_OUT.stdout/.stderr.
 # usage: cri_exec_sync ID ARGV...
 cri_exec_sync() {

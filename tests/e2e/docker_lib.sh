@@ -85,8 +85,8 @@ dk_start_dockerd() {
 		>>"$E2E_TMP/dockerd.log" 2>&1 </dev/null &
 	DK_PID=$!
 	disown "$DK_PID"
-	e2e_wait_for 60 "dockerd to serve $DK_SOCK" dk_up
-	kill -0 "$DK_PID" 2>/dev/null || e2e_fail "dockerd exited at start: $(tail -n 5 "$E2E_TMP/dockerd.log")"
+	e2e_poll 60 dk_up || dk_fail "timed out after 60s waiting for dockerd to serve $DK_SOCK"
+	kill -0 "$DK_PID" 2>/dev/null || dk_fail "dockerd exited at start"
 	[ "$(cat "/proc/$DK_PID/comm" 2>/dev/null)" = dockerd ] || e2e_fail "pid $DK_PID is not dockerd"
 }
 

@@ -10,9 +10,8 @@
 cri_setup "$@"
 
 # --- a pod with no runtime handler: the default handler is the gate ------------------------
-cri_run_pod web "" || e2e_fail "RunPodSandbox: $(cat "$E2E_ERR")"
-pod=$CRI_ID
-e2e_note_cid "$pod"
+cri_pod web
+pod=$CRI_POD
 cri_assert_gated "$pod" "RunPodSandbox without runtime_handler"
 
 # --- kubelet-style binds: a volume and the termination log under the kubelet's pods dir -----
@@ -20,13 +19,11 @@ vol=$CRI_KUBELET/uid-web/volumes/kubernetes.io~empty-dir/data
 term=$CRI_KUBELET/uid-web/containers/app/termlog
 mkdir -p "$vol" "$(dirname "$term")"
 : >"$term"
-cri_create "$pod" web app "$(printf '{"mounts": [
+cri_run_container "$pod" web app "$(printf '{"mounts": [
 	{"container_path": "/data", "host_path": "%s"},
 	{"container_path": "/dev/termination-log", "host_path": "%s"}]}' "$vol" "$term")" ||
-	e2e_fail "CreateContainer app: $(cat "$E2E_ERR")"
+	e2e_fail "StartContainer app: $(cat "$E2E_ERR")"
 app=$CRI_ID
-e2e_note_cid "$app"
-cri_start "$app" || e2e_fail "StartContainer app: $(cat "$E2E_ERR")"
 cri_assert_gated "$app" "StartContainer with kubelet volume binds"
 cri_save_status "$app" "$E2E_TMP/out/app.status"
 e2e_assert_confined "$E2E_TMP/out/app.status" "the CRI container (unsigned create)" 2
@@ -35,13 +32,10 @@ grep -q "\"destination\": *\"/data\"" "$(e2e_bundle "$app")/config.json" ||
 e2e_ok "the kubelet's volume and termination-log binds are in the container"
 
 # A hostPath outside the kubelet's directory: the create is refused at StartContainer.
-cri_create "$pod" web hostpath '{"mounts": [{"container_path": "/x", "host_path": "/etc"}],
-	"command": ["/bin/sh", "-c", "cat /x/shadow > /dev/termination-log"]}' ||
-	e2e_fail "CreateContainer hostpath: $(cat "$E2E_ERR")"
-hp=$CRI_ID
-e2e_note_cid "$hp"
 rc=0
-cri_start "$hp" || rc=$?
+cri_run_container "$pod" web hostpath '{"mounts": [{"container_path": "/x", "host_path": "/etc"}],
+	"command": ["/bin/sh", "-c", "cat /x/shadow > /dev/termination-log"]}' || rc=$?
+hp=$CRI_ID
 e2e_expect_refused "$rc" "refused by mount policy.*'/etc'" "" \
 	"StartContainer of a hostPath /etc bind"
 cri_call RemoveContainer "{\"container_id\": \"$hp\"}" || e2e_fail "RemoveContainer hostpath: $(cat "$E2E_ERR")"

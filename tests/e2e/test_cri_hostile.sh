@@ -12,22 +12,13 @@ cri_run_pod evil "" '{"privileged": true, "namespace_options": {"network": "NODE
 e2e_expect_refused "$rc" "shimgate: create of '[0-9a-f]{64}' refused" "" \
 	"RunPodSandbox of a privileged hostPID pod"
 
-cri_run_pod web "" || e2e_fail "RunPodSandbox web: $(cat "$E2E_ERR")"
-pod=$CRI_ID
-e2e_note_cid "$pod"
-cri_create "$pod" web priv '{"linux": {"security_context": {"privileged": true,
-	"namespace_options": {"network": "NODE", "pid": "POD"}}}}' ||
-	e2e_fail "CreateContainer priv: $(cat "$E2E_ERR")"
-priv=$CRI_ID
-e2e_note_cid "$priv"
+cri_pod web
 rc=0
-cri_start "$priv" || rc=$?
+cri_run_container "$CRI_POD" web priv '{"linux": {"security_context": {"privileged": true,
+	"namespace_options": {"network": "NODE", "pid": "POD"}}}}' || rc=$?
 e2e_expect_refused "$rc" "shimgate: create of '[0-9a-f]{64}' refused" "" \
 	"StartContainer of a privileged container"
 
-cri_create "$pod" web app '{}' || e2e_fail "CreateContainer app: $(cat "$E2E_ERR")"
-app=$CRI_ID
-e2e_note_cid "$app"
-cri_start "$app" || e2e_fail "StartContainer app: $(cat "$E2E_ERR")"
-cri_assert_gated "$app" "the ordinary container beside them"
+cri_run_container "$CRI_POD" web app '{}' || e2e_fail "StartContainer app: $(cat "$E2E_ERR")"
+cri_assert_gated "$CRI_ID" "the ordinary container beside them"
 e2e_pass

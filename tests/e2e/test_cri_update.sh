@@ -8,13 +8,9 @@
 . "$(dirname "$0")/cri_lib.sh"
 cri_setup "$@"
 
-cri_run_pod upd "" || e2e_fail "RunPodSandbox: $(cat "$E2E_ERR")"
-pod=$CRI_ID
-e2e_note_cid "$pod"
-cri_create "$pod" upd app '{}' || e2e_fail "CreateContainer: $(cat "$E2E_ERR")"
+cri_pod upd
+cri_run_container "$CRI_POD" upd app '{}' || e2e_fail "StartContainer: $(cat "$E2E_ERR")"
 app=$CRI_ID
-e2e_note_cid "$app"
-cri_start "$app" || e2e_fail "StartContainer: $(cat "$E2E_ERR")"
 cri_assert_gated "$app" "the container to update"
 
 cri_call UpdateContainerResources "{\"container_id\": \"$app\", \"linux\": {
