@@ -83,6 +83,24 @@ cri_call ListContainers '{}' || e2e_fail "ListContainers: $(cat "$E2E_ERR")"
 e2e_assert_gone "$app" "RemoveContainer"
 e2e_assert_gone "$pod" "RemovePodSandbox"
 
+# --- kill -9 of a pod's gate: the pod dies, and the kubelet can run it again, gated ---------------
+cri_pod again
+cri_run_container "$CRI_POD" again app '{}' || e2e_fail "StartContainer again/app: $(cat "$E2E_ERR")"
+gate=$(e2e_socket_owner "$(e2e_address "$CRI_ID")") || e2e_fail "no gate for again/app"
+kill -KILL "$gate"
+cri_exited() {
+	cri_call ContainerStatus "{\"container_id\": \"$1\"}" && grep -q CONTAINER_EXITED "$E2E_OUT"
+}
+e2e_wait_for 20 "again/app to be EXITED after kill -9 of its gate" cri_exited "$CRI_ID"
+cri_call StopPodSandbox "{\"pod_sandbox_id\": \"$CRI_POD\"}" || e2e_fail "StopPodSandbox again: $(cat "$E2E_ERR")"
+cri_call RemovePodSandbox "{\"pod_sandbox_id\": \"$CRI_POD\"}" || e2e_fail "RemovePodSandbox again: $(cat "$E2E_ERR")"
+cri_pod again
+cri_run_container "$CRI_POD" again app '{}' || e2e_fail "StartContainer of the pod run again: $(cat "$E2E_ERR")"
+cri_assert_gated "$CRI_ID" "the pod run again after kill -9 of its gate"
+rc=0
+cri_exec_sync "$CRI_ID" /bin/touch /tmp/again || rc=$?
+e2e_expect_refused "$rc" "no signature" "" "ExecSync unsigned in the pod run again"
+
 # containerd's CRI logs ExecSync/Exec argv (argv[0] token included) at debug level, as here.
 e2e_assert_no_secrets gate-lines
 e2e_pass
