@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE
 /* `delete` and `-info`: the real shim's own answers, with two guards of the gate's. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,11 +115,17 @@ static void stop_real(const struct sg_shim_args *a, const char *binary)
 	if (!want || !a->ns || !a->address || !(proc = opendir("/proc")))
 		return;
 	while ((e = readdir(proc))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9' || !real_daemon_of(e->d_name, want, a))
+		unsigned long pid;
+		char *end;
+
+		errno = 0;
+		pid = strtoul(e->d_name, &end, 10);
+		if (errno || end == e->d_name || *end || pid < 2 || pid > INT_MAX ||
+		    !real_daemon_of(e->d_name, want, a))
 			continue;
-		if (kill((pid_t)strtol(e->d_name, NULL, 10), SIGKILL) < 0)
-			fprintf(stderr, "shimgate: cannot stop the real shim (pid %s): %s\n",
-				e->d_name, strerror(errno));
+		if (kill((pid_t)pid, SIGKILL) < 0)
+			fprintf(stderr, "shimgate: cannot stop the real shim (pid %lu): %s\n", pid,
+				strerror(errno));
 	}
 	closedir(proc);
 }
