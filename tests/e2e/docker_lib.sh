@@ -10,9 +10,9 @@
 DK_CLIENT=/usr/bin/docker
 DK_DAEMON=/usr/sbin/dockerd
 DK_IMAGE=sge2e/busybox
-# The hooks module's line for Docker's networking hook (prestart /proc/<dockerd>/exe
-# libnetwork-setkey): put in the create stack when this build has the module.
-DK_HOOKS_ARGS=${DK_HOOKS_ARGS:-allow=$DK_DAEMON}
+# The hooks module's line for Docker's networking hook (prestart /proc/<dockerd pid>/exe with
+# args[0] libnetwork-setkey): put in the create stack when this build has the module.
+DK_HOOKS_ARGS=${DK_HOOKS_ARGS:-allow=$DK_DAEMON@libnetwork-setkey}
 DK_PID=
 
 dk_setup() {
@@ -49,22 +49,26 @@ e2e_before_containerd() {
 	e2e_policy_check
 }
 
-# The shipped create stack's hooks line gets Docker's allowlist; without one, a line is added
-# when this build knows the hooks module (policy check says whether it does).
+# Docker's networking hook: the shipped create stack's hooks line is tested as it is; without
+# one, a line is added when this build knows the hooks module (policy check says whether it
+# does). The shipped root line names Docker's default overlay2 directories; this dockerd keeps
+# its containers' roots under <data-root>/vfs/dir.
 dk_policy_hooks() {
 	local f=$E2E_POLICY/create
+	if grep -Eq '^[^#]*[] ]root( |$)' "$f"; then
+		sed -i -E "/^[^#]*[] ]root( |\$)/s| allow=[^ ]*| allow=$DK_ROOT/vfs/dir/*|" "$f"
+	fi
 	if grep -Eq '^[^#]*[] ]hooks( |$)' "$f"; then
-		sed -i -E "/^[^#]*[] ]hooks( |\$)/{s/ allow=[^ ]*//; s/\$/ $DK_HOOKS_ARGS/}" "$f"
-		DK_HOOKS=shipped
+		DK_HOOKS="shipped: $(grep -E '^[^#]*[] ]hooks( |$)' "$f")"
 		return
 	fi
 	cp "$f" "$f.nohooks"
 	echo "required hooks $DK_HOOKS_ARGS" >>"$f"
 	if "$E2E_CLI" policy check --config "$E2E_CONF" >/dev/null 2>&1; then
-		DK_HOOKS=added
+		DK_HOOKS="added: required hooks $DK_HOOKS_ARGS"
 	else
 		mv "$f.nohooks" "$f"
-		DK_HOOKS=none
+		DK_HOOKS="none (this build has no hooks module)"
 	fi
 	rm -f "$f.nohooks"
 }
