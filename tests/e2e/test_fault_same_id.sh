@@ -40,6 +40,9 @@ gate=$(fault_gate_pid c2) || e2e_fail "no gate for c2"
 real=$(fault_real_pid c2) || e2e_fail "no real shim for c2"
 kill -KILL "$gate"
 e2e_wait_for 20 "containerd to drop task c2" e2e_task_absent c2
+# containerd's cleanup of the dead shim ends with the bundle's removal (the TaskExit event,
+# which Docker and the kubelet wait for, comes after it).
+e2e_wait_for 20 "containerd's cleanup of c2 to end" test ! -e "$(e2e_bundle c2)"
 # containerd's cleanup ran the gate's delete, which stops the real shim first.
 e2e_wait_for 10 "the real shim $real of c2 to exit" fault_gone "$real"
 e2e_ok "after kill -9 of c2's gate, containerd dropped the task and the real shim (pid $real) exited"
