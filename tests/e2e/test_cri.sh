@@ -14,6 +14,12 @@ cri_pod web
 pod=$CRI_POD
 cri_assert_gated "$pod" "RunPodSandbox without runtime_handler"
 
+# A pod that names the `runc` handler reaches the gate too: that handler's shim name,
+# containerd-shim-runc-v2, is the gate on this containerd's PATH.
+cri_run_pod runc-handler runc || e2e_fail "RunPodSandbox with handler runc: $(cat "$E2E_ERR")"
+e2e_note_cid "$CRI_ID"
+cri_assert_gated "$CRI_ID" "RunPodSandbox with runtime_handler runc"
+
 # --- kubelet-style binds: a volume and the termination log under the kubelet's pods dir -----
 vol=$CRI_KUBELET/uid-web/volumes/kubernetes.io~empty-dir/data
 term=$CRI_KUBELET/uid-web/containers/app/termlog
