@@ -52,11 +52,11 @@ e2e_before_containerd() {
 # Docker's networking hook: the shipped create stack's hooks line is tested as it is; without
 # one, a line is added when this build knows the hooks module (policy check says whether it
 # does). The shipped root line names Docker's default overlay2 directories; this dockerd keeps
-# its containers' roots under <data-root>/vfs/dir.
+# its containers' roots under <data-root>/vfs/dir, which is added to it.
 dk_policy_hooks() {
 	local f=$E2E_POLICY/create
 	if grep -Eq '^[^#]*[] ]root( |$)' "$f"; then
-		sed -i -E "/^[^#]*[] ]root( |\$)/s| allow=[^ ]*| allow=$DK_ROOT/vfs/dir/*|" "$f"
+		sed -i -E "/^[^#]*[] ]root( |\$)/s|( allow=[^ ]*)|\1,$DK_ROOT/vfs/dir/*|" "$f"
 	fi
 	if grep -Eq '^[^#]*[] ]hooks( |$)' "$f"; then
 		DK_HOOKS="shipped: $(grep -E '^[^#]*[] ]hooks( |$)' "$f")"
