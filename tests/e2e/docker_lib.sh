@@ -133,16 +133,17 @@ dk_fail() {
 	e2e_fail "$@"
 }
 
-# docker run -d of the image with no network (no CNI, no bridge here).
+# docker run -d of the image, with no network (no bridge here) unless the options name one.
 # usage: dk_run NAME [docker run options...] -- CMD...; output in $E2E_OUT/$E2E_ERR
 dk_run() {
 	local name=$1 opts=() rc=0
 	shift
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
 	[ "${1:-}" = -- ] && shift
+	[[ " ${opts[*]-} " == *" --network "* ]] || opts+=(--network none)
 	E2E_OUT=$E2E_TMP/out/docker.$name.run.out
 	E2E_ERR=$E2E_TMP/out/docker.$name.run.err
-	dk run -d --name "$name" --network none ${opts[@]+"${opts[@]}"} "$DK_IMAGE" "$@" \
+	dk run -d --name "$name" ${opts[@]+"${opts[@]}"} "$DK_IMAGE" "$@" \
 		</dev/null >"$E2E_OUT" 2>"$E2E_ERR" || rc=$?
 	[ "$rc" -ne 0 ] || echo "$DK_NS $(tr -d '\n' <"$E2E_OUT")" >>"$E2E_TMP/cids"
 	return "$rc"
