@@ -215,6 +215,7 @@ void sg_request_free(struct sg_request *req)
 	free(req->ns);
 	free(req->id);
 	free(req->exec_id);
+	free(req->bundle);
 	sg_process_clear(&req->proc);
 	sg_strv_clear(&req->base_env);
 	for (size_t i = 0; i < req->n_mounts; i++)

@@ -64,6 +64,7 @@ int sg_oci_create_apply(struct sg_request *req, struct sg_error *err);
  *   {"op":"create","namespace":"default","id":"c1","spec":{...config.json...},
  *    "rootfs":[{"type":"overlay","source":"overlay","options":[...]}]}
  *   {"op":"mount", ... same as create, plus "mount": index into the create's mounts}
+ * A create or mount may name its "bundle" (absolute), which the root module compares with. 
  * Unknown keys are errors. */
 int sg_oci_request_from_json(const json_t *envelope, struct sg_request **out,
 			     struct sg_error *err);

@@ -190,6 +190,8 @@ void sg_gate_create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload
 	if (r == 0)
 		r = sg_oci_create_request(ctx->ns, c->id, config, rootfs.m, rootfs.n, &req, &err);
 	rootfs_clear(&rootfs);
+	if (r == 0 && !(req->bundle = strdup(c->bundle)))
+		r = sg_error_set(&err, -ENOMEM, "out of memory");
 	if (r < 0) {
 		sg_call_refuse_input(res, r, what, err.msg);
 		return;
