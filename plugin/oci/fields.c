@@ -24,7 +24,7 @@
 #define WHY_OWN_CGROUP "a limit of the container's own cgroup, which sits below the runtime's parent cgroup"
 #define WHY_BLKIO "weights and throttles of the container's own block IO"
 #define WHY_NOT_LINUX "runc on Linux does not read this section"
-#define WHY_HOOK "runs on the host as root: only allowlisted programs"
+#define WHY_HOOK "runs on the host as root: only allowlisted programs, run by their real path"
 #define WHY_DEV "device nodes and the device cgroup: refused unless allowlisted"
 #define WHY_DEVRULE "device cgroup rules: deny-all first, then only default and allowlisted grants"
 #define WHY_SECCOMP "replaced by the policy's profile (seccomp mode=replace)"
@@ -37,7 +37,7 @@
 	{ "hooks." kind, C, "hooks", 0, WHY_HOOK },                                  \
 	{ "hooks." kind "[].path", C, "hooks", 0, WHY_HOOK },                        \
 	{ "hooks." kind "[].args", C, "hooks", 0, "arguments of an allowlisted hook" }, \
-	{ "hooks." kind "[].env", C, "hooks", 0, "environment of an allowlisted hook" }, \
+	{ "hooks." kind "[].env", C, "hooks", 0, "only names env= lists" }, \
 	{ "hooks." kind "[].timeout", C, "hooks", 0, "how long the runtime waits for the hook" }
 
 #define THROTTLE_ROWS(name)                                                            \

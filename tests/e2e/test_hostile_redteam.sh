@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Red-team findings against the shipped policies (THREATS T22, T25): unsigned creates that
+# reached the host through fields the create stack did judge, but not closely enough.
+# - An allowlisted hook named as /proc/<pid>/exe of a process in another container: the gate
+#   resolved the link to the container's own path ("/usr/sbin/dockerd"), found the host's
+#   dockerd there and approved, while runc ran the container's binary on the host as root.
+# - The allowlisted dockerd hook with LD_PRELOAD in its env: a library from the container's
+#   rootfs loaded into a root process on the host.
+# - linux.cgroupsPath naming an existing host cgroup (its last element is the container id):
+#   runc joined it, so Pids listed and Kill --all killed host processes.
+# The legitimate forms still work: an allowlisted hook named through /proc/<pid>/exe of a host
+# process runs that host binary, and ctr's own cgroupsPath.
+. "$(dirname "$0")/lib.sh"
+
+RT_VICTIM=
+RT_CGROUPS=()
+e2e_before_cleanup() {
+	local d
+	[ -z "$RT_VICTIM" ] || kill -KILL "$RT_VICTIM" 2>/dev/null
+	for d in "${RT_CGROUPS[@]}"; do rmdir "$d" 2>/dev/null; done
+	return 0
+}
+e2e_setup "$@"
+
+cfg_edit() {
+	"$E2E_PY" - "$(e2e_specfile "$1")" "$2" <<-'EOF2' || e2e_fail "editing the spec of $1"
+		import json, sys
+		path, code = sys.argv[1], sys.argv[2]
+		with open(path) as f:
+		    s = json.load(f)
+		exec(code)
+		with open(path, "w") as f:
+		    json.dump(s, f, indent=1)
+	EOF2
+}
+
+# cfg_run ID [ctr run options]: unsigned ctr run --config with the spec of ID.
+cfg_run() {
+	local id=$1 rc=0
+	shift
+	e2e_note_cid "$id"
+	E2E_OUT=$E2E_TMP/out/$E2E_NS.$id.cfg.out
+	E2E_ERR=$E2E_TMP/out/$E2E_NS.$id.cfg.err
+	timeout "$E2E_TIMEOUT" ctr -a "$E2E_SOCK" -n "$E2E_NS" run --runtime "$E2E_RUNTIME" \
+		"$@" --config "$(e2e_specfile "$id")" "$id" </dev/null >"$E2E_OUT" 2>"$E2E_ERR" || rc=$?
+	e2e_note_socket "$id"
+	return "$rc"
+}
+
+task_pid() { ctr_ task ls 2>/dev/null | awk -v id="$1" '$1 == id {print $2}'; }
+
+# The attacker's binaries: a program that, run as libnetwork-setkey, creates the host file
+# named by its argument (else it sleeps), and a library that does the same when loaded.
+cc -static -O -o "$E2E_TMP/evil" -x c - <<-'EOF2' || e2e_fail "cc evil"
+	#include <fcntl.h>
+	#include <string.h>
+	#include <unistd.h>
+	int main(int argc, char **argv)
+	{
+		if (argc > 1 && strcmp(argv[0], "libnetwork-setkey") == 0)
+			return open(argv[1], O_WRONLY | O_CREAT, 0644) < 0;
+		for (;;)
+			pause();
+	}
+EOF2
+cc -shared -fPIC -o "$E2E_TMP/evil.so" -x c - <<-'EOF2' || e2e_fail "cc evil.so"
+	#include <fcntl.h>
+	#include <stdlib.h>
+	__attribute__((constructor)) static void evil(void)
+	{
+		const char *m = getenv("RT_MARK");
+		if (m)
+			open(m, O_WRONLY | O_CREAT, 0644);
+	}
+EOF2
+# In the attacker's image (the test's rootfs, which ctr run --rootfs uses as is).
+install -m 0755 "$E2E_TMP/evil" "$E2E_ROOTFS/usr/sbin/dockerd"
+install -m 0644 "$E2E_TMP/evil.so" "$E2E_ROOTFS/tmp/evil.so"
+
+# Docker's hook, as the shipped policy allows it (dockerd@libnetwork-setkey).
+[ -x /usr/sbin/dockerd ] || e2e_fail "no /usr/sbin/dockerd: the shipped hook allowlist names it"
+
+# ---------------------------------------------------------------------------------------------
+# 1. The hook /proc/<pid>/exe of the attacker's own container process.
+E2E_TOKEN=none e2e_run rt-decoy -d -- /usr/sbin/dockerd ||
+	e2e_fail "the decoy container did not start: $(cat "$E2E_ERR")"
+e2e_wait_for 20 "task rt-decoy to run" e2e_task_running rt-decoy
+pid=$(task_pid rt-decoy)
+[ -n "$pid" ] || e2e_fail "no pid for rt-decoy"
+e2e_log "rt-decoy's /usr/sbin/dockerd is host pid $pid; /proc/$pid/exe reads '$(readlink "/proc/$pid/exe")'"
+mark=$E2E_TMP/rt-hook-exe
+e2e_spec rt-exe -- /bin/true
+cfg_edit rt-exe "s['hooks'] = {'prestart': [{'path': '/proc/$pid/exe', 'args': ['libnetwork-setkey', '$mark']}]}"
+rc=0
+cfg_run rt-exe --rm || rc=$?
+ctr_ c rm rt-exe >/dev/null 2>&1 || true
+[ ! -e "$mark" ] || e2e_fail "T22 hook /proc/<container pid>/exe: the container's binary ran on the host as root ($mark exists; ctr: rc $rc $(cat "$E2E_ERR"))"
+grep -q "hooks.prestart\[0\].path '/proc/$pid/exe' resolved to '/usr/sbin/dockerd'" "$E2E_AUDIT" ||
+	e2e_fail "T22 hook /proc/<pid>/exe: no audit line rewriting the hook to the host's dockerd"
+e2e_ok "T22 hook /proc/<container pid>/exe: the container's binary did not run on the host (rc $rc, $mark absent)"
+ctr_ task kill -s SIGKILL rt-decoy >/dev/null 2>&1 || true
+ctr_ task rm -f rt-decoy >/dev/null 2>&1 || true
+ctr_ c rm rt-decoy >/dev/null 2>&1 || true
+
+# ---------------------------------------------------------------------------------------------
+# 2. The allowlisted dockerd hook with LD_PRELOAD from the container's rootfs.
+mark=$E2E_TMP/rt-hook-preload
+e2e_spec rt-preload -- /bin/true
+cfg_edit rt-preload "s['hooks'] = {'prestart': [{'path': '/usr/sbin/dockerd', 'args': ['libnetwork-setkey', 'x', 'y'], 'env': ['LD_PRELOAD=$E2E_ROOTFS/tmp/evil.so', 'RT_MARK=$mark']}]}"
+E2E_RUNTIME=$E2E_RUNC_RUNTIME cfg_run rt-preload --rm || true
+ctr_ c rm rt-preload >/dev/null 2>&1 || true
+[ -e "$mark" ] || e2e_fail "control: on plain runc the LD_PRELOAD hook did not load the library"
+rm -f "$mark"
+e2e_ok "control: on plain runc the dockerd hook loaded the container's library as root"
+rc=0
+cfg_run rt-preload --rm || rc=$?
+ctr_ c rm rt-preload >/dev/null 2>&1 || true
+[ ! -e "$mark" ] || e2e_fail "T22 LD_PRELOAD in an allowlisted hook's env: the library ran on the host as root ($mark exists)"
+e2e_expect_refused "$rc" "hooks\\.prestart\\[0\\]\\.env" "" "T22 LD_PRELOAD in the allowlisted dockerd hook's env"
+
+# ---------------------------------------------------------------------------------------------
+# Legitimate: an allowlisted hook named /proc/<host pid>/exe (as Docker names dockerd) runs
+# that host program; ctr's default cgroupsPath.
+mkdir -p "$E2E_TMP/hookbin"
+cat >"$E2E_TMP/hookbin/mark" <<-EOF2
+	#!/bin/sh
+	touch "\$1"
+EOF2
+chmod 0755 "$E2E_TMP/hookbin/mark"
+sed -i "s|^required hooks allow=[^ ]*|&,$E2E_TMP/hookbin/mark|" "$E2E_POLICY/create"
+sleep 600 &
+hostpid=$!
+mark=$E2E_TMP/rt-hook-ok
+e2e_spec rt-ok -- /bin/true
+cfg_edit rt-ok "s['hooks'] = {'prestart': [{'path': '/proc/$hostpid/exe', 'args': ['sleep', '1']}, {'path': '$E2E_TMP/hookbin/mark', 'args': ['mark', '$mark']}]}"
+sed -i "s|^required hooks allow=[^ ]*|&,$(readlink -f /proc/$hostpid/exe)@sleep|" "$E2E_POLICY/create"
+rc=0
+cfg_run rt-ok --rm || rc=$?
+kill "$hostpid" 2>/dev/null
+[ "$rc" -eq 0 ] || e2e_fail "allowlisted hooks: $(cat "$E2E_ERR")"
+[ -e "$mark" ] || e2e_fail "allowlisted hooks: the hook did not run"
+e2e_ok "allowlisted hooks, one named /proc/<host pid>/exe, run"
+
+e2e_pass
