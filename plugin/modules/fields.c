@@ -14,14 +14,19 @@
  * without CAP_SYS_NICE.
  * linux.cgroupsPath must end in the container id (cgroupfs "/a/b/<id>", systemd
  * "slice:prefix:<id>") and hold no "..": a cgroup of the container's own, never a host
- * service's, whose limits and freezer would then hit the service. */
+ * service's, whose limits and freezer would then hit the service. The id is the caller's
+ * choice, so the cgroup must also not exist yet with a process or a child in it (in any
+ * cgroup hierarchy of the host): runc 1.1 joins an existing cgroup, and Pids and Kill --all
+ * then reach every host process in it ("/system.slice" for a container named system.slice). */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/cleanup.h"
 #include "core/registry.h"
 #include "core/request.h"
+#include "oci/cgroup.h"
 #include "oci/fields.h"
 
 struct sg_module_state {
@@ -152,7 +157,10 @@ static int check_cgroups_path(const struct visit_ctx *c, const char *shown, cons
 			      struct sg_error *err)
 {
 	const char *p = json_string_value(v);
+	struct sg_error why = { 0 };
+	char found[PATH_MAX];
 	const char *last;
+	int r;
 
 	if (!p)
 		return sg_error_set(err, -EPERM, "%s: %s: not a string", c->label, shown);
@@ -164,6 +172,15 @@ static int check_cgroups_path(const struct visit_ctx *c, const char *shown, cons
 				    "%s: %s: '%.256s' is not a cgroup of the container's own (its "
 				    "last element must be '%s', without '..')",
 				    c->label, shown, p, c->req->id);
+	r = sg_cgroup_in_use("/proc/self/mountinfo", "/proc/self/cgroup", p, found, sizeof(found),
+			     &why);
+	if (r < 0)
+		return sg_error_set(err, -EPERM, "%s: %s: %s", c->label, shown, why.msg);
+	if (r > 0)
+		return sg_error_set(err, -EPERM,
+				    "%s: %s: '%.256s': the cgroup exists and is in use (%.256s): "
+				    "runc would join it, and Pids and Kill --all would reach its "
+				    "processes", c->label, shown, p, found);
 	return 0;
 }
 

@@ -189,7 +189,7 @@ const struct sg_field sg_fields[] = {
 	{ "linux.resources.unified", P, NULL, MAP, "cgroup v2 files of the container's own cgroup" },
 	{ "linux.resources.unified.*", P, NULL, 0, "cgroup v2 files of the container's own cgroup" },
 	{ "linux.resources.unified.cgroup.*", R, NULL, 0, "cgroup.procs, cgroup.subtree_control...: moving host processes or reshaping the tree" },
-	{ "linux.cgroupsPath", C, "fields", 0, "its last element must be the container id: a cgroup of its own, never a host service's" },
+	{ "linux.cgroupsPath", C, "fields", 0, "ends in the container id and is new (none in use): never a host service's" },
 	{ "linux.namespaces", C, "namespaces", 0, "pid, net, ipc, uts, mount: the container's own or another container's" },
 	{ "linux.namespaces[].type", C, "namespaces", 0, "every type the policy does not share with the host must be listed" },
 	{ "linux.namespaces[].path", C, "namespaces", 0, "a host namespace is refused unless the policy allows that type" },

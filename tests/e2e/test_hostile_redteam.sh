@@ -120,6 +120,35 @@ ctr_ c rm rt-preload >/dev/null 2>&1 || true
 e2e_expect_refused "$rc" "hooks\\.prestart\\[0\\]\\.env" "" "T22 LD_PRELOAD in the allowlisted dockerd hook's env"
 
 # ---------------------------------------------------------------------------------------------
+# 3. linux.cgroupsPath naming a host cgroup that holds a host process.
+vic=rtv-${E2E_NS#sge2e-}
+sleep 600 &
+RT_VICTIM=$!
+for h in /sys/fs/cgroup/devices /sys/fs/cgroup/freezer /sys/fs/cgroup/pids; do
+	[ -d "$h" ] || continue
+	mkdir "$h/$vic" || e2e_fail "mkdir $h/$vic"
+	RT_CGROUPS+=("$h/$vic")
+	echo "$RT_VICTIM" >"$h/$vic/cgroup.procs" || e2e_fail "moving the victim into $h/$vic"
+done
+[ ${#RT_CGROUPS[@]} -gt 0 ] || e2e_fail "no cgroup v1 devices hierarchy to test with"
+e2e_spec "$vic" -- /bin/sh -c 'sleep 600'
+cfg_edit "$vic" "s['linux']['cgroupsPath'] = '/$vic'"
+rc=0
+cfg_run "$vic" -d || rc=$?
+if [ "$rc" -eq 0 ]; then
+	ctr_ task ps "$vic" >"$E2E_TMP/rt-ps" 2>&1
+	ctr_ task kill -a -s SIGKILL "$vic" >/dev/null 2>&1
+	sleep 1
+	kill -0 "$RT_VICTIM" 2>/dev/null ||
+		e2e_fail "T25 cgroupsPath of a host cgroup: Kill --all killed host pid $RT_VICTIM (ps: $(tr '\n' ' ' <"$E2E_TMP/rt-ps"))"
+	e2e_fail "T25 cgroupsPath of a host cgroup: allowed (ps: $(tr '\n' ' ' <"$E2E_TMP/rt-ps"))"
+fi
+ctr_ c rm "$vic" >/dev/null 2>&1 || true
+e2e_expect_refused "$rc" "linux\\.cgroupsPath: '/$vic': the cgroup exists" "" "T25 cgroupsPath naming a host cgroup with a process"
+kill -0 "$RT_VICTIM" || e2e_fail "the host victim died"
+e2e_ok "T25 the host process in /$vic is alive"
+
+# ---------------------------------------------------------------------------------------------
 # Legitimate: an allowlisted hook named /proc/<host pid>/exe (as Docker names dockerd) runs
 # that host program; ctr's default cgroupsPath.
 mkdir -p "$E2E_TMP/hookbin"
