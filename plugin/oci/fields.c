@@ -192,7 +192,7 @@ const struct sg_field sg_fields[] = {
 	{ "linux.cgroupsPath", C, "fields", 0, "ends in the container id and is new (none in use): never a host service's" },
 	{ "linux.namespaces", C, "namespaces", 0, "pid, net, ipc, uts, mount: the container's own or another container's" },
 	{ "linux.namespaces[].type", C, "namespaces", 0, "every type the policy does not share with the host must be listed" },
-	{ "linux.namespaces[].path", C, "namespaces", 0, "a host namespace is refused unless the policy allows that type" },
+	{ "linux.namespaces[].path", C, "namespaces", 0, "/proc/<pid>/ns/<file> or /run/netns/<name>, of a type allow_join= lists; never the host's unless allowed" },
 	{ "linux.devices", C, "devices", 0, WHY_DEV },
 	{ "linux.devices[].path", C, "devices", 0, WHY_DEV },
 	{ "linux.devices[].type", C, "devices", 0, WHY_DEV },

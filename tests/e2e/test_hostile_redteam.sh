@@ -14,10 +14,12 @@
 . "$(dirname "$0")/lib.sh"
 
 RT_VICTIM=
+RT_PRIVATE=
 RT_CGROUPS=()
 e2e_before_cleanup() {
 	local d
 	[ -z "$RT_VICTIM" ] || kill -KILL "$RT_VICTIM" 2>/dev/null
+	[ -z "$RT_PRIVATE" ] || kill -KILL "$RT_PRIVATE" 2>/dev/null
 	for d in "${RT_CGROUPS[@]}"; do rmdir "$d" 2>/dev/null; done
 	return 0
 }
@@ -147,6 +149,46 @@ ctr_ c rm "$vic" >/dev/null 2>&1 || true
 e2e_expect_refused "$rc" "linux\\.cgroupsPath: '/$vic': the cgroup exists" "" "T25 cgroupsPath naming a host cgroup with a process"
 kill -0 "$RT_VICTIM" || e2e_fail "the host victim died"
 e2e_ok "T25 the host process in /$vic is alive"
+
+# ---------------------------------------------------------------------------------------------
+# 4. linux.namespaces mount with the path of a host process's private mount namespace (a
+#    service with PrivateTmp=, say): not the host's by inode, so it passed as "another
+#    container's"; runc then pivots that namespace's root to the container's rootfs, under
+#    the host process.
+touch "$E2E_ROOTFS/rt-rootfs-mark"
+unshare -m --propagation private sleep 600 &
+RT_PRIVATE=$!
+e2e_wait_for 10 "the private mount namespace" bash -c "[ \"\$(readlink /proc/$RT_PRIVATE/ns/mnt)\" != \"\$(readlink /proc/self/ns/mnt)\" ]"
+e2e_spec rt-mnt -- /bin/sh -c 'sleep 600'
+cfg_edit rt-mnt "[n.__setitem__('path', '/proc/$RT_PRIVATE/ns/mnt') for n in s['linux']['namespaces'] if n['type'] == 'mount']"
+rc=0
+cfg_run rt-mnt -d || rc=$?
+[ ! -e "/proc/$RT_PRIVATE/root/rt-rootfs-mark" ] ||
+	e2e_fail "T25 joined a host process's mount namespace: its root is now the container's rootfs (rc $rc)"
+[ -e "/proc/$RT_PRIVATE/root$E2E_ROOTFS" ] || e2e_fail "T25: the host process lost the host's file system"
+ctr_ c rm rt-mnt >/dev/null 2>&1 || true
+e2e_expect_refused "$rc" "linux\\.namespaces\\[[0-9]+\\]\\.path '/proc/$RT_PRIVATE/ns/mnt': joining a mount namespace" "" \
+	"T25 joining a host process's private mount namespace"
+e2e_ok "T25 the host process still sees the host's file system"
+kill "$RT_PRIVATE" 2>/dev/null || true
+
+# A namespace path through a symlink (here one in the container's rootfs, which its root can
+# swap for /proc/1/ns/pid between the gate's check and runc's open): refused outright.
+e2e_start rt-nsown
+pid=$(task_pid rt-nsown)
+ln -s "/proc/$pid/ns/pid" "$E2E_ROOTFS/tmp/rt-nslink"
+e2e_spec rt-nslink -- /bin/true
+cfg_edit rt-nslink "[n.__setitem__('path', '$E2E_ROOTFS/tmp/rt-nslink') for n in s['linux']['namespaces'] if n['type'] == 'pid']"
+rc=0
+cfg_run rt-nslink --rm || rc=$?
+ctr_ c rm rt-nslink >/dev/null 2>&1 || true
+e2e_expect_refused "$rc" "linux\\.namespaces\\[[0-9]+\\]\\.path '$E2E_ROOTFS/tmp/rt-nslink': not /proc/<pid>/ns/pid" "" \
+	"T25 a pid namespace path through a symlink the container can swap"
+# Legitimate: the same container's pid namespace named /proc/<pid>/ns/pid.
+e2e_spec rt-nsjoin -- /bin/sh -c 'kill -0 1 && [ -e /proc/1 ]'
+cfg_edit rt-nsjoin "[n.__setitem__('path', '/proc/$pid/ns/pid') for n in s['linux']['namespaces'] if n['type'] == 'pid']"
+cfg_run rt-nsjoin --rm || e2e_fail "joining another container's pid namespace: $(cat "$E2E_ERR")"
+e2e_ok "a container joins another container's pid namespace by /proc/<pid>/ns/pid"
 
 # ---------------------------------------------------------------------------------------------
 # Legitimate: an allowlisted hook named /proc/<host pid>/exe (as Docker names dockerd) runs

@@ -43,6 +43,12 @@ static int setup(void **state)
 	fixture = sg_test_mkdtemp();
 	free(sg_test_write(fixture, "hook-ok", 0755, "#!/bin/sh\nexit 0\n"));
 	free(sg_test_write(fixture, "hook-gw", 0777, "#!/bin/sh\nexit 0\n"));
+	{
+		_cleanup_free_ char *link = NULL;
+
+		if (asprintf(&link, "%s/netlink", fixture) < 0 || symlink("/proc/1/ns/net", link) < 0)
+			return -1;
+	}
 	if (pipe(p) < 0)
 		return -1;
 	child = fork();
@@ -89,6 +95,9 @@ static char *subst(const char *text)
 			p += 5;
 		} else if (strncmp(p, "@NET@", 5) == 0) {
 			o = stpcpy(o, net);
+			p += 5;
+		} else if (strncmp(p, "@PID@", 5) == 0) {
+			o += sprintf(o, "%d", (int)getpid());
 			p += 5;
 		} else {
 			*o++ = *p++;
@@ -317,15 +326,43 @@ static void test_namespaces(void **state)
 		{ "host network, signed_allow_host signed", "allow_host=cgroup signed_allow_host=network",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL "]}}", true, NULL, S, NULL, NULL, NULL, NULL },
 		{ "a path to the host's netns", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/proc/@PID@/ns/net\"}]}}",
+		  false, NULL, D, "/ns/net': the host's network namespace", NULL, NULL, NULL },
+		{ "the host's netns through /proc/self", "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/proc/self/ns/net\"}]}}",
-		  false, NULL, D, "linux.namespaces[4].path '/proc/self/ns/net': the host's network namespace",
-		  NULL, NULL, NULL },
+		  false, NULL, D, "linux.namespaces[4].path '/proc/self/ns/net': not /proc/<pid>/ns/net "
+		  "or /run/netns/<name>", NULL, NULL, NULL },
+		{ "a path of another type's file", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/proc/@PID@/ns/pid\"}]}}",
+		  false, NULL, D, "not /proc/<pid>/ns/net", NULL, NULL, NULL },
+		{ "a thread's namespace", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/proc/@PID@/task/@PID@/ns/net\"}]}}",
+		  false, NULL, D, "the host's network namespace", NULL, NULL, NULL },
+		{ "a symlink elsewhere", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"@TMP@/netlink\"}]}}",
+		  false, NULL, D, "netlink': not /proc/<pid>/ns/net or /run/netns/<name>", NULL, NULL, NULL },
+		{ "a mount namespace path (a host service's private one)", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"mount\",\"path\":\"/proc/@PID@/ns/mnt\"}]}}",
+		  false, NULL, D, "/ns/mnt': joining a mount namespace is not allowed (allow_join=): no "
+		  "runtime shares one", NULL, NULL, NULL },
+		{ "a cgroup namespace path", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\"},{\"type\":\"cgroup\",\"path\":\"/proc/@PID@/ns/cgroup\"}]}}",
+		  false, NULL, D, "joining a cgroup namespace is not allowed (allow_join=)", NULL, NULL, NULL },
+		{ "allow_join= replaces the default", "allow_host=cgroup allow_join=ipc",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"@NET@\"}]}}",
+		  false, NULL, D, "joining a network namespace is not allowed", NULL, NULL, NULL },
 		{ "another container's netns (a pod)", "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"@NET@\"}]}}",
 		  false, NULL, S, NULL, NULL, NULL, NULL },
 		{ "a path that does not exist", "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/nope\"}]}}",
-		  false, NULL, D, "'/nope': No such file", NULL, NULL, NULL },
+		  false, NULL, D, "'/nope': not /proc/<pid>/ns/net", NULL, NULL, NULL },
+		{ "a /proc path that does not exist", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/proc/999999999/ns/net\"}]}}",
+		  false, NULL, D, "'/proc/999999999/ns/net': No such file", NULL, NULL, NULL },
+		{ "a pinned CRI netns that does not exist", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/var/run/netns/cni-none\"}]}}",
+		  false, NULL, D, "not /proc/<pid>/ns/net or /run/netns/<name>", NULL, NULL, NULL },
 		{ "user and time pass", "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\"},{\"type\":\"user\"},{\"type\":\"time\"}]}}",
 		  false, NULL, S, NULL, NULL, NULL, NULL },
