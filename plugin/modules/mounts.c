@@ -402,8 +402,32 @@ static int check_internal(const struct sg_module_state *s, const struct sg_mount
 	return SG_VERDICT_IGNORE;
 }
 
+/* After a snapshotter's directory: "snapshots/<id>" (native, btrfs "active/<id>"), with
+ * "/fs" or "/work" (overlayfs and its kin), and nothing else. The snapshotter's directory
+ * itself, or its metadata.db, would hand the container every other container's snapshot
+ * and containerd's own records. */
+static bool snapshot_dir(const char *rest)
+{
+	const char *p = strchr(rest, '/');
+
+	if (!p || p == rest)
+		return false;
+	p++;
+	if (strncmp(p, "snapshots/", 10) == 0)
+		p += 10;
+	else if (strncmp(p, "active/", 7) == 0)
+		p += 7;
+	else
+		return false;
+	if (*p < '1' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return *p == '\0' || strcmp(p, "/fs") == 0 || strcmp(p, "/work") == 0;
+}
+
 /* A rootfs path: resolved, then a string prefix match ("...snapshotter.v1." names the
- * directory of every snapshotter). */
+ * directory of every snapshotter) followed by a snapshot's directory. */
 static bool rootfs_path_ok(const struct sg_module_state *s, const char *path)
 {
 	char real[PATH_MAX];
@@ -413,7 +437,8 @@ static bool rootfs_path_ok(const struct sg_module_state *s, const char *path)
 	for (size_t i = 0; i < s->n_dirs; i++) {
 		size_t n = strlen(s->dirs[i].path);
 
-		if (strncmp(real, s->dirs[i].path, n) == 0 && real[n] != '\0')
+		if (strncmp(real, s->dirs[i].path, n) == 0 && real[n] != '\0' &&
+		    snapshot_dir(real + n))
 			return true;
 	}
 	return false;
@@ -432,7 +457,8 @@ static int check_rootfs(const struct sg_module_state *s, const struct sg_mount *
 		return deny(reason, m, "rootfs type '%s' is neither overlay nor bind",
 			    m->type ? m->type : "");
 	if (!overlay && (!m->source || !rootfs_path_ok(s, m->source)))
-		return deny(reason, m, "rootfs source '%s' is not under a snapshotter prefix",
+		return deny(reason, m, "rootfs source '%s' is not under a snapshotter prefix, or "
+			    "not a snapshot there (NAME/snapshots/<id>[/fs])",
 			    m->source ? m->source : "");
 	for (size_t i = 0; i < m->options.n; i++) {
 		const char *o = m->options.v[i];
@@ -453,7 +479,7 @@ static int check_rootfs(const struct sg_module_state *s, const struct sg_mount *
 			for (char *p = strtok_r(list, ":", &save); p; p = strtok_r(NULL, ":", &save))
 				if (!rootfs_path_ok(s, p))
 					return deny(reason, m, "rootfs option '%s' leaves the "
-						    "snapshotter prefix", o);
+						    "snapshotter prefix or its snapshots", o);
 		}
 		/* Options that name paths we do not know (lowerdir+=, datadir+=...) could point
 		 * anywhere: refused rather than guessed at. */

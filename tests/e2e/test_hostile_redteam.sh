@@ -191,6 +191,72 @@ cfg_run rt-nsjoin --rm || e2e_fail "joining another container's pid namespace: $
 e2e_ok "a container joins another container's pid namespace by /proc/<pid>/ns/pid"
 
 # ---------------------------------------------------------------------------------------------
+# 5. A rootfs mount of the Create request (containerd's Tasks API takes them from the client)
+#    binding the snapshotter's own directory: under the rootfs prefix, so it passed, and the
+#    container got every container's snapshot and containerd's snapshot metadata read-write.
+snaproot=$E2E_TMP/root/io.containerd.snapshotter.v1.overlayfs
+sed -i "s|^\(.*mounts rootfs\)\$|\1 prefix=$E2E_TMP/root/io.containerd.snapshotter.v1.|" "$E2E_POLICY/mount"
+grep -q "prefix=$E2E_TMP/root" "$E2E_POLICY/mount" || e2e_fail "could not set the rootfs prefix"
+ctr_ snapshots --snapshotter overlayfs prepare rt-snap >/dev/null || e2e_fail "ctr snapshots prepare"
+# A snapshot without a parent is a bind mount: "mount -t bind SOURCE /x -o rbind,rw".
+snapfs=$(ctr_ snapshots --snapshotter overlayfs mounts /x rt-snap | awk '{print $4}')
+[ -d "$snapfs" ] || e2e_fail "no directory for the snapshot rt-snap: '$snapfs'"
+# The attacker's image: a busybox in its snapshot.
+mkdir -p "$snapfs/bin" "$snapfs/proc" "$snapfs/dev" "$snapfs/sys" "$snapfs/tmp"
+cp "$E2E_ROOTFS/bin/busybox" "$snapfs/bin/busybox"
+rel=${snapfs#"$snaproot"}
+
+# rt_task_create ID SOURCE ARGV...: a container whose root.path is the bundle's rootfs, and
+# Tasks/Create with one bind rootfs mount of SOURCE; prints the error on refusal (status 1).
+rt_task_create() {
+	local id=$1 src=$2
+	shift 2
+	e2e_spec "$id" -- "$@"
+	cfg_edit "$id" "s['root'] = {'path': 'rootfs'}"
+	e2e_note_cid "$id"
+	ctr_ c create --runtime "$E2E_RUNTIME" --config "$(e2e_specfile "$id")" "$id" >/dev/null ||
+		e2e_fail "ctr c create --config $id"
+	E2E_OUT=$E2E_TMP/out/$E2E_NS.$id.grpc.out
+	E2E_ERR=$E2E_TMP/out/$E2E_NS.$id.grpc.err
+	PYTHONPATH=$E2E_SRC/tests/e2e timeout "$E2E_TIMEOUT" "$E2E_PY" - "$E2E_SOCK" "$E2E_NS" "$id" "$src" \
+		>"$E2E_OUT" 2>"$E2E_ERR" <<-'EOF2'
+		import sys, grpc
+		from pb import field
+		sock, ns, cid, src = sys.argv[1:5]
+		mount = field(1, b"bind") + field(2, src.encode()) + field(4, b"rbind") + field(4, b"rw")
+		req = field(1, cid.encode()) + field(3, mount)
+		md = (("containerd-namespace", ns),)
+		with grpc.insecure_channel("unix://" + sock) as ch:
+		    fn = ch.unary_unary("/containerd.services.tasks.v1.Tasks/Create",
+		                        request_serializer=None, response_deserializer=None)
+		    try:
+		        fn(req, metadata=md, timeout=30)
+		    except grpc.RpcError as e:
+		        print("refused: %s" % e.details(), file=sys.stderr)
+		        sys.exit(1)
+		    ch.unary_unary("/containerd.services.tasks.v1.Tasks/Start", request_serializer=None,
+		                   response_deserializer=None)(field(1, cid.encode()), metadata=md, timeout=30)
+		print("created and started")
+	EOF2
+}
+
+rc=0
+rt_task_create rt-snaproot "$snaproot" "$rel/bin/busybox" sh -c "echo pwned >/rt-written" || rc=$?
+[ "$rc" -ne 0 ] || e2e_poll 5 test -e "$snaproot/rt-written" || true
+[ ! -e "$snaproot/rt-written" ] ||
+	e2e_fail "T24 a rootfs bind of the snapshotter directory: the container wrote into containerd's snapshotter directory ($snaproot/rt-written; $(ls "$snaproot" | tr '\n' ' '))"
+e2e_expect_refused "$rc" "rootfs mount 0 of the Create request .*not a snapshot" "" \
+	"T24 a rootfs bind of the snapshotter directory itself"
+ctr_ task rm -f rt-snaproot >/dev/null 2>&1 || true
+ctr_ c rm rt-snaproot >/dev/null 2>&1 || true
+# Legitimate: the snapshot's own directory as the rootfs.
+rt_task_create rt-snapok "$snapfs" /bin/busybox true ||
+	e2e_fail "a rootfs bind of a snapshot: $(cat "$E2E_ERR")"
+e2e_ok "a rootfs bind of a snapshot directory (snapshots/<id>/fs) runs"
+ctr_ task rm -f rt-snapok >/dev/null 2>&1 || true
+ctr_ c rm rt-snapok >/dev/null 2>&1 || true
+
+# ---------------------------------------------------------------------------------------------
 # Legitimate: an allowlisted hook named /proc/<host pid>/exe (as Docker names dockerd) runs
 # that host program; ctr's default cgroupsPath.
 mkdir -p "$E2E_TMP/hookbin"
