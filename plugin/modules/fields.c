@@ -17,7 +17,8 @@
  * service's, whose limits and freezer would then hit the service. The id is the caller's
  * choice, so the cgroup must also not exist yet with a process or a child in it (in any
  * cgroup hierarchy of the host): runc 1.1 joins an existing cgroup, and Pids and Kill --all
- * then reach every host process in it ("/system.slice" for a container named system.slice). */
+ * then reach every host process in it ("/system.slice" for a container named system.slice).
+ * Nor may a cgroupfs component be named like a systemd unit (see unit_component). */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -153,6 +154,33 @@ static int check_rlimit(const struct visit_ctx *c, const char *shown, const json
 	return 0;
 }
 
+/* A cgroupfs path component named like a systemd unit ("cron.service", "system.slice"): the
+ * container would create the cgroup systemd puts that unit's processes in when it starts
+ * later (systemd takes an existing directory as its own). In the systemd form the container
+ * gets its own "<prefix>-<name>.scope"; a name ending in ".slice" would make it a slice. */
+static const char *unit_component(const char *p)
+{
+	static const char *const suffixes[] = {
+		".slice", ".service", ".scope", ".socket", ".mount", ".swap", ".target",
+		".device", ".automount", ".path", ".timer",
+	};
+	const char *name = strchr(p, ':') ? strrchr(p, ':') + 1 : p;
+
+	for (const char *c = name; *c;) {
+		size_t n = strcspn(c, "/");
+
+		for (size_t i = 0; i < SG_ARRAY_SIZE(suffixes); i++) {
+			size_t l = strlen(suffixes[i]);
+
+			if ((!strchr(p, ':') || i == 0) && n >= l &&
+			    strncmp(c + n - l, suffixes[i], l) == 0)
+				return suffixes[i];
+		}
+		c += n + (c[n] == '/');
+	}
+	return NULL;
+}
+
 static int check_cgroups_path(const struct visit_ctx *c, const char *shown, const json_t *v,
 			      struct sg_error *err)
 {
@@ -172,6 +200,11 @@ static int check_cgroups_path(const struct visit_ctx *c, const char *shown, cons
 				    "%s: %s: '%.256s' is not a cgroup of the container's own (its "
 				    "last element must be '%s', without '..')",
 				    c->label, shown, p, c->req->id);
+	if (unit_component(p))
+		return sg_error_set(err, -EPERM,
+				    "%s: %s: '%.256s': names a systemd unit ('*%s'): systemd would "
+				    "start that unit's processes in the container's cgroup",
+				    c->label, shown, p, unit_component(p));
 	r = sg_cgroup_in_use("/proc/self/mountinfo", "/proc/self/cgroup", p, found, sizeof(found),
 			     &why);
 	if (r < 0)

@@ -20,7 +20,7 @@ e2e_before_cleanup() {
 	local d
 	[ -z "$RT_VICTIM" ] || kill -KILL "$RT_VICTIM" 2>/dev/null
 	[ -z "$RT_PRIVATE" ] || kill -KILL "$RT_PRIVATE" 2>/dev/null
-	for d in "${RT_CGROUPS[@]}"; do rmdir "$d" 2>/dev/null; done
+	for d in "${RT_CGROUPS[@]}"; do [ ! -d "$d" ] || rmdir "$d" 2>/dev/null; done
 	return 0
 }
 e2e_setup "$@"
@@ -149,6 +149,21 @@ ctr_ c rm "$vic" >/dev/null 2>&1 || true
 e2e_expect_refused "$rc" "linux\\.cgroupsPath: '/$vic': the cgroup exists" "" "T25 cgroupsPath naming a host cgroup with a process"
 kill -0 "$RT_VICTIM" || e2e_fail "the host victim died"
 e2e_ok "T25 the host process in /$vic is alive"
+
+# A cgroup named like a systemd unit that is not running yet: the container would create it,
+# and systemd, starting the unit later, takes the existing directory and puts the service's
+# processes there, under the container's Pids and Kill --all.
+unit=rtl-${E2E_NS#sge2e-}
+e2e_spec "$unit.service" -- /bin/sh -c 'sleep 600'
+cfg_edit "$unit.service" "s['linux']['cgroupsPath'] = '/$unit.slice/$unit.service'"
+rc=0
+cfg_run "$unit.service" -d || rc=$?
+RT_CGROUPS+=(/sys/fs/cgroup/*/"$unit.slice/$unit.service" /sys/fs/cgroup/*/"$unit.slice")
+ctr_ c rm "$unit.service" >/dev/null 2>&1 || true
+e2e_expect_refused "$rc" "linux\\.cgroupsPath: '/$unit\\.slice/$unit\\.service': names a systemd unit" "" \
+	"T25 cgroupsPath of a systemd unit's future cgroup"
+[ ! -d "/sys/fs/cgroup/devices/$unit.slice" ] || e2e_fail "T25: the unit's cgroup was created"
+e2e_ok "T25 no cgroup was made where systemd would start $unit.service"
 
 # ---------------------------------------------------------------------------------------------
 # 4. linux.namespaces mount with the path of a host process's private mount namespace (a

@@ -231,6 +231,12 @@ static void test_module(void **state)
 	expect_deny("", SG_OP_CREATE, "{" PROC "},\"linux\":{\"cgroupsPath\":\"/system.slice/containerd.service\"}}",
 		    "fields: config.json: linux.cgroupsPath: '/system.slice/containerd.service' is "
 		    "not a cgroup of the container's own (its last element must be 'c1', without '..')");
+	/* a cgroup systemd would start a unit's processes in (a namespace named system.slice) */
+	expect_deny("", SG_OP_CREATE, "{" PROC "},\"linux\":{\"cgroupsPath\":\"/system.slice/c1\"}}",
+		    "fields: config.json: linux.cgroupsPath: '/system.slice/c1': names a systemd unit "
+		    "('*.slice'): systemd would start that unit's processes in the container's cgroup");
+	expect_allow("", SG_OP_CREATE, "{" PROC "},\"linux\":{\"cgroupsPath\":\"kubepods-besteffort-pod1.slice:cri-containerd:c1\"}}");
+	expect_allow("", SG_OP_CREATE, "{" PROC "},\"linux\":{\"cgroupsPath\":\"/kubepods/besteffort/pod1/c1\"}}");
 	expect_deny("", SG_OP_CREATE, "{" PROC "},\"linux\":{\"cgroupsPath\":\"/a/../c1\"}}",
 		    "fields: config.json: linux.cgroupsPath: '/a/../c1' is not a cgroup of the "
 		    "container's own (its last element must be 'c1', without '..')");
