@@ -45,12 +45,11 @@ e2e_before_containerd() {
 		"$E2E_POLICY/mount"
 	grep -q "runtime_dir=$DK_ROOT/containers" "$E2E_POLICY/mount" ||
 		e2e_fail "no 'sufficient mounts internal' line in the mount policy"
-	# dockerd hands runc its graph driver's directory as root.path (vfs here, overlay2 on a
-	# stock host, which the shipped root line names).
-	sed -i "s|^\(required root allow=[^ ]*\)|\1,$DK_ROOT/vfs/dir/*,$DK_ROOT/overlay2/*/merged|" \
-		"$E2E_POLICY/create"
-	grep -q "^required root allow=.*,$DK_ROOT/vfs/dir/\*" "$E2E_POLICY/create" ||
-		e2e_fail "could not allow dockerd's root directories in the create policy"
+	# dockerd hands runc its graph driver's mount of the container's layer as root.path: the
+	# root line checks it against this dockerd's data root.
+	sed -i "s|^\(required root .*\)docker_root=[^ ]*|\1docker_root=$DK_ROOT|" "$E2E_POLICY/create"
+	grep -q "^required root .*docker_root=$DK_ROOT" "$E2E_POLICY/create" ||
+		e2e_fail "could not name dockerd's data root in the create policy"
 	dk_policy_hooks
 	e2e_policy_check
 }

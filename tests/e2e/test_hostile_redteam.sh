@@ -272,6 +272,35 @@ ctr_ task rm -f rt-snapok >/dev/null 2>&1 || true
 ctr_ c rm rt-snapok >/dev/null 2>&1 || true
 
 # ---------------------------------------------------------------------------------------------
+# 6. root.path of another Docker container's layer: the shipped allow=/var/lib/docker/
+#    overlay2/*/merged matched every container's root, so a create through containerd's API
+#    could take, say, a privileged container's files read-write. docker_root= admits only the
+#    layer dockerd's layerdb names for this container id (here a data root of the test's,
+#    with the vfs driver's layout).
+dkr=$E2E_TMP/dkroot
+for c in victim:1a1a rt-own:2b2b; do
+	mkdir -p "$dkr/image/vfs/layerdb/mounts/${c%:*}" "$dkr/vfs/dir"
+	printf '%s' "${c#*:}" >"$dkr/image/vfs/layerdb/mounts/${c%:*}/mount-id"
+	cp -a "$E2E_ROOTFS" "$dkr/vfs/dir/${c#*:}"
+done
+sed -i "s|^\(required root .*\)docker_root=[^ ]*|\1docker_root=$dkr|" "$E2E_POLICY/create"
+grep -q "docker_root=$dkr" "$E2E_POLICY/create" || e2e_fail "could not set docker_root"
+e2e_spec rt-thief -- /bin/sh -c 'echo planted >/bin/planted'
+cfg_edit rt-thief "s['root'] = {'path': '$dkr/vfs/dir/1a1a'}"
+rc=0
+cfg_run rt-thief --rm || rc=$?
+ctr_ c rm rt-thief >/dev/null 2>&1 || true
+[ ! -e "$dkr/vfs/dir/1a1a/bin/planted" ] ||
+	e2e_fail "T24 root.path of another Docker container's layer: a file was planted in it"
+e2e_expect_refused "$rc" "root\\.path '$dkr/vfs/dir/1a1a': below Docker's root '$dkr' but not the layer of container 'rt-thief'" "" \
+	"T24 root.path of another Docker container's layer"
+e2e_spec rt-own -- /bin/sh -c 'echo mine >/tmp/own-layer'
+cfg_edit rt-own "s['root'] = {'path': '$dkr/vfs/dir/2b2b'}"
+cfg_run rt-own --rm || e2e_fail "a container on its own Docker layer: $(cat "$E2E_ERR")"
+[ -e "$dkr/vfs/dir/2b2b/tmp/own-layer" ] || e2e_fail "rt-own did not run on its layer"
+e2e_ok "a container runs on the Docker layer its layerdb mount-id names"
+
+# ---------------------------------------------------------------------------------------------
 # Legitimate: an allowlisted hook named /proc/<host pid>/exe (as Docker names dockerd) runs
 # that host program; ctr's default cgroupsPath.
 mkdir -p "$E2E_TMP/hookbin"

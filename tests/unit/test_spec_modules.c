@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,21 @@ static int setup(void **state)
 	fixture = sg_test_mkdtemp();
 	free(sg_test_write(fixture, "hook-ok", 0755, "#!/bin/sh\nexit 0\n"));
 	free(sg_test_write(fixture, "hook-gw", 0777, "#!/bin/sh\nexit 0\n"));
+	/* a Docker data root: c1's layer is overlay2/aaa, bbb is another container's */
+	for (const char *d = "dk/image/overlay2/layerdb/mounts/c1\0dk/overlay2/aaa/merged\0"
+			     "dk/overlay2/bbb/merged\0"; *d; d += strlen(d) + 1) {
+		_cleanup_free_ char *full = NULL;
+
+		if (asprintf(&full, "%s/%s", fixture, d) < 0)
+			return -1;
+		for (char *slash = full + strlen(fixture) + 1; (slash = strchr(slash, '/'));
+		     *slash++ = '/') {
+			*slash = '\0';
+			(void)mkdir(full, 0755);
+		}
+		(void)mkdir(full, 0755);
+	}
+	free(sg_test_write(fixture, "dk/image/overlay2/layerdb/mounts/c1/mount-id", 0644, "aaa"));
 	{
 		_cleanup_free_ char *link = NULL;
 
@@ -269,6 +285,18 @@ static void test_root(void **state)
 		  NULL },
 		{ "absolute, bundle unknown", "", "{\"root\":{\"path\":\"/run/b/c1/rootfs\"}}",
 		  false, NULL, D, "(no bundle known)", NULL, NULL, NULL },
+		{ "docker_root: the container's own layer", "docker_root=@TMP@/dk",
+		  "{\"root\":{\"path\":\"@TMP@/dk/overlay2/aaa/merged\"}}", false, "/run/b/c1", S,
+		  NULL, NULL, NULL, NULL },
+		{ "docker_root: another container's layer", "docker_root=@TMP@/dk",
+		  "{\"root\":{\"path\":\"@TMP@/dk/overlay2/bbb/merged\"}}", false, "/run/b/c1", D,
+		  "but not the layer of container 'c1' ('", NULL, NULL, NULL },
+		{ "docker_root: the data root itself", "docker_root=@TMP@/dk",
+		  "{\"root\":{\"path\":\"@TMP@/dk/overlay2\"}}", false, "/run/b/c1", D,
+		  "below Docker's root", NULL, NULL, NULL },
+		{ "docker_root wins over a matching allow= pattern", "docker_root=@TMP@/dk allow=@TMP@/dk/overlay2/*/merged",
+		  "{\"root\":{\"path\":\"@TMP@/dk/overlay2/bbb/merged\"}}", false, "/run/b/c1", D,
+		  "not the layer of container 'c1'", NULL, NULL, NULL },
 		{ "another bundle's rootfs", "", "{\"root\":{\"path\":\"/run/b/c2/rootfs\"}}", false,
 		  "/run/b/c1", D, "not the bundle's rootfs", NULL, NULL, NULL },
 		{ "a relative escape", "", "{\"root\":{\"path\":\"rootfs/../..\"}}", false,
