@@ -301,6 +301,32 @@ cfg_run rt-own --rm || e2e_fail "a container on its own Docker layer: $(cat "$E2
 e2e_ok "a container runs on the Docker layer its layerdb mount-id names"
 
 # ---------------------------------------------------------------------------------------------
+# 7. The runtime's own files (/etc/hosts, /etc/resolv.conf, /dev/shm) are internal mounts
+#    when their source lies in a sandbox directory: the sandboxes directory itself, bound at
+#    /etc/hosts, gave the container every pod's resolv.conf and shm read-write.
+sbx=$E2E_TMP/sbx
+for pod in poda podb; do
+	mkdir -p "$sbx/$pod/shm"
+	echo "nameserver 10.0.0.10" >"$sbx/$pod/resolv.conf"
+	echo "127.0.0.1 localhost" >"$sbx/$pod/hosts"
+done
+sed -i "s|^sufficient mounts internal.*|sufficient mounts internal runtime_dir=$sbx|" "$E2E_POLICY/mount"
+grep -q "runtime_dir=$sbx" "$E2E_POLICY/mount" || e2e_fail "could not set runtime_dir"
+e2e_spec rt-sbx -- /bin/sh -c 'echo nameserver 6.6.6.6 >/etc/hosts/podb/resolv.conf'
+cfg_edit rt-sbx "s['mounts'].append({'destination': '/etc/hosts', 'type': 'bind', 'source': '$sbx', 'options': ['rbind', 'rw']})"
+rc=0
+cfg_run rt-sbx --rm || rc=$?
+ctr_ c rm rt-sbx >/dev/null 2>&1 || true
+! grep -q 6.6.6.6 "$sbx/podb/resolv.conf" ||
+	e2e_fail "T13 the sandboxes directory bound at /etc/hosts: another pod's resolv.conf was rewritten"
+e2e_expect_refused "$rc" "mount [0-9]+ \\('$sbx' on '/etc/hosts'\\)" "" \
+	"T13 the sandboxes directory bound as a runtime file"
+e2e_spec rt-sbxok -- /bin/sh -c 'grep -q localhost /etc/hosts'
+cfg_edit rt-sbxok "s['mounts'].append({'destination': '/etc/hosts', 'type': 'bind', 'source': '$sbx/poda/hosts', 'options': ['rbind', 'rw']})"
+cfg_run rt-sbxok --rm || e2e_fail "a pod's own hosts file: $(cat "$E2E_ERR")"
+e2e_ok "a pod's own /etc/hosts from its sandbox directory is mounted"
+
+# ---------------------------------------------------------------------------------------------
 # Legitimate: an allowlisted hook named /proc/<host pid>/exe (as Docker names dockerd) runs
 # that host program; ctr's default cgroupsPath.
 mkdir -p "$E2E_TMP/hookbin"
