@@ -380,6 +380,19 @@ e2e_spec() {
 	EOF
 }
 
+# e2e_spec_edit ID PYTHON: runs PYTHON on the spec of ID as `s` (a dict) and writes it back.
+e2e_spec_edit() {
+	"$E2E_PY" - "$(e2e_specfile "$1")" "$2" <<-'EOF' || e2e_fail "editing the spec of $1"
+		import json, sys
+		path, code = sys.argv[1], sys.argv[2]
+		with open(path) as f:
+		    s = json.load(f)
+		exec(code)
+		with open(path, "w") as f:
+		    json.dump(s, f, indent=1)
+	EOF
+}
+
 # Prints the create token for the spec e2e_spec wrote. Extra args go to `shimgate sign`.
 e2e_sign_create() {
 	local id=$1 tok

@@ -25,17 +25,7 @@ e2e_before_cleanup() {
 }
 e2e_setup "$@"
 
-cfg_edit() {
-	"$E2E_PY" - "$(e2e_specfile "$1")" "$2" <<-'EOF2' || e2e_fail "editing the spec of $1"
-		import json, sys
-		path, code = sys.argv[1], sys.argv[2]
-		with open(path) as f:
-		    s = json.load(f)
-		exec(code)
-		with open(path, "w") as f:
-		    json.dump(s, f, indent=1)
-	EOF2
-}
+cfg_edit() { e2e_spec_edit "$@"; }
 
 # cfg_run ID [ctr run options]: unsigned ctr run --config with the spec of ID.
 cfg_run() {
@@ -48,6 +38,13 @@ cfg_run() {
 		"$@" --config "$(e2e_specfile "$id")" "$id" </dev/null >"$E2E_OUT" 2>"$E2E_ERR" || rc=$?
 	e2e_note_socket "$id"
 	return "$rc"
+}
+
+# attempt ID [ctr run options]: cfg_run, its status in $rc, the container record removed.
+attempt() {
+	rc=0
+	cfg_run "$@" || rc=$?
+	ctr_ c rm "$1" >/dev/null 2>&1 || true
 }
 
 task_pid() { ctr_ task ls 2>/dev/null | awk -v id="$1" '$1 == id {print $2}'; }
@@ -94,9 +91,7 @@ e2e_log "rt-decoy's /usr/sbin/dockerd is host pid $pid; /proc/$pid/exe reads '$(
 mark=$E2E_TMP/rt-hook-exe
 e2e_spec rt-exe -- /bin/true
 cfg_edit rt-exe "s['hooks'] = {'prestart': [{'path': '/proc/$pid/exe', 'args': ['libnetwork-setkey', '$mark']}]}"
-rc=0
-cfg_run rt-exe --rm || rc=$?
-ctr_ c rm rt-exe >/dev/null 2>&1 || true
+attempt rt-exe --rm
 [ ! -e "$mark" ] || e2e_fail "T22 hook /proc/<container pid>/exe: the container's binary ran on the host as root ($mark exists; ctr: rc $rc $(cat "$E2E_ERR"))"
 grep -q "hooks.prestart\[0\].path '/proc/$pid/exe' resolved to '/usr/sbin/dockerd'" "$E2E_AUDIT" ||
 	e2e_fail "T22 hook /proc/<pid>/exe: no audit line rewriting the hook to the host's dockerd"
@@ -115,9 +110,7 @@ ctr_ c rm rt-preload >/dev/null 2>&1 || true
 [ -e "$mark" ] || e2e_fail "control: on plain runc the LD_PRELOAD hook did not load the library"
 rm -f "$mark"
 e2e_ok "control: on plain runc the dockerd hook loaded the container's library as root"
-rc=0
-cfg_run rt-preload --rm || rc=$?
-ctr_ c rm rt-preload >/dev/null 2>&1 || true
+attempt rt-preload --rm
 [ ! -e "$mark" ] || e2e_fail "T22 LD_PRELOAD in an allowlisted hook's env: the library ran on the host as root ($mark exists)"
 e2e_expect_refused "$rc" "hooks\\.prestart\\[0\\]\\.env" "" "T22 LD_PRELOAD in the allowlisted dockerd hook's env"
 
@@ -194,9 +187,7 @@ pid=$(task_pid rt-nsown)
 ln -s "/proc/$pid/ns/pid" "$E2E_ROOTFS/tmp/rt-nslink"
 e2e_spec rt-nslink -- /bin/true
 cfg_edit rt-nslink "[n.__setitem__('path', '$E2E_ROOTFS/tmp/rt-nslink') for n in s['linux']['namespaces'] if n['type'] == 'pid']"
-rc=0
-cfg_run rt-nslink --rm || rc=$?
-ctr_ c rm rt-nslink >/dev/null 2>&1 || true
+attempt rt-nslink --rm
 e2e_expect_refused "$rc" "linux\\.namespaces\\[[0-9]+\\]\\.path '$E2E_ROOTFS/tmp/rt-nslink': not /proc/<pid>/ns/pid" "" \
 	"T25 a pid namespace path through a symlink the container can swap"
 # Legitimate: the same container's pid namespace named /proc/<pid>/ns/pid.
@@ -287,9 +278,7 @@ sed -i "s|^\(required root .*\)docker_root=[^ ]*|\1docker_root=$dkr|" "$E2E_POLI
 grep -q "docker_root=$dkr" "$E2E_POLICY/create" || e2e_fail "could not set docker_root"
 e2e_spec rt-thief -- /bin/sh -c 'echo planted >/bin/planted'
 cfg_edit rt-thief "s['root'] = {'path': '$dkr/vfs/dir/1a1a'}"
-rc=0
-cfg_run rt-thief --rm || rc=$?
-ctr_ c rm rt-thief >/dev/null 2>&1 || true
+attempt rt-thief --rm
 [ ! -e "$dkr/vfs/dir/1a1a/bin/planted" ] ||
 	e2e_fail "T24 root.path of another Docker container's layer: a file was planted in it"
 e2e_expect_refused "$rc" "root\\.path '$dkr/vfs/dir/1a1a': below Docker's root '$dkr' but not the layer of container 'rt-thief'" "" \
@@ -314,9 +303,7 @@ sed -i "s|^sufficient mounts internal.*|sufficient mounts internal runtime_dir=$
 grep -q "runtime_dir=$sbx" "$E2E_POLICY/mount" || e2e_fail "could not set runtime_dir"
 e2e_spec rt-sbx -- /bin/sh -c 'echo nameserver 6.6.6.6 >/etc/hosts/podb/resolv.conf'
 cfg_edit rt-sbx "s['mounts'].append({'destination': '/etc/hosts', 'type': 'bind', 'source': '$sbx', 'options': ['rbind', 'rw']})"
-rc=0
-cfg_run rt-sbx --rm || rc=$?
-ctr_ c rm rt-sbx >/dev/null 2>&1 || true
+attempt rt-sbx --rm
 ! grep -q 6.6.6.6 "$sbx/podb/resolv.conf" ||
 	e2e_fail "T13 the sandboxes directory bound at /etc/hosts: another pod's resolv.conf was rewritten"
 e2e_expect_refused "$rc" "mount [0-9]+ \\('$sbx' on '/etc/hosts'\\)" "" \
