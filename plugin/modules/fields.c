@@ -238,6 +238,31 @@ static int visit(void *data, const struct sg_field *f, const char *shown, const 
 	return (f->flags & SG_FIELD_OPAQUE) ? 1 : 0;
 }
 
+/* An exec's LSM label must be its container's: the profile only confines, yet an exec that
+ * names another one ("unconfined") or none at all runs outside the container's. */
+static int check_exec_labels(const struct visit_ctx *c, struct sg_error *err)
+{
+	static const char *const keys[] = { "apparmorProfile", "selinuxLabel" };
+	const json_t *cproc = json_object_get(c->req->container_doc, "process");
+
+	if (!c->req->container_doc)
+		return 0;
+	for (size_t i = 0; i < SG_ARRAY_SIZE(keys); i++) {
+		const json_t *mine = json_object_get(c->req->doc, keys[i]);
+		const json_t *theirs = json_object_get(cproc, keys[i]);
+		const char *a = json_is_string(mine) ? json_string_value(mine) : "";
+		const char *b = json_is_string(theirs) ? json_string_value(theirs) : "";
+		char path[32];
+
+		(void)snprintf(path, sizeof(path), "process.%s", keys[i]);
+		if (!passed(c->s, path) && strcmp(a, b) != 0)
+			return sg_error_set(err, -EPERM, "%s: %s '%.128s': not the container's "
+					    "('%.128s'): the exec would run outside the container's "
+					    "confinement", c->label, keys[i], a, b);
+	}
+	return 0;
+}
+
 static int fields_check(struct sg_module_state *s, struct sg_request *req,
 			struct sg_error *reason)
 {
@@ -262,6 +287,8 @@ static int fields_check(struct sg_module_state *s, struct sg_request *req,
 		return SG_VERDICT_DENY;
 	}
 	r = sg_fields_walk(req->doc, root, visit, &c, reason);
+	if (r == 0 && req->op == SG_OP_EXEC)
+		r = check_exec_labels(&c, reason);
 	if (r < 0) {
 		sg_error_prefix(reason, "fields");
 		return SG_VERDICT_DENY;

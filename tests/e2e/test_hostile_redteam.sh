@@ -314,6 +314,26 @@ cfg_run rt-sbxok --rm || e2e_fail "a pod's own hosts file: $(cat "$E2E_ERR")"
 e2e_ok "a pod's own /etc/hosts from its sandbox directory is mounted"
 
 # ---------------------------------------------------------------------------------------------
+# 8. An exec's LSM label is not signed: an exec naming apparmorProfile "unconfined" (or none,
+#    in a container that has one) would run outside the container's AppArmor profile. It must
+#    be the container's (this host has no AppArmor, so only the gate's answer is checked).
+e2e_start rt-lsm
+e2e_process rt-lsm "$E2E_TMP/rt-lsm.json" -- /bin/touch /tmp/rt-lsm
+"$E2E_PY" - "$E2E_TMP/rt-lsm.json" <<-'EOF2' || e2e_fail "editing the exec process"
+	import json, sys
+	p = json.load(open(sys.argv[1]))
+	p["apparmorProfile"] = "unconfined"
+	json.dump(p, open(sys.argv[1] + ".x", "w"))
+EOF2
+rc=0
+e2e_grpc_exec rt-lsm l1 "$E2E_TMP/rt-lsm.json.x" || rc=$?
+e2e_expect_refused "$rc" "apparmorProfile 'unconfined': not the container's \\(''\\)" rt-lsm \
+	"an exec with apparmorProfile unconfined"
+rc=0
+e2e_grpc_exec rt-lsm l2 "$E2E_TMP/rt-lsm.json" || rc=$?
+e2e_expect_refused "$rc" "\\(hmac\\): no signature" rt-lsm "the same exec with the container's label (on to hmac)"
+
+# ---------------------------------------------------------------------------------------------
 # Legitimate: an allowlisted hook named /proc/<host pid>/exe (as Docker names dockerd) runs
 # that host program; ctr's default cgroupsPath.
 mkdir -p "$E2E_TMP/hookbin"
