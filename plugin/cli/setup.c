@@ -227,34 +227,27 @@ static int setup_stack_line(const struct setup *s, const char *stack, const char
 	return sg_setup_write(path, old, text, 0644, s->dry_run, err);
 }
 
-/* Where Docker's storage driver mounts a container's root (fnmatch, '*' for the driver's
- * random mount id, which is not the container id), below data-root. */
-static const struct {
-	const char *driver, *root;
-} docker_roots[] = {
-	{ "overlay2", "/overlay2/*/merged" },
-	{ "fuse-overlayfs", "/fuse-overlayfs/*/merged" },
-	{ "vfs", "/vfs/dir/*" },
-	{ "btrfs", "/btrfs/subvolumes/*" },
-};
+/* The storage drivers whose mount of a container's root the root module finds itself, from
+ * dockerd's layerdb below docker_root= (modules/root.c). */
+static const char *const docker_drivers[] = { "overlay2", "fuse-overlayfs", "vfs" };
 
-/* The create stack's root line for Docker's storage driver: dockerd hands runc the driver's
- * mount of the container's root as root.path. */
+/* The create stack's root line for Docker: dockerd hands runc its storage driver's mount of
+ * the container's own layer as root.path, which docker_root= names the data root of. */
 static int setup_docker_root(const struct setup *s, const char *data_root, const char *driver,
 			     struct sg_error *err)
 {
 	_cleanup_free_ char *line = NULL;
 
-	for (size_t i = 0; i < SG_ARRAY_SIZE(docker_roots); i++) {
-		if (strcmp(driver, docker_roots[i].driver) != 0)
+	for (size_t i = 0; i < SG_ARRAY_SIZE(docker_drivers); i++) {
+		if (strcmp(driver, docker_drivers[i]) != 0)
 			continue;
-		if (asprintf(&line, "required root allow=%s%s", data_root, docker_roots[i].root) < 0)
+		if (asprintf(&line, "required root docker_root=%s", data_root) < 0)
 			return sg_error_set(err, -ENOMEM, "out of memory");
 		return setup_stack_line(s, "create", "required root", line, err);
 	}
-	printf("note: Docker's storage driver '%s' is not one setup knows: add the directory it "
-	       "mounts a container's root at to the allow= of the create stack's `required root` "
-	       "line (README.md, Docker)\n", driver);
+	printf("note: Docker's storage driver '%s' is not one the root module knows (overlay2, "
+	       "fuse-overlayfs, vfs): the create stack's `required root` line refuses its "
+	       "containers' roots (README.md, Docker)\n", driver);
 	return 0;
 }
 
@@ -274,15 +267,15 @@ static int setup_docker_policy(struct setup *s, struct sg_error *err)
 	real = realpath(data_root, NULL);
 	if (real)
 		data_root = real;
-	/* A policy argument is one word, split at commas, and root's allow= is a pattern. */
+	/* A policy argument is one word, split at commas. */
 	if (data_root[0] != '/' || strpbrk(data_root, ", \t\n*?[\\"))
 		return sg_error_set(err, -EINVAL, "%s: data-root '%s' is not an absolute path free of "
 				    "commas, blanks and pattern characters", s->host.docker_config,
 				    data_root);
 	if (!driver) {
 		driver = "overlay2";
-		printf("note: %s sets no storage-driver: the create stack's root line is for "
-		       "overlay2, Docker's default (README.md, Docker)\n", s->host.docker_config);
+		printf("note: %s sets no storage-driver: overlay2, Docker's default, is assumed "
+		       "(README.md, Docker)\n", s->host.docker_config);
 	}
 	if (asprintf(&line, "sufficient mounts internal runtime_dir=%s,%s,%s/containers",
 		     SG_CRI_SANDBOXES_VAR, SG_CRI_SANDBOXES_RUN, data_root) < 0)

@@ -14,14 +14,20 @@
  * without CAP_SYS_NICE.
  * linux.cgroupsPath must end in the container id (cgroupfs "/a/b/<id>", systemd
  * "slice:prefix:<id>") and hold no "..": a cgroup of the container's own, never a host
- * service's, whose limits and freezer would then hit the service. */
+ * service's, whose limits and freezer would then hit the service. The id is the caller's
+ * choice, so the cgroup must also not exist yet with a process or a child in it (in any
+ * cgroup hierarchy of the host): runc 1.1 joins an existing cgroup, and Pids and Kill --all
+ * then reach every host process in it ("/system.slice" for a container named system.slice).
+ * Nor may a cgroupfs component be named like a systemd unit (see unit_component). */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/cleanup.h"
 #include "core/registry.h"
 #include "core/request.h"
+#include "oci/cgroup.h"
 #include "oci/fields.h"
 
 struct sg_module_state {
@@ -148,11 +154,41 @@ static int check_rlimit(const struct visit_ctx *c, const char *shown, const json
 	return 0;
 }
 
+/* A cgroupfs path component named like a systemd unit ("cron.service", "system.slice"): the
+ * container would create the cgroup systemd puts that unit's processes in when it starts
+ * later (systemd takes an existing directory as its own). In the systemd form the container
+ * gets its own "<prefix>-<name>.scope"; a name ending in ".slice" would make it a slice. */
+static const char *unit_component(const char *p)
+{
+	static const char *const suffixes[] = {
+		".slice", ".service", ".scope", ".socket", ".mount", ".swap", ".target",
+		".device", ".automount", ".path", ".timer",
+	};
+	const char *name = strchr(p, ':') ? strrchr(p, ':') + 1 : p;
+
+	for (const char *c = name; *c;) {
+		size_t n = strcspn(c, "/");
+
+		for (size_t i = 0; i < SG_ARRAY_SIZE(suffixes); i++) {
+			size_t l = strlen(suffixes[i]);
+
+			if ((!strchr(p, ':') || i == 0) && n >= l &&
+			    strncmp(c + n - l, suffixes[i], l) == 0)
+				return suffixes[i];
+		}
+		c += n + (c[n] == '/');
+	}
+	return NULL;
+}
+
 static int check_cgroups_path(const struct visit_ctx *c, const char *shown, const json_t *v,
 			      struct sg_error *err)
 {
 	const char *p = json_string_value(v);
+	struct sg_error why = { 0 };
+	char found[PATH_MAX];
 	const char *last;
+	int r;
 
 	if (!p)
 		return sg_error_set(err, -EPERM, "%s: %s: not a string", c->label, shown);
@@ -164,6 +200,20 @@ static int check_cgroups_path(const struct visit_ctx *c, const char *shown, cons
 				    "%s: %s: '%.256s' is not a cgroup of the container's own (its "
 				    "last element must be '%s', without '..')",
 				    c->label, shown, p, c->req->id);
+	if (unit_component(p))
+		return sg_error_set(err, -EPERM,
+				    "%s: %s: '%.256s': names a systemd unit ('*%s'): systemd would "
+				    "start that unit's processes in the container's cgroup",
+				    c->label, shown, p, unit_component(p));
+	r = sg_cgroup_in_use("/proc/self/mountinfo", "/proc/self/cgroup", p, found, sizeof(found),
+			     &why);
+	if (r < 0)
+		return sg_error_set(err, -EPERM, "%s: %s: %s", c->label, shown, why.msg);
+	if (r > 0)
+		return sg_error_set(err, -EPERM,
+				    "%s: %s: '%.256s': the cgroup exists and is in use (%.256s): "
+				    "runc would join it, and Pids and Kill --all would reach its "
+				    "processes", c->label, shown, p, found);
 	return 0;
 }
 
@@ -186,6 +236,31 @@ static int visit(void *data, const struct sg_field *f, const char *shown, const 
 	if (strcmp(pattern, "linux.cgroupsPath") == 0)
 		return check_cgroups_path(c, shown, v, err);
 	return (f->flags & SG_FIELD_OPAQUE) ? 1 : 0;
+}
+
+/* An exec's LSM label must be its container's: the profile only confines, yet an exec that
+ * names another one ("unconfined") or none at all runs outside the container's. */
+static int check_exec_labels(const struct visit_ctx *c, struct sg_error *err)
+{
+	static const char *const keys[] = { "apparmorProfile", "selinuxLabel" };
+	const json_t *cproc = json_object_get(c->req->container_doc, "process");
+
+	if (!c->req->container_doc)
+		return 0;
+	for (size_t i = 0; i < SG_ARRAY_SIZE(keys); i++) {
+		const json_t *mine = json_object_get(c->req->doc, keys[i]);
+		const json_t *theirs = json_object_get(cproc, keys[i]);
+		const char *a = json_is_string(mine) ? json_string_value(mine) : "";
+		const char *b = json_is_string(theirs) ? json_string_value(theirs) : "";
+		char path[32];
+
+		(void)snprintf(path, sizeof(path), "process.%s", keys[i]);
+		if (!passed(c->s, path) && strcmp(a, b) != 0)
+			return sg_error_set(err, -EPERM, "%s: %s '%.128s': not the container's "
+					    "('%.128s'): the exec would run outside the container's "
+					    "confinement", c->label, keys[i], a, b);
+	}
+	return 0;
 }
 
 static int fields_check(struct sg_module_state *s, struct sg_request *req,
@@ -212,6 +287,8 @@ static int fields_check(struct sg_module_state *s, struct sg_request *req,
 		return SG_VERDICT_DENY;
 	}
 	r = sg_fields_walk(req->doc, root, visit, &c, reason);
+	if (r == 0 && req->op == SG_OP_EXEC)
+		r = check_exec_labels(&c, reason);
 	if (r < 0) {
 		sg_error_prefix(reason, "fields");
 		return SG_VERDICT_DENY;

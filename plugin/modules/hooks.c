@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* hooks allow=PATH[@ARG0],... [signed_allow=PATH[@ARG0],...]: OCI hooks run on the host as root, before
+/* hooks allow=PATH[@ARG0],... [signed_allow=PATH[@ARG0],...] [env=NAME,...]: OCI hooks run on the host as root, before
  * any confinement of the container applies (THREATS T22), so each hook's program must be on
  * the allowlist and safe.
  *
@@ -15,9 +15,14 @@
  * createContainer and startContainer hooks run in the container's mount namespace, yet
  * their path is judged as a host path too: the same allowlist, failing closed.
  * A hook that runs with the host's file system (all but startContainer) gets its resolved
- * path written back: runc runs the path later, and a symlink on the way as written (in a
- * directory its owner can change, or a /proc/<pid>/exe whose pid is reused) could by then
- * name another program. startContainer runs after pivot_root, a path of the container's. */
+ * path written back: runc must run the file that was checked. A symlink on the way as written
+ * (in a directory its owner can change, or a /proc/<pid>/exe whose pid is reused) could by then
+ * name another program, and /proc/<pid>/exe of a container's process reads as that process's
+ * own path ("/usr/sbin/dockerd", which resolves to the host's file) while the kernel opens the
+ * container's binary through the link. startContainer runs after pivot_root, a path of the
+ * container's. A hook's env must hold only names env= lists: the program runs as root on the
+ * host, and LD_PRELOAD, LD_LIBRARY_PATH, GCONV_PATH and the like load code of the caller's
+ * choosing into it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -34,8 +39,8 @@ static const char *const hook_kinds[] = {
 	"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
 };
 
-enum { ALLOW, SIGNED_ALLOW, N_LISTS };
-static const char *const list_keys[N_LISTS] = { "allow", "signed_allow" };
+enum { ALLOW, SIGNED_ALLOW, ENV, N_LISTS };
+static const char *const list_keys[N_LISTS] = { "allow", "signed_allow", "env" };
 
 struct sg_module_state {
 	struct sg_strv lists[N_LISTS];
@@ -63,7 +68,7 @@ static int hooks_init(const struct sg_module_init *init, struct sg_module_state 
 	if (!s)
 		return sg_error_set(err, -ENOMEM, "out of memory");
 	r = sg_spec_arg_lists(init, list_keys, N_LISTS, s->lists, seen, err);
-	for (int k = 0; r == 0 && k < N_LISTS; k++)
+	for (int k = 0; r == 0 && k < ENV; k++)
 		r = sg_spec_arg_paths(list_keys[k], &s->lists[k], err);
 	if (r < 0)
 		return r;
@@ -95,6 +100,34 @@ static bool on_list(const struct sg_strv *list, const char *written, const char 
 	return false;
 }
 
+/* Every entry of a hook's env must name a variable env= lists. */
+static int judge_env(const struct sg_module_state *s, const char *kind, size_t i,
+		     const json_t *env, struct sg_error *reason)
+{
+	const json_t *e;
+	size_t j;
+
+	if (!env || json_is_null(env))
+		return 0;
+	if (!json_is_array(env))
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].env: not an array", kind, i);
+	json_array_foreach(env, j, e) {
+		const char *kv = json_string_value(e);
+		size_t n = kv ? strcspn(kv, "=") : 0;
+		size_t l = 0;
+
+		while (kv && l < s->lists[ENV].n &&
+		       !(strlen(s->lists[ENV].v[l]) == n && strncmp(s->lists[ENV].v[l], kv, n) == 0))
+			l++;
+		if (!kv || kv[n] != '=' || l == s->lists[ENV].n)
+			return sg_error_set(reason, -EPERM, "hooks.%s[%zu].env[%zu] '%.*s': not on the "
+					    "hooks env allowlist (a hook runs as root on the host: "
+					    "LD_PRELOAD and the like load code into it)", kind, i,
+					    j, (int)(kv ? (n > 64 ? 64 : n) : 0), kv ? kv : "");
+	}
+	return 0;
+}
+
 static int judge_hook(const struct sg_module_state *s, struct sg_request *req,
 		      const char *kind, size_t i, json_t *hook, struct sg_error *reason)
 {
@@ -103,6 +136,7 @@ static int judge_hook(const struct sg_module_state *s, struct sg_request *req,
 	char real[PATH_MAX];
 	struct sg_error why = { 0 };
 	const char *path;
+	int r;
 
 	if (!json_is_object(hook) || !json_is_string(p))
 		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path: missing or not a string",
@@ -123,11 +157,12 @@ static int judge_hook(const struct sg_module_state *s, struct sg_request *req,
 	if (sg_safepath_check(real, 0, &why) < 0)
 		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path '%.256s': %s", kind, i,
 				    path, why.msg);
-	if (strcmp(path, real) == 0 || strcmp(kind, "startContainer") == 0)
-		return 0;
+	r = judge_env(s, kind, i, json_object_get(hook, "env"), reason);
+	if (r < 0 || strcmp(path, real) == 0 || strcmp(kind, "startContainer") == 0)
+		return r;
 	/* noted first: path belongs to the string the write replaces */
-	(void)sg_request_note(req, "hooks: hooks.%s[%zu].path '%.100s' resolved to '%.100s'",
-			      kind, i, path, real);
+	(void)sg_request_note(req, "hooks: hooks.%s[%zu].path '%.100s' resolved to '%.100s'", kind,
+			      i, path, real);
 	if (json_object_set_new(hook, "path", json_string(real)) < 0)
 		return sg_error_set(reason, -ENOMEM, "out of memory");
 	return 0;
@@ -175,7 +210,7 @@ static int hooks_check(struct sg_module_state *s, struct sg_request *req,
 const struct sg_module sg_module_hooks = {
 	SG_MODULE_HEADER,
 	.name = "hooks",
-	.summary = "OCI hooks only from allowlisted, root-owned programs (signed_allow= when signed)",
+	.summary = "OCI hooks: allowlisted root-owned programs, run by real path; env as listed",
 	.ops = SG_OP_BIT(SG_OP_CREATE),
 	.init = hooks_init,
 	.check = hooks_check,

@@ -4,8 +4,11 @@
  *   mounts internal [runtime_dir=P,...]
  *       success: proc at /proc, sysfs at /sys, devpts at /dev/pts, mqueue at /dev/mqueue,
  *       cgroup/cgroup2 at /sys/fs/cgroup, tmpfs anywhere; binds of /etc/hosts,
- *       /etc/hostname, /etc/resolv.conf and /dev/shm whose resolved source lies under a
- *       runtime_dir (the CRI sandbox directories by default). ignore: everything else.
+ *       /etc/hostname, /etc/resolv.conf and /dev/shm whose resolved source is that file of
+ *       one sandbox or container under a runtime_dir (the CRI sandbox directories by
+ *       default): <dir>/<id>/hosts, hostname, resolv.conf, shm (CRI) or mounts/shm
+ *       (Docker). The runtime dir itself, or a sandbox's whole directory, would give the
+ *       container every pod's files read-write. ignore: everything else.
  *   mounts rootfs [prefix=P,...]
  *       For rootfs mounts (chosen by the containerd API client): success for overlay or
  *       bind whose source, lowerdir, upperdir and workdir all resolve under a prefix
@@ -69,9 +72,14 @@ static const char *const default_rootfs_prefixes[] = {
 	"/var/lib/containerd/io.containerd.snapshotter.v1.",
 };
 
-/* Files the runtime itself provides to every container (CRI). */
-static const char *const runtime_file_destinations[] = {
-	"/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/dev/shm",
+/* Files the runtime itself provides to every container (CRI, Docker): the destination and
+ * the source's path below <runtime dir>/<id>/. */
+static const struct {
+	const char *destination, *file;
+} runtime_files[] = {
+	{ "/etc/hosts", "hosts" },       { "/etc/hostname", "hostname" },
+	{ "/etc/resolv.conf", "resolv.conf" }, { "/dev/shm", "shm" },
+	{ "/dev/shm", "mounts/shm" },
 };
 
 static const struct {
@@ -395,15 +403,49 @@ static int check_internal(const struct sg_module_state *s, const struct sg_mount
 		return SG_VERDICT_SUCCESS;
 	if (!mount_is_bind(m) || !m->source || !m->destination || shared_propagation(m))
 		return SG_VERDICT_IGNORE;
-	for (size_t i = 0; i < SG_ARRAY_SIZE(runtime_file_destinations); i++)
-		if (strcmp(m->destination, runtime_file_destinations[i]) == 0 &&
-		    realpath(m->source, real) && under_any(real, s->dirs, s->n_dirs, NULL))
-			return SG_VERDICT_SUCCESS;
+	if (!realpath(m->source, real))
+		return SG_VERDICT_IGNORE;
+	for (size_t i = 0; i < SG_ARRAY_SIZE(runtime_files); i++)
+		for (size_t d = 0; strcmp(m->destination, runtime_files[i].destination) == 0 &&
+				   d < s->n_dirs; d++) {
+			size_t n = strlen(s->dirs[d].path);
+			const char *id = real + n + 1, *slash;
+
+			if (!path_under(real, s->dirs[d].path) || real[n] != '/')
+				continue;
+			slash = strchr(id, '/');
+			if (slash && slash != id && strcmp(slash + 1, runtime_files[i].file) == 0)
+				return SG_VERDICT_SUCCESS;
+		}
 	return SG_VERDICT_IGNORE;
 }
 
+/* After a snapshotter's directory: "snapshots/<id>" (native, btrfs "active/<id>"), with
+ * "/fs" or "/work" (overlayfs and its kin), and nothing else. The snapshotter's directory
+ * itself, or its metadata.db, would hand the container every other container's snapshot
+ * and containerd's own records. */
+static bool snapshot_dir(const char *rest)
+{
+	const char *p = strchr(rest, '/');
+
+	if (!p || p == rest)
+		return false;
+	p++;
+	if (strncmp(p, "snapshots/", 10) == 0)
+		p += 10;
+	else if (strncmp(p, "active/", 7) == 0)
+		p += 7;
+	else
+		return false;
+	if (*p < '1' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return *p == '\0' || strcmp(p, "/fs") == 0 || strcmp(p, "/work") == 0;
+}
+
 /* A rootfs path: resolved, then a string prefix match ("...snapshotter.v1." names the
- * directory of every snapshotter). */
+ * directory of every snapshotter) followed by a snapshot's directory. */
 static bool rootfs_path_ok(const struct sg_module_state *s, const char *path)
 {
 	char real[PATH_MAX];
@@ -413,7 +455,8 @@ static bool rootfs_path_ok(const struct sg_module_state *s, const char *path)
 	for (size_t i = 0; i < s->n_dirs; i++) {
 		size_t n = strlen(s->dirs[i].path);
 
-		if (strncmp(real, s->dirs[i].path, n) == 0 && real[n] != '\0')
+		if (strncmp(real, s->dirs[i].path, n) == 0 && real[n] != '\0' &&
+		    snapshot_dir(real + n))
 			return true;
 	}
 	return false;
@@ -432,7 +475,8 @@ static int check_rootfs(const struct sg_module_state *s, const struct sg_mount *
 		return deny(reason, m, "rootfs type '%s' is neither overlay nor bind",
 			    m->type ? m->type : "");
 	if (!overlay && (!m->source || !rootfs_path_ok(s, m->source)))
-		return deny(reason, m, "rootfs source '%s' is not under a snapshotter prefix",
+		return deny(reason, m, "rootfs source '%s' is not under a snapshotter prefix, or "
+			    "not a snapshot there (NAME/snapshots/<id>[/fs])",
 			    m->source ? m->source : "");
 	for (size_t i = 0; i < m->options.n; i++) {
 		const char *o = m->options.v[i];
@@ -453,7 +497,7 @@ static int check_rootfs(const struct sg_module_state *s, const struct sg_mount *
 			for (char *p = strtok_r(list, ":", &save); p; p = strtok_r(NULL, ":", &save))
 				if (!rootfs_path_ok(s, p))
 					return deny(reason, m, "rootfs option '%s' leaves the "
-						    "snapshotter prefix", o);
+						    "snapshotter prefix or its snapshots", o);
 		}
 		/* Options that name paths we do not know (lowerdir+=, datadir+=...) could point
 		 * anywhere: refused rather than guessed at. */

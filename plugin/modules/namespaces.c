@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* namespaces [allow_host=TYPE,...] [signed_allow_host=TYPE,...]: the container does not
+/* namespaces [allow_host=TYPE,...] [signed_allow_host=TYPE,...] [allow_join=TYPE,...]: the
+ * container does not
  * share the host's pid, network, ipc, uts, mount or cgroup namespace (THREATS T25). A list
  * holding only "mount" would show the container every host process, to signal and kill.
  *
@@ -13,8 +14,18 @@
  * allows a host cgroup namespace (cgroup mounts are forced read-only by `paths`).
  * user and time pass: a new user namespace only lowers privilege and joining the host's is
  * the default; a time namespace only offsets the container's own clocks. Any other type is
- * refused, since runc would reject it or this gate cannot tell what it grants. */
+ * refused, since runc would reject it or this gate cannot tell what it grants.
+ * A path must be /proc/<pid>/ns/<file> (or /proc/<pid>/task/<tid>/ns/<file>) of that type,
+ * or /run/netns/<name> (/var/run/netns/<name>) for network, the namespaces CRI pins: a
+ * path elsewhere may pass through a symlink or directory that the container's own root can
+ * swap for /proc/1/ns/... between this check and runc's open. A path is taken only for the
+ * types allow_join= lists (default pid, network, ipc, uts: what CRI and Docker join). A
+ * mount namespace is never another container's (no runtime joins one): the inode test
+ * passed a host service's private one (PrivateTmp=), whose root runc then pivoted to the
+ * container's rootfs under the service. */
 #include <errno.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +40,7 @@ static const char *const judged[] = { "pid", "network", "ipc", "uts", "mount", "
 struct sg_module_state {
 	bool allow_host[N_JUDGED];
 	bool signed_allow_host[N_JUDGED];
+	bool allow_join[N_JUDGED];
 };
 
 static int parse_types(const char *arg, const char *value, bool *out, struct sg_error *err)
@@ -64,19 +76,24 @@ static void namespaces_fini(struct sg_module_state *s)
 static int namespaces_init(const struct sg_module_init *init, struct sg_module_state **state,
 			   struct sg_error *err)
 {
-	static const char *const keys[] = { "allow_host", "signed_allow_host" };
+	static const char *const keys[] = { "allow_host", "signed_allow_host", "allow_join" };
 	_cleanup_free_ struct sg_module_state *s = calloc(1, sizeof(*s));
 	bool seen[SG_ARRAY_SIZE(keys)] = { false };
 
 	if (!s)
 		return sg_error_set(err, -ENOMEM, "out of memory");
+	for (size_t k = 0; k < N_JUDGED; k++)
+		s->allow_join[k] = strcmp(judged[k], "mount") != 0 && strcmp(judged[k], "cgroup") != 0;
 	for (int i = 0; i < init->argc; i++) {
 		const char *value;
 		int k = sg_spec_arg(init->argv[i], keys, SG_ARRAY_SIZE(keys), seen, &value, err);
 
 		if (k < 0)
 			return k;
-		k = parse_types(init->argv[i], value, k == 0 ? s->allow_host : s->signed_allow_host,
+		if (k == 2)
+			memset(s->allow_join, 0, sizeof(s->allow_join));
+		k = parse_types(init->argv[i], value,
+				k == 0 ? s->allow_host : k == 1 ? s->signed_allow_host : s->allow_join,
 				err);
 		if (k < 0)
 			return k;
@@ -111,12 +128,62 @@ static int check_types(const json_t *doc, struct sg_error *reason)
 	return 0;
 }
 
+/* path names a namespace of type the way runtimes do, with nothing the container could
+ * swap on the way (see the top of the file). */
+static bool path_form_ok(const char *type, const char *path)
+{
+	const char *file = sg_spec_ns_file(type), *p;
+	struct stat st;
+
+	if (strncmp(path, "/proc/", 6) == 0)
+		return sg_spec_proc_ns_path(path, file) && strncmp(path, "/proc/self/", 11) != 0;
+	if (strcmp(type, "network") != 0)
+		return false;
+	p = strncmp(path, "/var/run/netns/", 15) == 0 ? path + 15
+	    : strncmp(path, "/run/netns/", 11) == 0  ? path + 11
+						     : NULL;
+	return p && *p && *p != '.' && !strchr(p, '/') && lstat(path, &st) == 0 &&
+	       !S_ISLNK(st.st_mode);
+}
+
+/* Every entry with a path: of a type allow_join= lists, in the form runtimes use. */
+static int check_paths(const struct sg_module_state *s, const json_t *doc,
+		       struct sg_error *reason)
+{
+	const json_t *list = json_object_get(json_object_get(doc, "linux"), "namespaces");
+	const json_t *ns;
+	size_t i, k;
+
+	json_array_foreach(list, i, ns) {
+		const char *type = json_string_value(json_object_get(ns, "type"));
+		const char *path = json_string_value(json_object_get(ns, "path"));
+
+		if (!path || !*path)
+			continue;
+		for (k = 0; k < N_JUDGED && strcmp(type, judged[k]) != 0; k++)
+			;
+		if (k == N_JUDGED)
+			continue;
+		if (!s->allow_join[k])
+			return sg_error_set(reason, -EPERM, "linux.namespaces[%zu].path '%.256s': "
+					    "joining a %s namespace is not allowed (allow_join=)%s",
+					    i, path, type, strcmp(type, "mount") == 0
+					    ? ": no runtime shares one, and runc would pivot its root "
+					      "under the processes in it" : "");
+		if (!path_form_ok(type, path))
+			return sg_error_set(reason, -EPERM, "linux.namespaces[%zu].path '%.256s': "
+					    "not /proc/<pid>/ns/%s%s", i, path, sg_spec_ns_file(type),
+					    strcmp(type, "network") == 0 ? " or /run/netns/<name>" : "");
+	}
+	return 0;
+}
+
 static int namespaces_check(struct sg_module_state *s, struct sg_request *req,
 			    struct sg_error *reason)
 {
 	if (req->op != SG_OP_CREATE)
 		return SG_VERDICT_IGNORE;
-	if (check_types(req->doc, reason) < 0)
+	if (check_types(req->doc, reason) < 0 || check_paths(s, req->doc, reason) < 0)
 		return SG_VERDICT_DENY;
 	for (size_t k = 0; k < N_JUDGED; k++) {
 		enum sg_ns_state st;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* root [allow=PATTERN,...] [signed_allow=PATTERN,...]: the container's root filesystem is the bundle's own (THREATS
- * T24): root.path=/usr would hand the container the host's /usr, read-write.
+/* root [allow=PATTERN,...] [signed_allow=PATTERN,...] [docker_root=DIR,...]: the container's
+ * root filesystem is the bundle's own (THREATS T24): root.path=/usr would hand the container
+ * the host's /usr, read-write.
  *
  * root.path must be "rootfs" or <bundle>/rootfs, which containerd fills from the rootfs
  * mounts the mount stack judges. An absolute path elsewhere passes only when its resolved
@@ -12,7 +13,12 @@
  * and written back: nobody but root can rename a directory on the way or swap in a symlink
  * before runc mounts it. With no known bundle, an absolute path must be allowed.
  * linux.rootfsPropagation shared or rshared is refused: mounts would propagate between the
- * container and the host. */
+ * container and the host.
+ * docker_root= names dockerd's data roots: a root.path below one must be this container's
+ * own layer, <DIR>/overlay2/<m>/merged (fuse-overlayfs alike) or <DIR>/vfs/dir/<m>, where m
+ * is <DIR>/image/<driver>/layerdb/mounts/<container id>/mount-id. A pattern such as
+ * overlay2/(*)/merged also matched every other container's root, which a create through
+ * containerd's API could then take read-write (a privileged container's binaries, say). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fnmatch.h>
@@ -27,8 +33,8 @@
 #include "core/request.h"
 #include "specutil.h"
 
-enum { ALLOW, SIGNED_ALLOW, N_LISTS };
-static const char *const list_keys[N_LISTS] = { "allow", "signed_allow" };
+enum { ALLOW, SIGNED_ALLOW, DOCKER_ROOT, N_LISTS };
+static const char *const list_keys[N_LISTS] = { "allow", "signed_allow", "docker_root" };
 
 struct sg_module_state {
 	struct sg_strv lists[N_LISTS];
@@ -81,6 +87,84 @@ static bool is_bundle_rootfs(const char *bundle, const char *path)
 	return path[strspn(path, "/")] == '\0';
 }
 
+/* An allowed root: written back resolved, so a symlink swapped in later does not move it. */
+static int rewrite_root(struct sg_request *req, json_t *root, const char *path,
+			const char *real, struct sg_error *reason)
+{
+	if (strcmp(real, path) == 0)
+		return SG_VERDICT_SUCCESS;
+	/* noted first: path belongs to the string the write replaces */
+	(void)sg_request_note(req, "root: root.path '%.100s' resolved to '%.100s'", path, real);
+	if (json_object_set_new(root, "path", json_string(real)) < 0) {
+		sg_error_set(reason, -ENOMEM, "out of memory");
+		return SG_VERDICT_ERROR;
+	}
+	return SG_VERDICT_SUCCESS;
+}
+
+/* The layer dockerd mounted for container id below its data root dir, by graph driver:
+ * the path is written to out (0), or -ENOENT when no driver has a mount-id for id. */
+static int docker_layer(const char *dir, const char *id, char *out, size_t len)
+{
+	static const struct {
+		const char *driver, *before, *after; /* <dir>/<driver><before><m><after> */
+	} drivers[] = {
+		{ "overlay2", "/", "/merged" },
+		{ "fuse-overlayfs", "/", "/merged" },
+		{ "vfs", "/dir/", "" },
+	};
+
+	for (size_t i = 0; i < SG_ARRAY_SIZE(drivers); i++) {
+		_cleanup_fclose_ FILE *f = NULL;
+		_cleanup_free_ char *idfile = NULL;
+		char m[128];
+		size_t n;
+
+		if (asprintf(&idfile, "%s/image/%s/layerdb/mounts/%s/mount-id", dir,
+			     drivers[i].driver, id) < 0)
+			return -ENOMEM;
+		f = fopen(idfile, "re");
+		if (!f)
+			continue;
+		n = fread(m, 1, sizeof(m) - 1, f);
+		m[n] = '\0';
+		m[strcspn(m, "\n")] = '\0';
+		if (!m[0] || strspn(m, "0123456789abcdefABCDEF-_") != strlen(m))
+			return -EINVAL;
+		if (snprintf(out, len, "%s/%s%s%s%s", dir, drivers[i].driver, drivers[i].before, m,
+			     drivers[i].after) >= (int)len)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* real lies below a docker_root= directory: it must be the container's own layer. Returns
+ * 1 (it is), 0 (no docker root holds it), -EPERM with the reason set. */
+static int judge_docker(const struct sg_module_state *s, const struct sg_request *req,
+			const char *real, struct sg_error *reason)
+{
+	for (size_t i = 0; i < s->lists[DOCKER_ROOT].n; i++) {
+		char dir[PATH_MAX], own[PATH_MAX];
+		size_t n;
+		int r;
+
+		if (!realpath(s->lists[DOCKER_ROOT].v[i], dir))
+			continue;
+		n = strlen(dir);
+		if (strncmp(real, dir, n) != 0 || real[n] != '/')
+			continue;
+		r = docker_layer(dir, req->id, own, sizeof(own));
+		if (r == 0 && strcmp(own, real) == 0)
+			return 1;
+		return sg_error_set(reason, -EPERM, "root.path '%.256s': below Docker's root '%s' "
+				    "but not the layer of container '%s'%s%.256s%s", real, dir,
+				    req->id, r == 0 ? " ('" : " (no mount-id for it)",
+				    r == 0 ? own : "", r == 0 ? "')" : "");
+	}
+	return 0;
+}
+
 static int judge_path(const struct sg_module_state *s, struct sg_request *req, json_t *root,
 		      const char *path, struct sg_error *reason)
 {
@@ -88,28 +172,24 @@ static int judge_path(const struct sg_module_state *s, struct sg_request *req, j
 	struct sg_error why = { 0 };
 	struct stat st;
 	bool walked;
+	int r;
 
 	if (strcmp(path, "rootfs") == 0 || (req->bundle && is_bundle_rootfs(req->bundle, path)))
 		return SG_VERDICT_SUCCESS;
 	walked = path[0] == '/' && sg_path_walk(path, SG_PATHWALK_NO_PROC, real, &st, &why) == 0;
-	for (int k = 0; walked && k < N_LISTS; k++) {
+	r = walked ? judge_docker(s, req, real, reason) : 0;
+	if (r < 0)
+		return SG_VERDICT_DENY;
+	if (r > 0)
+		return rewrite_root(req, root, path, real, reason);
+	for (int k = 0; walked && k < DOCKER_ROOT; k++) {
 		const struct sg_strv *allow = &s->lists[k];
 
 		if (k == SIGNED_ALLOW && !sg_spec_signed(req))
 			break;
 		for (size_t i = 0; i < allow->n; i++) {
-			if (fnmatch(allow->v[i], real, FNM_PATHNAME) != 0)
-				continue;
-			if (strcmp(real, path) != 0) {
-				/* noted first: path belongs to the string the write replaces */
-				(void)sg_request_note(req, "root: root.path '%.100s' resolved to "
-						      "'%.100s'", path, real);
-				if (json_object_set_new(root, "path", json_string(real)) < 0) {
-					sg_error_set(reason, -ENOMEM, "out of memory");
-					return SG_VERDICT_ERROR;
-				}
-			}
-			return SG_VERDICT_SUCCESS;
+			if (fnmatch(allow->v[i], real, FNM_PATHNAME) == 0)
+				return rewrite_root(req, root, path, real, reason);
 		}
 	}
 	sg_error_set(reason, -EPERM, "root.path '%.256s': not the bundle's rootfs%s%s%s", path,
@@ -150,7 +230,8 @@ static int root_check(struct sg_module_state *s, struct sg_request *req,
 const struct sg_module sg_module_root = {
 	SG_MODULE_HEADER,
 	.name = "root",
-	.summary = "root.path is the bundle's rootfs (or an allow= root); no shared rootfs propagation",
+	.summary = "root.path is the bundle's rootfs (or an allow= root, or Docker's layer of the "
+		   "container); no shared rootfs propagation",
 	.ops = SG_OP_BIT(SG_OP_CREATE),
 	.init = root_init,
 	.check = root_check,

@@ -99,22 +99,26 @@ const char *sg_spec_ns_file(const char *type)
 	return NULL;
 }
 
-/* /proc/PID/ns/FILE (or /proc/self/ns/FILE) exactly: the kernel's entry for a process. */
-static bool proc_ns_path(const char *path, const char *file)
+/* digits without a leading zero; returns what follows them, NULL when none */
+static const char *skip_pid(const char *s)
 {
-	const char *p = path + strlen("/proc/");
-	size_t digits;
+	if (*s < '1' || *s > '9')
+		return NULL;
+	while (*s >= '0' && *s <= '9')
+		s++;
+	return s;
+}
+
+bool sg_spec_proc_ns_path(const char *path, const char *file)
+{
+	const char *p;
 
 	if (strncmp(path, "/proc/", 6) != 0)
 		return false;
-	digits = strspn(p, "0123456789");
-	if (strncmp(p, "self/", 5) == 0)
-		p += 4;
-	else if (digits == 0 || p[0] == '0')
-		return false;
-	else
-		p += digits;
-	return strncmp(p, "/ns/", 4) == 0 && strcmp(p + 4, file) == 0;
+	p = strncmp(path + 6, "self/", 5) == 0 ? path + 10 : skip_pid(path + 6);
+	if (p && strncmp(p, "/task/", 6) == 0)
+		p = skip_pid(p + 6);
+	return p && strncmp(p, "/ns/", 4) == 0 && strcmp(p + 4, file) == 0;
 }
 
 /* runc opens the path later, as root, so what it names then must be what was judged now
@@ -127,7 +131,7 @@ static int ns_path_pinned(const char *path, const char *file, size_t i, struct s
 	struct sg_error why = { 0 };
 	struct stat st;
 
-	if (proc_ns_path(path, file) || sg_path_walk(path, SG_PATHWALK_NO_PROC, canonical, &st,
+	if (sg_spec_proc_ns_path(path, file) || sg_path_walk(path, SG_PATHWALK_NO_PROC, canonical, &st,
 						     &why) == 0)
 		return 0;
 	return sg_error_set(err, -EPERM, "linux.namespaces[%zu].path '%.256s': neither "

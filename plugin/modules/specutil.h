@@ -61,4 +61,8 @@ const char *sg_spec_ns_file(const char *type);
 int sg_spec_ns_state(const json_t *doc, const char *type, enum sg_ns_state *state, long *index,
 		     struct sg_error *err);
 
+/* path is the kernel's entry for a namespace of a process: /proc/PID/ns/FILE,
+ * /proc/PID/task/TID/ns/FILE or /proc/self/ns/FILE, exactly. */
+bool sg_spec_proc_ns_path(const char *path, const char *file);
+
 #endif

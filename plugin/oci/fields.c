@@ -24,7 +24,7 @@
 #define WHY_OWN_CGROUP "a limit of the container's own cgroup, which sits below the runtime's parent cgroup"
 #define WHY_BLKIO "weights and throttles of the container's own block IO"
 #define WHY_NOT_LINUX "runc on Linux does not read this section"
-#define WHY_HOOK "runs on the host as root: only allowlisted programs"
+#define WHY_HOOK "runs on the host as root: only allowlisted programs, run by their real path"
 #define WHY_DEV "device nodes and the device cgroup: refused unless allowlisted"
 #define WHY_DEVRULE "device cgroup rules: deny-all first, then only default and allowlisted grants"
 #define WHY_SECCOMP "replaced by the policy's profile (seccomp mode=replace)"
@@ -37,7 +37,7 @@
 	{ "hooks." kind, C, "hooks", 0, WHY_HOOK },                                  \
 	{ "hooks." kind "[].path", C, "hooks", 0, WHY_HOOK },                        \
 	{ "hooks." kind "[].args", C, "hooks", 0, "arguments of an allowlisted hook" }, \
-	{ "hooks." kind "[].env", C, "hooks", 0, "environment of an allowlisted hook" }, \
+	{ "hooks." kind "[].env", C, "hooks", 0, "only names env= lists" }, \
 	{ "hooks." kind "[].timeout", C, "hooks", 0, "how long the runtime waits for the hook" }
 
 #define THROTTLE_ROWS(name)                                                            \
@@ -75,7 +75,7 @@ const struct sg_field sg_fields[] = {
 	{ "process.rlimits[].hard", C, "fields", U64, "up to 2^64-1 (RLIM_INFINITY); only RLIMIT_RTPRIO is bounded" },
 	{ "process.rlimits[].soft", C, "fields", U64, "up to 2^64-1 (RLIM_INFINITY); only RLIMIT_RTPRIO is bounded" },
 	{ "process.noNewPrivileges", F, "nonewprivs", 0, "forced true" },
-	{ "process.apparmorProfile", P, NULL, 0, "a profile only confines: without one runc applies none, so no value loosens an absent field" },
+	{ "process.apparmorProfile", C, "fields", 0, "a profile only confines; an exec's must be its container's (none or unconfined would leave it)" },
 	{ "process.oomScoreAdj", C, "fields", 0, "bounded by oom_score_adj= (default -998..1000, what CRI and the kubelet give pods)" },
 	{ "process.scheduler", R, NULL, 0, WHY_SCHED },
 	{ "process.scheduler.policy", R, NULL, 0, WHY_SCHED },
@@ -85,7 +85,7 @@ const struct sg_field sg_fields[] = {
 	{ "process.scheduler.runtime", R, NULL, U64, WHY_SCHED },
 	{ "process.scheduler.deadline", R, NULL, U64, WHY_SCHED },
 	{ "process.scheduler.period", R, NULL, U64, WHY_SCHED },
-	{ "process.selinuxLabel", P, NULL, 0, "an SELinux label only confines, like apparmorProfile" },
+	{ "process.selinuxLabel", C, "fields", 0, "a label only confines; an exec's must be its container's, like apparmorProfile" },
 	{ "process.ioPriority", R, NULL, 0, "set by the runtime as root: IOPRIO_CLASS_RT starves the host's disks" },
 	{ "process.ioPriority.class", R, NULL, 0, "set by the runtime as root: IOPRIO_CLASS_RT starves the host's disks" },
 	{ "process.ioPriority.priority", R, NULL, 0, "set by the runtime as root: IOPRIO_CLASS_RT starves the host's disks" },
@@ -189,10 +189,10 @@ const struct sg_field sg_fields[] = {
 	{ "linux.resources.unified", P, NULL, MAP, "cgroup v2 files of the container's own cgroup" },
 	{ "linux.resources.unified.*", P, NULL, 0, "cgroup v2 files of the container's own cgroup" },
 	{ "linux.resources.unified.cgroup.*", R, NULL, 0, "cgroup.procs, cgroup.subtree_control...: moving host processes or reshaping the tree" },
-	{ "linux.cgroupsPath", C, "fields", 0, "its last element must be the container id: a cgroup of its own, never a host service's" },
+	{ "linux.cgroupsPath", C, "fields", 0, "ends in the container id and is new (none in use): never a host service's" },
 	{ "linux.namespaces", C, "namespaces", 0, "pid, net, ipc, uts, mount: the container's own or another container's" },
 	{ "linux.namespaces[].type", C, "namespaces", 0, "every type the policy does not share with the host must be listed" },
-	{ "linux.namespaces[].path", C, "namespaces", 0, "a host namespace is refused unless the policy allows that type" },
+	{ "linux.namespaces[].path", C, "namespaces", 0, "/proc/<pid>/ns/<file> or /run/netns/<name>, of a type allow_join= lists; never the host's unless allowed" },
 	{ "linux.devices", C, "devices", 0, WHY_DEV },
 	{ "linux.devices[].path", C, "devices", 0, WHY_DEV },
 	{ "linux.devices[].type", C, "devices", 0, WHY_DEV },

@@ -71,6 +71,12 @@ e2e_before_containerd() {
 	sed -i "s|^requisite mounts host |sufficient mounts host deny=default allow=$CRI_KUBELET force=nosuid,nodev\n&|" \
 		"$E2E_POLICY/mount"
 	grep -q "allow=$CRI_KUBELET" "$E2E_POLICY/mount" || e2e_fail "could not add the kubelet line"
+	# The pods here use the host's network (no CNI), and with it its UTS namespace (CRI): the
+	# policy-allowed hostNetwork case.
+	sed -i "s|^required namespaces allow_host=cgroup\$|required namespaces allow_host=cgroup,network,uts|" \
+		"$E2E_POLICY/create"
+	grep -q "^required namespaces allow_host=cgroup,network,uts\$" "$E2E_POLICY/create" ||
+		e2e_fail "could not allow the host network for the pods"
 	# Image rootfs mounts (overlay) come from this containerd's snapshotter directories.
 	sed -i "s|^\(.*mounts rootfs\)\$|\1 prefix=$E2E_TMP/root/io.containerd.snapshotter.v1.|" "$E2E_POLICY/mount"
 	grep -q "prefix=$E2E_TMP/root" "$E2E_POLICY/mount" || e2e_fail "could not set the rootfs prefix"

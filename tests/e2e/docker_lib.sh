@@ -43,11 +43,14 @@ e2e_before_containerd() {
 	grep -q "runtime_dir=$DK_ROOT/containers" "$E2E_POLICY/mount" ||
 		e2e_fail "no 'sufficient mounts internal' line in the mount policy"
 	# The shipped create stack admits Docker's networking hook (prestart /proc/<dockerd>/exe
-	# libnetwork-setkey) as it is; dockerd hands runc its vfs directory as root.path.
+	# libnetwork-setkey) as it is. dockerd hands runc its graph driver's mount of the
+	# container's layer as root.path: the root line checks it against this dockerd's data root.
 	DK_HOOKS=$(grep -E '^[^#]*[] ]hooks( |$)' "$E2E_POLICY/create")
 	[[ $DK_HOOKS == *"allow=$DK_DAEMON@libnetwork-setkey"* ]] ||
 		e2e_fail "the create stack's hooks line does not admit Docker's hook: '$DK_HOOKS'"
-	e2e_allow_rootfs "$E2E_POLICY/create" "$DK_ROOT/vfs/dir/*"
+	sed -i "s|^\(required root .*\)docker_root=[^ ]*|\1docker_root=$DK_ROOT|" "$E2E_POLICY/create"
+	grep -q "^required root .*docker_root=$DK_ROOT" "$E2E_POLICY/create" ||
+		e2e_fail "could not name dockerd's data root in the create policy"
 	e2e_policy_check
 }
 

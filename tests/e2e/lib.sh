@@ -133,8 +133,12 @@ e2e_make_rootfs() {
 # allows the test's one, or ROOT (a root module pattern). usage: e2e_allow_rootfs FILE [ROOT]
 e2e_allow_rootfs() {
 	local root=${2:-$E2E_ROOTFS}
-	sed -i "s|^\(required root allow=[^ ]*\)|\1,$root|" "$1"
-	sed -n 's/^required root allow=\([^ ]*\).*/\1/p' "$1" | tr , '\n' | grep -qxF -- "$root" ||
+	if grep -q '^required root .*allow=' "$1"; then
+		sed -i "s|^\(required root .*allow=[^ ]*\)|\1,$root|" "$1"
+	else
+		sed -i "s|^required root.*|& allow=$root|" "$1"
+	fi
+	sed -n 's/^required root .*allow=\([^ ]*\).*/\1/p' "$1" | tr , '\n' | grep -qxF -- "$root" ||
 		e2e_fail "could not allow the root $root in the create stack $1"
 }
 
@@ -383,6 +387,19 @@ e2e_spec() {
 		spec["process"]["args"] = args
 		with open(out, "w") as f:
 		    json.dump(spec, f, indent=1)
+	EOF
+}
+
+# e2e_spec_edit ID PYTHON: runs PYTHON on the spec of ID as `s` (a dict) and writes it back.
+e2e_spec_edit() {
+	"$E2E_PY" - "$(e2e_specfile "$1")" "$2" <<-'EOF' || e2e_fail "editing the spec of $1"
+		import json, sys
+		path, code = sys.argv[1], sys.argv[2]
+		with open(path) as f:
+		    s = json.load(f)
+		exec(code)
+		with open(path, "w") as f:
+		    json.dump(s, f, indent=1)
 	EOF
 }
 

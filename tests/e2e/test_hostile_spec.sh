@@ -16,17 +16,7 @@ e2e_setup "$@"
 cfg_spec() { e2e_spec "$@"; }
 
 # cfg_edit ID PYTHON: runs PYTHON on the spec of ID as `s` (a dict) and writes it back.
-cfg_edit() {
-	"$E2E_PY" - "$(e2e_specfile "$1")" "$2" <<-'EOF2' || e2e_fail "editing the spec of $1"
-		import json, sys
-		path, code = sys.argv[1], sys.argv[2]
-		with open(path) as f:
-		    s = json.load(f)
-		exec(code)
-		with open(path, "w") as f:
-		    json.dump(s, f, indent=1)
-	EOF2
-}
+cfg_edit() { e2e_spec_edit "$@"; }
 
 # cfg_run ID [signed]: ctr run --rm --config with the spec of ID, unsigned or signed (the
 # token in the annotation); output in $E2E_OUT/$E2E_ERR, ctr's status returned.

@@ -193,6 +193,51 @@ static void expect_allow(const char *args, enum sg_op op, const char *doc)
 		fail_msg("refused: %s", reason.msg);
 }
 
+/* An exec of container c1, whose config.json runs under the AppArmor profile docker-default. */
+static int run_exec_in(const char *args, const char *process, struct sg_error *reason)
+{
+	const struct sg_module *m;
+	struct sg_module_state *st;
+	_cleanup_request_ struct sg_request *req = NULL;
+	struct sg_error err = { 0 };
+	json_auto_t *doc = parse_as(process, SG_FIELDS_ROOT_PROCESS);
+	json_auto_t *container = parse_as("{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"],"
+					  "\"cwd\":\"/\",\"apparmorProfile\":\"docker-default\"}}",
+					  SG_FIELDS_ROOT_CONFIG);
+	int v;
+
+	assert_int_equal(sg_test_module_init("fields", SG_OP_EXEC, args, NULL, &m, &st, NULL), 0);
+	if (sg_oci_exec_request_doc("default", "c1", "e1", doc, container, &req, &err) < 0)
+		fail_msg("exec: %s", err.msg);
+	v = m->check(st, req, reason);
+	m->fini(st);
+	return v;
+}
+
+static void test_exec_labels(void **state)
+{
+	struct sg_error reason = { 0 };
+
+	(void)state;
+	assert_int_equal(run_exec_in("", "{\"args\":[\"id\"],\"cwd\":\"/\",\"apparmorProfile\":"
+				     "\"unconfined\"}", &reason), SG_VERDICT_DENY);
+	assert_string_equal(reason.msg, "fields: process spec: apparmorProfile 'unconfined': not "
+			    "the container's ('docker-default'): the exec would run outside the "
+			    "container's confinement");
+	assert_int_equal(run_exec_in("", "{\"args\":[\"id\"],\"cwd\":\"/\"}", &reason),
+			 SG_VERDICT_DENY);
+	assert_non_null(strstr(reason.msg, "apparmorProfile '': not the container's"));
+	assert_int_equal(run_exec_in("", "{\"args\":[\"id\"],\"cwd\":\"/\",\"apparmorProfile\":"
+				     "\"docker-default\"}", &reason), SG_VERDICT_SUCCESS);
+	assert_int_equal(run_exec_in("", "{\"args\":[\"id\"],\"cwd\":\"/\",\"apparmorProfile\":"
+				     "\"docker-default\",\"selinuxLabel\":\"system_u:system_r:spc_t:s0\"}",
+				     &reason), SG_VERDICT_DENY);
+	assert_non_null(strstr(reason.msg, "selinuxLabel 'system_u:system_r:spc_t:s0'"));
+	assert_int_equal(run_exec_in("pass=process.apparmorProfile", "{\"args\":[\"id\"],"
+				     "\"cwd\":\"/\",\"apparmorProfile\":\"unconfined\"}", &reason),
+			 SG_VERDICT_SUCCESS);
+}
+
 static void test_module(void **state)
 {
 	(void)state;
@@ -231,6 +276,12 @@ static void test_module(void **state)
 	expect_deny("", SG_OP_CREATE, "{" PROC "},\"linux\":{\"cgroupsPath\":\"/system.slice/containerd.service\"}}",
 		    "fields: config.json: linux.cgroupsPath: '/system.slice/containerd.service' is "
 		    "not a cgroup of the container's own (its last element must be 'c1', without '..')");
+	/* a cgroup systemd would start a unit's processes in (a namespace named system.slice) */
+	expect_deny("", SG_OP_CREATE, "{" PROC "},\"linux\":{\"cgroupsPath\":\"/system.slice/c1\"}}",
+		    "fields: config.json: linux.cgroupsPath: '/system.slice/c1': names a systemd unit "
+		    "('*.slice'): systemd would start that unit's processes in the container's cgroup");
+	expect_allow("", SG_OP_CREATE, "{" PROC "},\"linux\":{\"cgroupsPath\":\"kubepods-besteffort-pod1.slice:cri-containerd:c1\"}}");
+	expect_allow("", SG_OP_CREATE, "{" PROC "},\"linux\":{\"cgroupsPath\":\"/kubepods/besteffort/pod1/c1\"}}");
 	expect_deny("", SG_OP_CREATE, "{" PROC "},\"linux\":{\"cgroupsPath\":\"/a/../c1\"}}",
 		    "fields: config.json: linux.cgroupsPath: '/a/../c1' is not a cgroup of the "
 		    "container's own (its last element must be 'c1', without '..')");
@@ -300,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_rows_name_registered_modules),
 		cmocka_unit_test(test_u64),
 		cmocka_unit_test(test_module),
+		cmocka_unit_test(test_exec_labels),
 		cmocka_unit_test(test_client_specs_pass),
 		cmocka_unit_test(test_init_errors),
 	};

@@ -222,8 +222,9 @@ static void test_exec_stack_signed_but_dangerous(void **state)
  * a CRI privileged hostPID pod generate (tests/unit/golden/specs), through the shipped create
  * stack, unsigned. Placeholders: @NET@, @IPC@, @UTS@ are namespaces of a child process of
  * its own (the pod's pause), @DOCKERD@ is a path resolving to /usr/sbin/dockerd (as
- * /proc/<dockerd pid>/exe does), @DOCKERROOT@ and @ROOTFS@ are directories of the fixture that
- * the root line allows in place of /var/lib/docker/overlay2/<id>/merged and ctr's rootfs. */
+ * /proc/<dockerd pid>/exe does), @DOCKERROOT@ is the container's layer below a Docker data
+ * root of the fixture (its layerdb mount-id names it) and @ROOTFS@ the directory the root line
+ * allows in place of ctr's rootfs. */
 struct runtime_spec {
 	const char *file;
 	bool allowed;
@@ -296,15 +297,17 @@ static void test_create_stack_runtime_specs(void **state)
 	struct sg_error err = { 0 };
 	pid_t pause_pid = pause_child();
 	bool dockerd = access("/usr/sbin/dockerd", X_OK) == 0;
-	const char *line = "required root allow=/var/lib/docker/overlay2/*/merged\n";
+	const char *line = "required root docker_root=/var/lib/docker\n";
+	const char *docker_id = "4f1c2a9e0b7d6c5a4f1c2a9e0b7d6c5a4f1c2a9e0b7d6c5a4f1c2a9e0b7d6c5a";
+	_cleanup_free_ char *mounts = NULL;
 	char *at = strstr(shipped, line);
 
 	if (pause_pid < 0)
 		skip();
 	assert_non_null(at);
-	assert_true(asprintf(&droot, "%s/overlay2/0123/merged", f->dir) > 0);
+	assert_true(asprintf(&droot, "%s/docker/overlay2/0123/merged", f->dir) > 0);
 	assert_true(asprintf(&rootfs, "%s/rootfs", f->dir) > 0);
-	assert_true(asprintf(&policy, "%.*srequired root allow=%s/overlay2/*/merged,%s\n%s",
+	assert_true(asprintf(&policy, "%.*srequired root docker_root=%s/docker allow=%s\n%s",
 			     (int)(at - shipped), shipped, f->dir, rootfs, at + strlen(line)) > 0);
 	free(sg_test_write(f->policy_dir, "create-specs", 0644, "%s", policy));
 	assert_true(asprintf(&path, "%s/create-specs", f->policy_dir) > 0);
@@ -316,6 +319,16 @@ static void test_create_stack_runtime_specs(void **state)
 		(void)mkdir(dir, 0755);
 	}
 	assert_true(mkdir(droot, 0755) == 0 && mkdir(rootfs, 0755) == 0);
+	/* dockerd's record of the container's layer: mount-id names overlay2/0123 */
+	assert_true(asprintf(&mounts, "%s/docker/image/overlay2/layerdb/mounts/%s", f->dir,
+			     docker_id) > 0);
+	for (const char *d = mounts; (d = strchr(d + 1, '/'));) {
+		_cleanup_free_ char *dir = strndup(mounts, (size_t)(d - mounts));
+
+		(void)mkdir(dir, 0755);
+	}
+	assert_true(mkdir(mounts, 0755) == 0);
+	free(sg_test_write(mounts, "mount-id", 0644, "0123"));
 	for (int i = 0; i < 3; i++)
 		(void)snprintf(ns[i], sizeof(ns[i]), "/proc/%d/ns/%s", (int)pause_pid,
 			       (const char *[]){ "net", "ipc", "uts" }[i]);

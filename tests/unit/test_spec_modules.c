@@ -51,6 +51,27 @@ static int setup(void **state)
 		if (asprintf(&link, "%s/hook-link", fixture) < 0 || symlink("/usr/bin/true", link) < 0)
 			return -1;
 	}
+	/* a Docker data root: c1's layer is overlay2/aaa, bbb is another container's */
+	for (const char *d = "dk/image/overlay2/layerdb/mounts/c1\0dk/overlay2/aaa/merged\0"
+			     "dk/overlay2/bbb/merged\0"; *d; d += strlen(d) + 1) {
+		_cleanup_free_ char *full = NULL;
+
+		if (asprintf(&full, "%s/%s", fixture, d) < 0)
+			return -1;
+		for (char *slash = full + strlen(fixture) + 1; (slash = strchr(slash, '/'));
+		     *slash++ = '/') {
+			*slash = '\0';
+			(void)mkdir(full, 0755);
+		}
+		(void)mkdir(full, 0755);
+	}
+	free(sg_test_write(fixture, "dk/image/overlay2/layerdb/mounts/c1/mount-id", 0644, "aaa"));
+	{
+		_cleanup_free_ char *link = NULL;
+
+		if (asprintf(&link, "%s/netlink", fixture) < 0 || symlink("/proc/1/ns/net", link) < 0)
+			return -1;
+	}
 	if (pipe(p) < 0)
 		return -1;
 	child = fork();
@@ -115,6 +136,9 @@ static char *subst(const char *text)
 			p += 5;
 		} else if (strncmp(p, "@NET@", 5) == 0) {
 			o = stpcpy(o, net);
+			p += 5;
+		} else if (strncmp(p, "@PID@", 5) == 0) {
+			o += sprintf(o, "%d", (int)getpid());
 			p += 5;
 		} else {
 			*o++ = *p++;
@@ -233,6 +257,19 @@ static void test_hooks(void **state)
 		{ "startContainer: the container's path, kept as written", "allow=/usr/bin/true",
 		  "{\"hooks\":{\"startContainer\":[{\"path\":\"@TMP@/hook-link\"}]}}", false, NULL,
 		  S, NULL, "hooks.startContainer", "[{\"path\":\"@TMP@/hook-link\"}]", NULL },
+		{ "LD_PRELOAD in an allowlisted hook's env", "allow=/usr/bin/true",
+		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"env\":[\"A=1\","
+		  "\"LD_PRELOAD=/x.so\"]}]}}", false, NULL, D,
+		  "hooks.prestart[0].env[0] 'A': not on the hooks env allowlist", NULL, NULL, NULL },
+		{ "env names env= lists", "allow=/usr/bin/true env=A,PATH",
+		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"env\":[\"A=1\","
+		  "\"PATH=/bin\"]}]}}", false, NULL, S, NULL, NULL, NULL, NULL },
+		{ "env= names the variable, not a prefix of it", "allow=/usr/bin/true env=LD",
+		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"env\":["
+		  "\"LD_PRELOAD=/x.so\"]}]}}", false, NULL, D, "env[0] 'LD_PRELOAD'", NULL, NULL, NULL },
+		{ "an env entry without '='", "allow=/usr/bin/true env=A",
+		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"env\":[\"A\"]}]}}",
+		  false, NULL, D, "env[0] 'A': not on", NULL, NULL, NULL },
 		{ "a relative path", "allow=/usr/bin/true",
 		  "{\"hooks\":{\"prestart\":[{\"path\":\"true\"}]}}", false, NULL, D,
 		  "not an absolute path", NULL, NULL, NULL },
@@ -281,6 +318,18 @@ static void test_root(void **state)
 		  NULL },
 		{ "absolute, bundle unknown", "", "{\"root\":{\"path\":\"/run/b/c1/rootfs\"}}",
 		  false, NULL, D, "(no bundle known)", NULL, NULL, NULL },
+		{ "docker_root: the container's own layer", "docker_root=@TMP@/dk",
+		  "{\"root\":{\"path\":\"@TMP@/dk/overlay2/aaa/merged\"}}", false, "/run/b/c1", S,
+		  NULL, NULL, NULL, NULL },
+		{ "docker_root: another container's layer", "docker_root=@TMP@/dk",
+		  "{\"root\":{\"path\":\"@TMP@/dk/overlay2/bbb/merged\"}}", false, "/run/b/c1", D,
+		  "but not the layer of container 'c1' ('", NULL, NULL, NULL },
+		{ "docker_root: the data root itself", "docker_root=@TMP@/dk",
+		  "{\"root\":{\"path\":\"@TMP@/dk/overlay2\"}}", false, "/run/b/c1", D,
+		  "below Docker's root", NULL, NULL, NULL },
+		{ "docker_root wins over a matching allow= pattern", "docker_root=@TMP@/dk allow=@TMP@/dk/overlay2/*/merged",
+		  "{\"root\":{\"path\":\"@TMP@/dk/overlay2/bbb/merged\"}}", false, "/run/b/c1", D,
+		  "not the layer of container 'c1'", NULL, NULL, NULL },
 		{ "another bundle's rootfs", "", "{\"root\":{\"path\":\"/run/b/c2/rootfs\"}}", false,
 		  "/run/b/c1", D, "not the bundle's rootfs", NULL, NULL, NULL },
 		{ "a relative escape", "", "{\"root\":{\"path\":\"rootfs/../..\"}}", false,
@@ -341,24 +390,52 @@ static void test_namespaces(void **state)
 		{ "host network, signed_allow_host signed", "allow_host=cgroup signed_allow_host=network",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL "]}}", true, NULL, S, NULL, NULL, NULL, NULL },
 		{ "a path to the host's netns", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/proc/@PID@/ns/net\"}]}}",
+		  false, NULL, D, "/ns/net': the host's network namespace", NULL, NULL, NULL },
+		{ "the host's netns through /proc/self", "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/proc/self/ns/net\"}]}}",
-		  false, NULL, D, "linux.namespaces[4].path '/proc/self/ns/net': the host's network namespace",
-		  NULL, NULL, NULL },
+		  false, NULL, D, "linux.namespaces[4].path '/proc/self/ns/net': not /proc/<pid>/ns/net "
+		  "or /run/netns/<name>", NULL, NULL, NULL },
+		{ "a path of another type's file", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/proc/@PID@/ns/pid\"}]}}",
+		  false, NULL, D, "not /proc/<pid>/ns/net", NULL, NULL, NULL },
+		{ "a thread's namespace", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/proc/@PID@/task/@PID@/ns/net\"}]}}",
+		  false, NULL, D, "the host's network namespace", NULL, NULL, NULL },
+		{ "a symlink elsewhere", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"@TMP@/netlink\"}]}}",
+		  false, NULL, D, "netlink': not /proc/<pid>/ns/net or /run/netns/<name>", NULL, NULL, NULL },
+		{ "a mount namespace path (a host service's private one)", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"mount\",\"path\":\"/proc/@PID@/ns/mnt\"}]}}",
+		  false, NULL, D, "/ns/mnt': joining a mount namespace is not allowed (allow_join=): no "
+		  "runtime shares one", NULL, NULL, NULL },
+		{ "a cgroup namespace path", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\"},{\"type\":\"cgroup\",\"path\":\"/proc/@PID@/ns/cgroup\"}]}}",
+		  false, NULL, D, "joining a cgroup namespace is not allowed (allow_join=)", NULL, NULL, NULL },
+		{ "allow_join= replaces the default", "allow_host=cgroup allow_join=ipc",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"@NET@\"}]}}",
+		  false, NULL, D, "joining a network namespace is not allowed", NULL, NULL, NULL },
 		{ "another container's netns (a pod)", "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"@NET@\"}]}}",
 		  false, NULL, S, NULL, NULL, NULL, NULL },
 		{ "another container's netns through /proc/PID/root (runc would resolve it later)",
 		  "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/proc/self/root@NET@\"}]}}",
-		  false, NULL, D, "neither /proc/PID/ns/net nor reached through root-owned directories only",
+		  false, NULL, D, "not /proc/<pid>/ns/net or /run/netns/<name>",
 		  NULL, NULL, NULL },
 		{ "another container's netns through a symlink others may swap", "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"@TMP@/ns-gw/net\"}]}}",
-		  false, NULL, D, "neither /proc/PID/ns/net nor reached through root-owned directories only",
+		  false, NULL, D, "not /proc/<pid>/ns/net or /run/netns/<name>",
 		  NULL, NULL, NULL },
 		{ "a path that does not exist", "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/nope\"}]}}",
-		  false, NULL, D, "'/nope': No such file", NULL, NULL, NULL },
+		  false, NULL, D, "'/nope': not /proc/<pid>/ns/net", NULL, NULL, NULL },
+		{ "a /proc path that does not exist", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/proc/999999999/ns/net\"}]}}",
+		  false, NULL, D, "'/proc/999999999/ns/net': No such file", NULL, NULL, NULL },
+		{ "a pinned CRI netns that does not exist", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/var/run/netns/cni-none\"}]}}",
+		  false, NULL, D, "not /proc/<pid>/ns/net or /run/netns/<name>", NULL, NULL, NULL },
 		{ "user and time pass", "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\"},{\"type\":\"user\"},{\"type\":\"time\"}]}}",
 		  false, NULL, S, NULL, NULL, NULL, NULL },
