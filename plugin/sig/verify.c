@@ -273,7 +273,8 @@ int sg_sign_request_params(const struct sg_keyring *kr, const struct sg_canon_pa
 			   struct sg_error *err)
 {
 	const struct sg_key *k = sg_keyring_find(kr, p->key_id);
-	struct sg_token t = { .timestamp = p->timestamp, .version = p->version == 2 ? 2 : 1,
+	struct sg_token t = { .timestamp = p->timestamp,
+			      .version = p->version == 2 || p->version == 3 ? p->version : 1,
 			      .rel = p->rel };
 	const char *key_id = p->key_id;
 	char *input = NULL;
@@ -292,7 +293,8 @@ int sg_sign_request_params(const struct sg_keyring *kr, const struct sg_canon_pa
 	if (r < 0)
 		return r;
 	(void)snprintf(t.key_id, sizeof(t.key_id), "%s", key_id);
-	(void)snprintf(t.nonce, sizeof(t.nonce), "%s", p->nonce);
+	if (t.version != 3) /* a grant has no nonce */
+		(void)snprintf(t.nonce, sizeof(t.nonce), "%s", p->nonce);
 	r = sg_token_format(&t, token, token_size, err);
 	sg_token_clear(&t);
 	return r;
