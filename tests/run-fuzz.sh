@@ -63,6 +63,7 @@ for h in $harnesses; do
 	frame | task_*) dicts="frame oci" ;;
 	exec_process | config_json) dicts=oci ;;
 	signer_request) dicts=signer ;;
+	json_u64) dicts="json_u64 oci" ;;
 	*) dicts=$h ;;
 	esac
 	for d in $dicts; do cat "$src/tests/fuzz/dict/$d.dict"; done >"$work/$h.dict"

@@ -5,7 +5,10 @@
 #define SG_CLI_COMMANDS_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/config.h"
 
 #define SG_EXIT_OK 0
 #define SG_EXIT_REFUSED 1
@@ -30,6 +33,17 @@ static inline int sg_cli_first_arg(int argc, char **argv, void (*usage)(FILE *ou
 	return -1;
 }
 
+/* The shimgate.conf a command reads, as the shim picks it: --config, else $SHIMGATE_CONFIG,
+ * else the default path. */
+static inline const char *sg_cli_config_path(const char *flag)
+{
+	const char *env = getenv(SG_CONFIG_ENV);
+
+	if (flag)
+		return flag;
+	return env && *env ? env : SG_CONFIG_DEFAULT_PATH;
+}
+
 int sg_cmd_keygen(int argc, char **argv);
 int sg_cmd_sign(int argc, char **argv);
 int sg_cmd_verify(int argc, char **argv);
@@ -40,5 +54,8 @@ int sg_cmd_config(int argc, char **argv);   /* config check | config dump */
 int sg_cmd_exec(int argc, char **argv);     /* exec docker | exec kubectl | exec ctr */
 int sg_docker_plugin(int argc, char **argv);  /* argv[0] docker-shimgate */
 int sg_kubectl_plugin(int argc, char **argv); /* argv[0] kubectl-shimgate */
+int sg_cmd_fields(int argc, char **argv);   /* the field table */
+int sg_cmd_doctor(int argc, char **argv);
+int sg_cmd_setup(int argc, char **argv);    /* setup containerd | docker | kubernetes */
 
 #endif

@@ -11,9 +11,9 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: shimgate config check [--config FILE]\n"
 		     "       shimgate config dump [--config FILE]\n\n"
-		     "check reads the file (default " SG_CONFIG_DEFAULT_PATH ") and reports the\n"
-		     "first error as file:line; dump prints every setting, defaults included, in\n"
-		     "the file's own syntax.\n");
+		     "check reads the file (default $" SG_CONFIG_ENV ", else\n"
+		     SG_CONFIG_DEFAULT_PATH ") and reports the first error as file:line; dump\n"
+		     "prints every setting, defaults included, in the file's own syntax.\n");
 }
 
 int sg_cmd_config(int argc, char **argv)
@@ -23,7 +23,7 @@ int sg_cmd_config(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = SG_CONFIG_DEFAULT_PATH;
+	const char *path = NULL;
 	struct sg_config *cfg = NULL;
 	struct sg_error err = { 0 };
 	const char *sub;
@@ -54,6 +54,7 @@ int sg_cmd_config(int argc, char **argv)
 		usage(stderr);
 		return SG_EXIT_USAGE;
 	}
+	path = sg_cli_config_path(path);
 	if (sg_config_load(path, &cfg, &err) < 0) {
 		fprintf(stderr, "shimgate: %s\n", err.msg);
 		return SG_EXIT_USAGE;

@@ -25,6 +25,9 @@ static const struct command commands[] = {
 	{ "seccomp", sg_cmd_seccomp, "check or dump a seccomp profile" },
 	{ "config", sg_cmd_config, "check or dump shimgate.conf" },
 	{ "exec", sg_cmd_exec, "sign and run an exec through docker, kubectl or ctr" },
+	{ "fields", sg_cmd_fields, "print the field table: who judges each OCI and Task API field" },
+	{ "doctor", sg_cmd_doctor, "list every way around the gate on this host, with the fix" },
+	{ "setup", sg_cmd_setup, "make the gate the only runtime of containerd, Docker or CRI" },
 };
 
 static void usage(FILE *out)

@@ -17,6 +17,7 @@
 #include "core/request.h"
 #include "core/stack.h"
 #include "core/strutil.h"
+#include "oci/fields.h"
 #include "oci/oci.h"
 
 /* A throwaway replay store: testing a signed request must never burn its nonce for real. */
@@ -39,7 +40,7 @@ static void usage(FILE *out)
 		"Usage: shimgate policy check [SOURCE]\n"
 		"       shimgate policy test --op exec|create|mount --request FILE.json [SOURCE]\n"
 		"                            [--replay-store PATH]\n\n"
-		"SOURCE is --config FILE (default " SG_CONFIG_DEFAULT_PATH "), or\n"
+		"SOURCE is --config FILE (default $" SG_CONFIG_ENV ", else " SG_CONFIG_DEFAULT_PATH "), or\n"
 		"--policy-dir DIR [--key-dir DIR] [--module-dir DIR] (built-in defaults otherwise;\n"
 		"no keyring without --key-dir).\n\n"
 		"check loads the create, mount and exec stacks and prints them normalised, or the\n"
@@ -92,7 +93,7 @@ static int open_gate(struct policy_opts *o, struct sg_gate **gate, struct sg_err
 		if (!o->key_dir)
 			flags |= SG_GATE_NO_KEYRING;
 	} else {
-		r = sg_config_load(o->config, &cfg, err);
+		r = sg_config_load(sg_cli_config_path(o->config), &cfg, err);
 	}
 	if (r == 0 && o->replay_store) {
 		free(cfg->replay_store);
@@ -194,7 +195,7 @@ static int load_request(const struct policy_opts *o, struct sg_request **out,
 	r = sg_read_file(o->request, SG_LIMIT_JSON_MAX, &text, &len, err);
 	if (r < 0)
 		return r;
-	r = sg_oci_parse(text, len, &envelope, err);
+	r = sg_oci_parse_as(text, len, SG_FIELDS_ROOT_ENVELOPE, &envelope, err);
 	if (r < 0)
 		return sg_error_prefix(err, "%s", o->request);
 	r = sg_oci_request_from_json(envelope, out, err);

@@ -16,6 +16,7 @@
 #include "core/cleanup.h"
 #include "core/limits.h"
 #include "core/strutil.h"
+#include "oci/fields.h"
 #include "oci/oci.h"
 #include "reqflags.h"
 #include "sig/canon.h"
@@ -286,7 +287,7 @@ static int parse_user(const char *s, struct sg_user *u, struct sg_error *err)
 	return 0;
 }
 
-static int read_json(const char *path, json_t **out, struct sg_error *err)
+static int read_json(const char *path, const char *root, json_t **out, struct sg_error *err)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
@@ -295,7 +296,7 @@ static int read_json(const char *path, json_t **out, struct sg_error *err)
 	r = sg_read_file(path, SG_LIMIT_JSON_MAX, &text, &len, err);
 	if (r < 0)
 		return r;
-	r = sg_oci_parse(text, len, out, err);
+	r = sg_oci_parse_as(text, len, root, out, err);
 	if (r < 0)
 		return sg_error_prefix(err, "%s", path);
 	return 0;
@@ -356,7 +357,7 @@ static int build_from_envelope(const struct sg_reqflags *rf, struct sg_request *
 	if (rf->ns || rf->id || rf->exec_id || rf->process_file || rf->spec_file ||
 	    rf->base_env_file || has_process_flags(rf))
 		return sg_error_set(err, -EINVAL, "--request describes the whole request: no other request flags");
-	r = read_json(rf->request_file, &doc, err);
+	r = read_json(rf->request_file, SG_FIELDS_ROOT_ENVELOPE, &doc, err);
 	if (r < 0)
 		return r;
 	r = sg_oci_request_from_json(doc, out, err);
@@ -397,7 +398,7 @@ static int build_exec(const struct sg_reqflags *rf, struct sg_request **out, str
 			return sg_error_set(err, -EINVAL,
 					    "--process gives the whole process: no argv, --cwd, --user, --env, --terminal");
 		if (container) {
-			r = read_json(container, &cdoc, err);
+			r = read_json(container, SG_FIELDS_ROOT_CONFIG, &cdoc, err);
 			if (r < 0)
 				return r;
 		}
@@ -420,7 +421,7 @@ static int build_exec(const struct sg_reqflags *rf, struct sg_request **out, str
 	if (container) {
 		json_t *cdoc = NULL;
 
-		r = read_json(container, &cdoc, err);
+		r = read_json(container, SG_FIELDS_ROOT_CONFIG, &cdoc, err);
 		if (r < 0)
 			return r;
 		/* The container's own env, user and cwd; with --spec also the process template
@@ -458,7 +459,7 @@ static int build_create(const struct sg_reqflags *rf, struct sg_request **out,
 		if (has_process_flags(rf))
 			return sg_error_set(err, -EINVAL,
 					    "--spec gives the whole process: no argv, --cwd, --user, --env, --terminal");
-		r = read_json(rf->spec_file, &doc, err);
+		r = read_json(rf->spec_file, SG_FIELDS_ROOT_CONFIG, &doc, err);
 		if (r < 0)
 			return r;
 		r = sg_oci_create_request(rf->ns, rf->id, doc, NULL, 0, out, err);

@@ -20,6 +20,8 @@ const struct sg_module *const sg_builtin_modules[] = {
 	&sg_module_nonewprivs,
 	&sg_module_user,
 	&sg_module_argv,
+	&sg_module_fields,
+	&sg_module_stdio,
 	NULL,
 };
 

@@ -13,6 +13,8 @@ extern const struct sg_module sg_module_mounts;
 extern const struct sg_module sg_module_nonewprivs;
 extern const struct sg_module sg_module_user;
 extern const struct sg_module sg_module_argv;
+extern const struct sg_module sg_module_fields;
+extern const struct sg_module sg_module_stdio;
 extern const struct sg_module sg_module_permit;
 extern const struct sg_module sg_module_deny;
 extern const struct sg_module sg_module_verdict;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The request model: allocation, ownership, and the accessors modules read it through. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,25 @@ int sg_strv_copy(struct sg_strv *dst, const struct sg_strv *src, struct sg_error
 	return 0;
 }
 
+int sg_strv_push_list(struct sg_strv *sv, const char *arg, const char *value, size_t max,
+		      struct sg_error *err)
+{
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL;
+
+	if (!copy)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	if (!*value || value[0] == ',' || value[strlen(value) - 1] == ',' || strstr(value, ",,"))
+		return sg_error_set(err, -EINVAL, "argument '%s': empty list item", arg);
+	for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		int r = sg_strv_push(sv, p, max, err);
+
+		if (r < 0)
+			return sg_error_prefix(err, "argument '%s'", arg);
+	}
+	return 0;
+}
+
 bool sg_strv_contains(const struct sg_strv *sv, const char *s)
 {
 	for (size_t i = 0; i < sv->n; i++)
@@ -226,8 +246,30 @@ void sg_request_free(struct sg_request *req)
 	json_decref(req->doc);
 	json_decref(req->container_doc);
 	json_decref(req->seccomp);
+	for (size_t i = 0; i < SG_STDIO_COUNT; i++)
+		free(req->stdio[i]);
 	sg_strv_clear(&req->notes);
 	free(req);
+}
+
+int sg_request_set_stdio(struct sg_request *req, const char *const stdio[SG_STDIO_COUNT],
+			 struct sg_error *err)
+{
+	static const char *const names[] = { "stdin", "stdout", "stderr" };
+
+	for (size_t i = 0; i < SG_STDIO_COUNT; i++) {
+		free(req->stdio[i]);
+		req->stdio[i] = NULL;
+		if (!stdio[i] || !stdio[i][0])
+			continue;
+		if (strnlen(stdio[i], PATH_MAX) >= PATH_MAX)
+			return sg_error_set(err, -E2BIG, "%s: longer than %d bytes", names[i],
+					    PATH_MAX - 1);
+		req->stdio[i] = strdup(stdio[i]);
+		if (!req->stdio[i])
+			return sg_error_set(err, -ENOMEM, "out of memory");
+	}
+	return 0;
 }
 
 int sg_request_set_token(struct sg_request *req, const char *token, struct sg_error *err)

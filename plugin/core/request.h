@@ -30,6 +30,10 @@ int sg_strv_push(struct sg_strv *sv, const char *s, size_t max, struct sg_error 
 /* Removes entry i, freeing it. */
 void sg_strv_remove(struct sg_strv *sv, size_t i);
 int sg_strv_copy(struct sg_strv *dst, const struct sg_strv *src, struct sg_error *err);
+/* Appends each item of a module argument's comma list value ("a,b"); an empty list or item
+ * is an error naming the argument arg. */
+int sg_strv_push_list(struct sg_strv *sv, const char *arg, const char *value, size_t max,
+		      struct sg_error *err);
 bool sg_strv_contains(const struct sg_strv *sv, const char *s);
 
 enum sg_capset {
@@ -91,6 +95,9 @@ struct sg_sig_state {
 	struct sg_error why; /* for SG_SIG_INVALID, SG_SIG_FAILED and SG_SIG_ABSENT */
 };
 
+/* stdin, stdout, stderr of a create or exec. */
+#define SG_STDIO_COUNT 3
+
 struct sg_request {
 	enum sg_op op;
 	char *ns;
@@ -128,6 +135,10 @@ struct sg_request {
 	json_t *doc;
 	/* exec: the container's config.json, read-only, may be NULL. Owned. */
 	json_t *container_doc;
+	/* create and exec: the task's stdin, stdout and stderr as the Task API request names
+	 * them (a FIFO path or a URI; NULL when empty). Read by the stdio module. */
+	char *stdio[SG_STDIO_COUNT];
+
 	/* create: the OCI linux.seccomp object a module decided on, NULL to leave as is. Owned. */
 	json_t *seccomp;
 
@@ -158,6 +169,10 @@ int sg_request_set_token(struct sg_request *req, const char *token, struct sg_er
 void sg_request_drop_token(struct sg_request *req);
 
 int sg_request_set_exec_id(struct sg_request *req, const char *exec_id, struct sg_error *err);
+
+/* Sets stdin, stdout, stderr (copied; NULL or "" is none; at most PATH_MAX bytes each). */
+int sg_request_set_stdio(struct sg_request *req, const char *const stdio[SG_STDIO_COUNT],
+			 struct sg_error *err);
 
 /* Builds the mount request for create->mounts[i] (borrowing create, which must outlive it). */
 int sg_request_for_mount(struct sg_request *create, size_t i, struct sg_request **out,

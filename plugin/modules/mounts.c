@@ -14,8 +14,10 @@
  *               [deny_types=T,...]
  *       deny: a rootfs mount, a type in deny_types, a mount that is neither internal nor a
  *       bind, a bind with shared propagation, whose source does not resolve, touches a
- *       denied path or lies under no allow prefix. success: an allowed bind, with the
- *       forced options written into it. ignore: internal mounts. */
+ *       denied path or lies under no allow prefix, or whose canonical path passes through
+ *       a directory someone other than root can change (T29). success: an allowed bind,
+ *       with its canonical source and the forced options written into it. ignore:
+ *       internal mounts. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -26,6 +28,7 @@
 #include <string.h>
 
 #include "core/cleanup.h"
+#include "core/pathwalk.h"
 #include "core/registry.h"
 #include "core/request.h"
 
@@ -498,7 +501,9 @@ static int check_host(const struct sg_module_state *s, struct sg_request *req,
 {
 	struct sg_mount *m = req->mount;
 	const struct prefix *allow = NULL;
-	char real[PATH_MAX];
+	char real[PATH_MAX], resolved[PATH_MAX];
+	struct sg_error why = { 0 };
+	struct stat st;
 	const char *hit;
 
 	if (m->rootfs)
@@ -515,13 +520,29 @@ static int check_host(const struct sg_module_state *s, struct sg_request *req,
 		return deny(reason, m, "propagation '%s' would leak mounts to the host", hit);
 	if (!m->source || m->source[0] != '/')
 		return deny(reason, m, "a bind source must be an absolute host path");
-	if (!realpath(m->source, real))
+	if (!realpath(m->source, resolved))
 		return deny(reason, m, "source cannot be resolved: %s", strerror(errno));
+	/* T29: runc mounts by path, later. The canonical path is walked again without following
+	 * any symlink, through directories only root can change, and written into config.json:
+	 * what runc mounts is what was checked here. */
+	if (sg_path_walk(resolved, SG_PATHWALK_NO_SYMLINKS, real, &st, &why) < 0)
+		return deny(reason, m, "%s", why.msg);
 	hit = denied_by(real, s->deny, s->n_deny);
 	if (hit)
 		return deny(reason, m, "host path denied by policy (prefix '%s')", hit);
 	if (!under_any(real, s->allow, s->n_allow, &allow))
 		return deny(reason, m, "host path '%s' is under no allowed prefix", real);
+	if (strcmp(m->source, real) != 0) {
+		char *canonical = strdup(real);
+
+		if (!canonical)
+			return deny(reason, m, "out of memory");
+		sg_request_note(req, "mounts: %s: source '%s' written as '%s'", m->destination,
+				m->source, canonical);
+		free(m->source);
+		m->source = canonical;
+		m->changed = true;
+	}
 	return force_options(req, m, s->force | (allow->ro ? FORCE_RO : 0), reason);
 }
 

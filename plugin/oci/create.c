@@ -208,6 +208,9 @@ static int apply_mount(const struct sg_mount *m, json_t *mounts, struct sg_error
 	}
 	if (!opts || json_object_set_new(jm, "options", opts) < 0)
 		return sg_error_set(err, -ENOMEM, "out of memory");
+	/* The source too: a host bind's is written as the canonical path that was checked. */
+	if (m->source && json_object_set_new(jm, "source", json_string(m->source)) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
 	return 0;
 }
 

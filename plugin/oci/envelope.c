@@ -11,11 +11,11 @@
 #include "oci/oci.h"
 
 static const char *const exec_keys[] = { "op", "namespace", "id", "exec_id", "process",
-					 "container", "now", NULL };
+					 "container", "now", "stdin", "stdout", "stderr", NULL };
 static const char *const create_keys[] = { "op", "namespace", "id", "spec", "rootfs", "now",
-					   NULL };
+					   "stdin", "stdout", "stderr", NULL };
 static const char *const mount_keys[] = { "op", "namespace", "id", "spec", "rootfs", "now",
-					  "mount", NULL };
+					  "mount", "stdin", "stdout", "stderr", NULL };
 static const char *const rootfs_keys[] = { "type", "source", "target", "options", NULL };
 
 static int check_keys(const json_t *obj, const char *const *allowed, const char *what,
@@ -210,6 +210,21 @@ static int build_create(const json_t *env, enum sg_op op, const char *ns, const 
 	return 0;
 }
 
+/* "stdin", "stdout", "stderr": what the Task API request would name (a FIFO path or a URI). */
+static int read_stdio(const json_t *env, struct sg_request *req, struct sg_error *err)
+{
+	static const char *const keys[SG_STDIO_COUNT] = { "stdin", "stdout", "stderr" };
+	const char *v[SG_STDIO_COUNT];
+
+	for (size_t i = 0; i < SG_STDIO_COUNT; i++) {
+		int r = get_str(env, keys[i], false, &v[i], err);
+
+		if (r < 0)
+			return r;
+	}
+	return sg_request_set_stdio(req, v, err);
+}
+
 int sg_oci_request_from_json(const json_t *envelope, struct sg_request **out,
 			     struct sg_error *err)
 {
@@ -235,6 +250,8 @@ int sg_oci_request_from_json(const json_t *envelope, struct sg_request **out,
 		r = build_exec(envelope, ns, id, &req, err);
 	else
 		r = build_create(envelope, op, ns, id, &req, err);
+	if (r == 0)
+		r = read_stdio(envelope, req, err);
 	if (r < 0)
 		return r;
 	now = json_object_get(envelope, "now");

@@ -10,6 +10,7 @@
 #include "core/limits.h"
 #include "core/request.h"
 #include "oci/carrier.h"
+#include "oci/fields.h"
 #include "oci/oci.h"
 
 int sg_oci_exec_container(struct sg_request *req, json_t *container_doc, struct sg_error *err)
@@ -94,7 +95,7 @@ int sg_oci_exec_request(const char *ns, const char *id, const char *exec_id, con
 	json_auto_t *process = NULL;
 	int r;
 
-	r = sg_oci_parse(json, len, &process, err);
+	r = sg_oci_parse_as(json, len, SG_FIELDS_ROOT_PROCESS, &process, err);
 	if (r < 0)
 		return sg_error_prefix(err, "process spec");
 	return sg_oci_exec_request_doc(ns, id, exec_id, process, container_doc, out, err);

@@ -22,8 +22,15 @@ struct sg_request;
 struct sg_process;
 struct sg_mount;
 
-/* Parses JSON text with the project's bounds (size, depth) and refuses duplicate keys. */
+/* Parses JSON text with the project's bounds (size, depth) and refuses duplicate keys and NUL
+ * characters in strings. No integer may exceed 2^63-1. */
 int sg_oci_parse(const char *text, size_t len, json_t **out, struct sg_error *err);
+/* The same for a document whose root is at root in the field table (SG_FIELDS_ROOT_*, see
+ * oci/fields.h): integers up to 2^64-1 are accepted where the table marks a uint64 field, as
+ * sg_json_is_u64() strings that sg_oci_dump writes back as the same digits; anywhere else
+ * they are refused with their JSON path. */
+int sg_oci_parse_as(const char *text, size_t len, const char *root, json_t **out,
+		    struct sg_error *err);
 
 /* Strict read of an OCI process object into typed fields (args, env, cwd, terminal, user,
  * capabilities, noNewPrivileges). Unknown capability names, wrong types and values over the
@@ -61,6 +68,13 @@ int sg_oci_create_request(const char *ns, const char *id, json_t *config,
  * the token carriers. */
 int sg_oci_create_apply(struct sg_request *req, struct sg_error *err);
 
+/* An Update's resources (LinuxResources JSON) against the container's config.json (may be
+ * NULL when the update holds no device rule that allows): every member must be a
+ * linux.resources field the table knows and does not refuse, and device rules must only deny
+ * or be the container's own list, rule for rule (a leading deny-all aside). -EPERM names the
+ * field or the rule; -EINVAL for malformed input. */
+int sg_oci_update_check(const json_t *resources, const json_t *config, struct sg_error *err);
+
 /* A request described as JSON, for `shimgate policy test`, `sign`, and the test vectors:
  *   {"op":"exec","namespace":"default","id":"c1","exec_id":"e1",
  *    "process":{...OCI process...},"container":{...OCI config.json, optional...},
@@ -68,6 +82,7 @@ int sg_oci_create_apply(struct sg_request *req, struct sg_error *err);
  *   {"op":"create","namespace":"default","id":"c1","spec":{...config.json...},
  *    "rootfs":[{"type":"overlay","source":"overlay","options":[...]}]}
  *   {"op":"mount", ... same as create, plus "mount": index into the create's mounts}
+ * create, mount and exec may add "stdin", "stdout", "stderr" (what the Task API request names).
  * Unknown keys are errors. */
 int sg_oci_request_from_json(const json_t *envelope, struct sg_request **out,
 			     struct sg_error *err);

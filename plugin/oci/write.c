@@ -10,12 +10,14 @@
 #include <jansson.h>
 
 #include "core/limits.h"
+#include "oci/fields.h"
 #include "oci.h"
 
 /* A document is written as json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER) writes it, byte
  * for byte, but into one buffer: jansson's dumper costs an exec more than the rest of the
  * rewrite (a callback per fragment, and a loop check that formats a key per container). Reals,
- * which OCI specs do not hold, are left to jansson. */
+ * which OCI specs do not hold, are left to jansson. The one difference: an integer above
+ * 2^63-1, held as an sg_json_is_u64() string, is written as the number it was. */
 struct out {
 	char *p;
 	size_t len, cap;
@@ -118,7 +120,11 @@ static void put_value(struct out *o, const json_t *v, unsigned depth)
 		put(o, "]", 1);
 		break;
 	case JSON_STRING:
-		put_string(o, json_string_value(v), json_string_length(v));
+		/* A uint64 the parser lifted out of jansson's range goes back as its digits. */
+		if (sg_json_is_u64(v))
+			put(o, json_string_value(v) + 1, json_string_length(v) - 1);
+		else
+			put_string(o, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
 		put(o, num, (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,

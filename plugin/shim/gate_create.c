@@ -18,6 +18,7 @@
 #include "gate_call.h"
 #include "gate_create.h"
 #include "gate_json.h"
+#include "oci/fields.h"
 #include "oci/oci.h"
 #include "runcopts.h"
 #include "ttrpc.h"
@@ -176,7 +177,7 @@ void sg_gate_create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload
 			       "shimgate: %s refused: %s", what, err.msg);
 		return;
 	}
-	if (sg_oci_parse(text, text_len, &config, &err) < 0 ||
+	if (sg_oci_parse_as(text, text_len, SG_FIELDS_ROOT_CONFIG, &config, &err) < 0 ||
 	    sg_json_go_check(config, &err) < 0) {
 		sg_call_refuse_input(res, err.code, what, err.msg);
 		return;
@@ -190,6 +191,9 @@ void sg_gate_create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload
 	if (r == 0)
 		r = sg_oci_create_request(ctx->ns, c->id, config, rootfs.m, rootfs.n, &req, &err);
 	rootfs_clear(&rootfs);
+	if (r == 0)
+		r = sg_request_set_stdio(req, (const char *const[]){ c->stdin, c->stdout, c->stderr },
+					 &err);
 	if (r < 0) {
 		sg_call_refuse_input(res, r, what, err.msg);
 		return;

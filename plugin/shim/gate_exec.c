@@ -18,6 +18,7 @@
 #include "gate_call.h"
 #include "gate_exec.h"
 #include "gate_json.h"
+#include "oci/fields.h"
 #include "oci/oci.h"
 #include "ttrpc.h"
 
@@ -147,7 +148,7 @@ static int container_doc(const struct sg_call_ctx *ctx, const char *id, json_t *
 	r = sg_read_file(path, SG_LIMIT_JSON_MAX, &text, &len, err);
 	if (r < 0)
 		return r;
-	r = sg_oci_parse(text, len, &doc, err);
+	r = sg_oci_parse_as(text, len, SG_FIELDS_ROOT_CONFIG, &doc, err);
 	if (r < 0)
 		return sg_error_prefix(err, "'%s'", path);
 	/* Cached only when the file did not change while it was read. */
@@ -171,7 +172,8 @@ static int process_doc(const ProtobufCBinaryData *value, bool terminal, json_t *
 	json_auto_t *proc = NULL;
 	int r;
 
-	r = sg_oci_parse(value->data ? (const char *)value->data : "", value->len, &proc, err);
+	r = sg_oci_parse_as(value->data ? (const char *)value->data : "", value->len,
+			    SG_FIELDS_ROOT_PROCESS, &proc, err);
 	if (r < 0)
 		return r;
 	if (!json_is_object(proc))
@@ -245,6 +247,9 @@ void sg_gate_exec_handle(const struct sg_call_ctx *ctx, const uint8_t *payload, 
 	r = process_doc(&e->spec->value, e->terminal, &proc, &err);
 	if (r == 0)
 		r = sg_oci_exec_request_doc(ctx->ns, e->id, e->exec_id, proc, cdoc, &req, &err);
+	if (r == 0)
+		r = sg_request_set_stdio(req, (const char *const[]){ e->stdin, e->stdout, e->stderr },
+					 &err);
 	if (r < 0) {
 		sg_call_refuse_input(res, r, what, err.msg);
 		return;

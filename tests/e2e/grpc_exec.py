@@ -6,8 +6,12 @@ ctr cannot send an exec spec with its own env or capabilities; this client can
 (Tasks/Exec with a runtime-spec Process as JSON in an Any), so the end-to-end tests use it
 for env-carried tokens and for capability-raising exec specs.
 
-usage: grpc_exec.py exec --address SOCK --namespace NS --container ID --exec-id EID PROCESS.json
+usage: grpc_exec.py exec --address SOCK --namespace NS --container ID --exec-id EID
+                    [--stdin URI] [--stdout URI] [--stderr URI] PROCESS.json
          exit 0: exec started and waited (prints "exit=<status>"); 1: refused (prints the error).
+         The stdio fields name what the shim opens on the host (a FIFO path, file://, binary://).
+       grpc_exec.py update --address SOCK --namespace NS --container ID RESOURCES.json
+         Tasks/Update with a LinuxResources JSON; exit 0: applied, 1: refused.
        grpc_exec.py process --spec CONFIG.json [--env K=V]... [--add-cap CAP]...
                     [--allow-new-privs] [--] ARGV...
          prints the exec process JSON ctr task exec would send for ARGV (a copy of the
@@ -23,6 +27,7 @@ import grpc
 from pb import field, fields
 
 SPEC_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/Process"
+RESOURCES_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources"
 
 
 def field_str(num, s):
@@ -59,6 +64,23 @@ def make_process(a):
     return 0
 
 
+def update(a):
+    with open(a.resources, "rb") as f:
+        res = f.read()
+    json.loads(res)
+    md = (("containerd-namespace", a.namespace),)
+    # Tasks UpdateTaskRequest: container_id 1, resources 2 (an Any).
+    req = field_str(1, a.container) + field(2, field_str(1, RESOURCES_TYPE) + field(2, res))
+    with grpc.insecure_channel("unix://" + a.address) as ch:
+        try:
+            call(ch, "Update", req, md, a.timeout)
+        except grpc.RpcError as e:
+            print("refused: %s" % e.details(), file=sys.stderr)
+            return 1
+    print("updated")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -68,7 +90,16 @@ def main():
     ex.add_argument("--container", required=True)
     ex.add_argument("--exec-id", required=True)
     ex.add_argument("--timeout", type=float, default=30)
+    ex.add_argument("--stdin", default="")
+    ex.add_argument("--stdout", default="")
+    ex.add_argument("--stderr", default="")
     ex.add_argument("process")
+    up = sub.add_parser("update")
+    up.add_argument("--address", required=True)
+    up.add_argument("--namespace", default="default")
+    up.add_argument("--container", required=True)
+    up.add_argument("--timeout", type=float, default=30)
+    up.add_argument("resources")
     pr = sub.add_parser("process")
     pr.add_argument("--spec", required=True)
     pr.add_argument("--env", action="append", default=[])
@@ -78,6 +109,8 @@ def main():
     a = ap.parse_args()
     if a.cmd == "process":
         return make_process(a)
+    if a.cmd == "update":
+        return update(a)
 
     with open(a.process, "rb") as f:
         spec = f.read()
@@ -86,7 +119,9 @@ def main():
     md = (("containerd-namespace", a.namespace),)
     ident = field_str(1, a.container) + field_str(2, a.exec_id)
     with grpc.insecure_channel("unix://" + a.address) as ch:
-        exec_req = field_str(1, a.container) + field(6, any_msg) + field_str(7, a.exec_id)
+        # Tasks ExecProcessRequest: container_id 1, stdin 2, stdout 3, stderr 4, spec 6, exec_id 7.
+        exec_req = (field_str(1, a.container) + field_str(2, a.stdin) + field_str(3, a.stdout) +
+                    field_str(4, a.stderr) + field(6, any_msg) + field_str(7, a.exec_id))
         try:
             call(ch, "Exec", exec_req, md, a.timeout)
         except grpc.RpcError as e:

@@ -64,7 +64,7 @@ E2E_TOKEN=$(e2e_sign_create other) refused_create b2 'bad signature' "T2 create 
 E2E_TOKEN=$(E2E_NS=$E2E_NS-b e2e_spec b3 -- /bin/touch /tmp/b3 && E2E_NS=$E2E_NS-b e2e_sign_create b3) \
 	refused_create b3 'bad signature' "T2 create token for the same id in another namespace"
 e2e_spec b4 -- /bin/touch /tmp/b4
-E2E_TOKEN=$(e2e_sign_exec b4 e1 -- /bin/touch /tmp/b4) refused_create b4 'bad signature' "T3 exec token used for a create"
+E2E_TOKEN=$(e2e_sign_exec b4 e1 -- /bin/touch /tmp/b4) refused_create b4 'signs an exec, not a create' "T3 exec token (sg2) used for a create"
 E2E_TOKEN=garbage refused_create b5 'malformed signature token' "T1 garbage create token"
 e2e_spec b6 -- /bin/touch /tmp/b6
 E2E_TOKEN=$(e2e_sign_create b6 --timestamp $(($(date +%s) - 300))) refused_create b6 'signature expired' "T5 expired create token"

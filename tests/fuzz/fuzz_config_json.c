@@ -8,6 +8,7 @@
 
 #include "core/request.h"
 #include "fuzz.h"
+#include "oci/fields.h"
 #include "oci/oci.h"
 #include "shim/gate_json.h"
 
@@ -16,11 +17,13 @@ static void check_written(const json_t *doc)
 	_cleanup_request_ struct sg_request *again = NULL;
 	json_auto_t *back = NULL;
 	struct sg_error err = { 0 };
-	char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *text = NULL;
+	size_t text_len = 0;
 
-	if (!text)
+	if (sg_oci_dump(doc, &text, &text_len, NULL) < 0)
 		sg_fuzz_die("rewritten config.json does not serialise");
-	if (sg_oci_parse(text, strlen(text), &back, &err) < 0 || sg_json_go_check(back, &err) < 0)
+	if (sg_oci_parse_as(text, text_len, SG_FIELDS_ROOT_CONFIG, &back, &err) < 0 ||
+	    sg_json_go_check(back, &err) < 0)
 		sg_fuzz_die("rewritten config.json does not read back: %s\n%s", err.msg, text);
 	if (json_object_get(json_object_get(back, "annotations"), SG_TOKEN_ANNOTATION))
 		sg_fuzz_die("rewritten config.json keeps the token annotation");
@@ -53,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_auto_t *config = NULL;
 	struct sg_error err = { 0 };
 
-	if (sg_oci_parse((const char *)data, size, &config, &err) < 0 ||
+	if (sg_oci_parse_as((const char *)data, size, SG_FIELDS_ROOT_CONFIG, &config, &err) < 0 ||
 	    sg_json_go_check(config, &err) < 0 ||
 	    sg_oci_create_request(SG_FUZZ_NS, SG_FUZZ_ID, config, &rootfs, 1, &req, &err) < 0) {
 		sg_fuzz_refused(&err);

@@ -396,8 +396,9 @@ static void test_update(void **state)
 			 update_frame(9, RESOURCES_URL,
 				      "{\"devices\":[{\"allow\":true,\"access\":\"rwm\"}]}"),
 			 9, SG_GRPC_PERMISSION_DENIED,
-			 "shimgate: update of 'c1' refused: device rules in an update would open "
-			 "host devices to the container");
+			 "shimgate: update of 'c1' refused: resources.devices: rule 'allow a -1:-1 "
+			 "rwm' is not the container's own (its config.json has no rule there): an "
+			 "update may not grant devices");
 	/* Go matches JSON keys to fields case-insensitively, long s and Kelvin sign included. */
 	expect_reply_msg(f, update_frame(11, RESOURCES_URL, "{\"DeViCeS\":[{\"allow\":true}]}"),
 			 11, SG_GRPC_INVALID_ARGUMENT,
@@ -413,6 +414,59 @@ static void test_update(void **state)
 			 "LinuxResources");
 	expect_reply_has(f, update_frame(17, RESOURCES_URL, "{\"devices\":"), 17,
 			 SG_GRPC_INVALID_ARGUMENT, "shimgate: update of 'c1' refused: ");
+	/* T30: a field the table does not know. */
+	expect_reply_msg(f, update_frame(19, RESOURCES_URL, "{\"cpu\":{\"turbo\":1}}"), 19,
+			 SG_GRPC_PERMISSION_DENIED,
+			 "shimgate: update of 'c1' refused: resources: cpu.turbo: not judged by this "
+			 "gate");
+}
+
+/* T27: CRI sends the container's device rules with every update (UpdateContainerResources):
+ * the same list passes with new CPU shares; a new grant, a reordering or a dropped deny does
+ * not; rules that only deny grant nothing. */
+static void test_update_device_rules(void **state)
+{
+	struct fixture *f = *state;
+
+	free(sg_test_write(f->bundle, "config.json", 0644, "%s",
+			   "{\"process\":{\"args\":[\"/bin/sh\"],\"cwd\":\"/\"},\"linux\":{"
+			   "\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+			   "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
+			   "{\"allow\":false,\"type\":\"c\",\"major\":5,\"minor\":1,\"access\":\"w\"},"
+			   "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"mrw\"}]}}}"));
+	expect_forward(f, update_frame(1, RESOURCES_URL,
+		"{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+		"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
+		"{\"allow\":false,\"type\":\"c\",\"major\":5,\"minor\":1,\"access\":\"w\"},"
+		"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rwm\"}],"
+		"\"cpu\":{\"shares\":512,\"period\":18446744073709551615}}"));
+	/* Without the leading deny-all: runc starts from it anyway. */
+	expect_forward(f, update_frame(3, RESOURCES_URL,
+		"{\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
+		"{\"allow\":false,\"type\":\"c\",\"major\":5,\"minor\":1,\"access\":\"w\"},"
+		"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rwm\"}]}"));
+	expect_forward(f, update_frame(5, RESOURCES_URL,
+		"{\"devices\":[{\"allow\":false,\"type\":\"b\",\"access\":\"rwm\"}]}"));
+	expect_reply_msg(f, update_frame(7, RESOURCES_URL,
+		"{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+		"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
+		"{\"allow\":true,\"type\":\"b\",\"major\":8,\"minor\":0,\"access\":\"rwm\"}]}"),
+		7, SG_GRPC_PERMISSION_DENIED,
+		"shimgate: update of 'c1' refused: resources.devices: rule 'allow b 8:0 rwm' is not the "
+		"container's own (its config.json has deny c 5:1 w there): an update may not grant "
+		"devices");
+	expect_reply_msg(f, update_frame(9, RESOURCES_URL,
+		"{\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
+		"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rwm\"}]}"),
+		9, SG_GRPC_PERMISSION_DENIED,
+		"shimgate: update of 'c1' refused: resources.devices: rule 'allow c 1:5 rwm' is not the "
+		"container's own (its config.json has deny c 5:1 w there): an update may not grant "
+		"devices");
+	expect_reply_msg(f, update_frame(11, RESOURCES_URL,
+		"{\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"}]}"),
+		11, SG_GRPC_PERMISSION_DENIED,
+		"shimgate: update of 'c1' refused: resources.devices: the container's rule 'deny c 5:1 "
+		"w' is missing: an update may not drop device rules");
 }
 
 /* ---- Create ---- */
@@ -995,6 +1049,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oversize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_device_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_allowed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_unchanged_not_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_denied, setup, teardown),

@@ -48,6 +48,15 @@ static int setup(void **state)
 		mkdirs(path);
 	}
 	mkdirs("snap.v1.overlayfs/snapshots/3/work");
+	/* T29: a directory on the way that someone other than root owns or may write. */
+	mkdirs("data/user/src");
+	mkdirs("data/open/src");
+	snprintf(path, sizeof(path), "%s/data/user", fixture);
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	snprintf(path, sizeof(path), "%s/data/open", fixture);
+	assert_int_equal(chmod(path, 0777), 0);
+	snprintf(path, sizeof(path), "%s/data/link-sub", fixture);
+	assert_int_equal(symlink("sub", path), 0);
 	snprintf(path, sizeof(path), "%s/link-etc", fixture);
 	return symlink("/etc", path);
 }
@@ -165,6 +174,8 @@ static void run_case(const char *root, const char *dir)
 					    json_string_value(json_array_get(want_opts, i)));
 		assert_int_equal(m->changed, json_array_size(want_notes) > 0);
 	}
+	if (json_object_get(out, "source"))
+		assert_string_equal(m->source, json_string_value(json_object_get(out, "source")));
 	if (want_notes) {
 		assert_int_equal(create->notes.n, json_array_size(want_notes));
 		for (size_t i = 0; i < create->notes.n; i++)

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* shimgate setup containerd|docker|kubernetes: /etc/shimgate when absent (never overwriting an
+ * operator's file), the shadow directory of runc shim names, containerd's systemd drop-in, and
+ * the containerd, CRI and dockerd configuration that makes the gate the only runtime. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "core/cleanup.h"
+#include "core/config.h"
+#include "hostcfg.h"
+#include "setup_edit.h"
+#include "setup_files.h"
+
+#ifndef SG_DATADIR
+#define SG_DATADIR "/usr/share/shimgate"
+#endif
+#ifndef SG_LIBEXECDIR
+#define SG_LIBEXECDIR "/usr/libexec/shimgate"
+#endif
+
+struct setup {
+	enum sg_engine engine;
+	struct sg_host host;
+	const char *etc, *shim_dir, *policies, *real_shim, *key_id, *audit, *replay_store;
+	bool dry_run;
+	char *owned_config;
+};
+
+static void setup_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: shimgate setup containerd|docker|kubernetes [--dry-run] [PATHS]\n"
+		"Makes the gate the only runtime of containerd (and of Docker, or of CRI):\n"
+		"  - ETC (shimgate.conf, policy.d with the three stacks and the seccomp profile,\n"
+		"    keys.d with a first key) where absent; an existing file is never overwritten,\n"
+		"    shimgate.conf only gains the runc_binary/runc_root lines the engine needs;\n"
+		"  - SHIM_DIR holding containerd-shim-runc-v2, containerd-shim-runc-v1 and every other\n"
+		"    shim name on containerd's PATH as links to the gate, and the systemd drop-in\n"
+		"    that puts SHIM_DIR first on containerd's PATH;\n"
+		"  - containerd's config.toml: version 2, the gate as the shim of the legacy\n"
+		"    io.containerd.runtime.v1.linux (it refuses it); kubernetes: the CRI handler\n"
+		"    'shimgate' as default_runtime_name, runtimes.runc and every runc handler\n"
+		"    running the gate;\n"
+		"  - docker: daemon.json with features.buildkit false and no runtime but runc,\n"
+		"    runc_binary/runc_root for Docker in shimgate.conf, and Docker's container\n"
+		"    directory in the mount stack's internal line while it is the shipped one.\n"
+		"Then restart containerd (and dockerd) and run shimgate doctor.\n"
+		"  --dry-run                  print what would change, as diffs; write nothing\n"
+		"  --etc DIR                  default " SG_SYSCONFDIR "\n"
+		"  --shim-dir DIR             default " SG_LIBEXECDIR "/shadow\n"
+		"  --policies DIR             the shipped policies, default " SG_DATADIR "/policies\n"
+		"  --real-shim FILE           the real shim, default " SG_HOST_REAL_SHIM "\n"
+		"  --key-id ID                the first key's id, default ops1\n"
+		"  --audit VALUE              shimgate.conf audit (default syslog)\n"
+		"  --replay-store FILE        shimgate.conf replay_store (default built in)\n"
+		"  --containerd-config FILE   default " SG_HOST_CONTAINERD_CONFIG "\n"
+		"  --docker-config FILE       default " SG_HOST_DOCKER_CONFIG "\n"
+		"  --dropin FILE              default " SG_HOST_DROPIN "\n"
+		"  --shim-path DIR:DIR        containerd's PATH now (default: systemd's)\n"
+		"  --config FILE              shimgate.conf (default ETC/shimgate.conf)\n"
+		"  --gate FILE                the gate (default: " SG_HOST_GATE_NAME " beside shimgate)\n");
+}
+
+/* Writes the etc tree's missing parts. */
+static int setup_etc(struct setup *s, struct sg_error *err)
+{
+	static const char *const stacks[] = { "create", "mount", "exec", "seccomp/default.json" };
+	_cleanup_free_ char *policy = NULL, *seccomp = NULL, *keys = NULL;
+
+	if (asprintf(&policy, "%s/policy.d", s->etc) < 0 ||
+	    asprintf(&seccomp, "%s/policy.d/seccomp", s->etc) < 0 ||
+	    asprintf(&keys, "%s/keys.d", s->etc) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	if (sg_setup_mkdir(s->etc, 0755, s->dry_run, err) < 0 ||
+	    sg_setup_mkdir(policy, 0755, s->dry_run, err) < 0 ||
+	    sg_setup_mkdir(seccomp, 0755, s->dry_run, err) < 0 ||
+	    sg_setup_mkdir(keys, 0700, s->dry_run, err) < 0)
+		return err->code;
+	for (size_t i = 0; i < SG_ARRAY_SIZE(stacks); i++) {
+		_cleanup_free_ char *from = NULL, *to = NULL;
+
+		if (asprintf(&from, "%s/%s", s->policies, stacks[i]) < 0 ||
+		    asprintf(&to, "%s/%s", policy, stacks[i]) < 0)
+			return sg_error_set(err, -ENOMEM, "out of memory");
+		if (sg_setup_copy_new(from, to, 0644, s->dry_run, err) < 0)
+			return err->code;
+	}
+	return sg_setup_first_key(keys, s->key_id, s->dry_run, err);
+}
+
+/* The runc_root prefixes the engine's runtime options need. */
+static int engine_roots(const struct setup *s, char **docker_root, struct sg_error *err)
+{
+	json_auto_t *cfg = NULL;
+	const char *exec_root = SG_HOST_DOCKER_EXEC_ROOT;
+
+	*docker_root = NULL;
+	if (s->engine != SG_ENGINE_DOCKER)
+		return 0;
+	cfg = json_load_file(s->host.docker_config, 0, NULL);
+	if (json_is_string(json_object_get(cfg, "exec-root")))
+		exec_root = json_string_value(json_object_get(cfg, "exec-root"));
+	/* Docker 20.10 sends runc's root as <exec-root>/runtime-runc, with binary_name runc. */
+	if (asprintf(docker_root, "%s/runtime-runc", exec_root) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static int setup_conf(struct setup *s, struct sg_error *err)
+{
+	_cleanup_free_ char *docker_root = NULL;
+	struct sg_conf_want want = {
+		.real_shim = s->real_shim,
+		.etc = s->etc,
+		.audit = s->audit,
+		.replay_store = s->replay_store,
+	};
+
+	if (engine_roots(s, &docker_root, err) < 0)
+		return err->code;
+	want.docker_root = docker_root;
+	return sg_setup_conf(s->host.config, &want, s->dry_run, err);
+}
+
+static int setup_shadow(struct setup *s, struct sg_error *err)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (sg_setup_mkdir(s->shim_dir, 0755, s->dry_run, err) < 0)
+		return err->code;
+	if (sg_setup_shadow_names(s->shim_dir, s->host.shim_path, s->host.gate, s->dry_run, err) < 0)
+		return err->code;
+	/* containerd's new PATH: the shadow first, then what it had, without the shadow again. */
+	path = sg_setup_path_with(s->shim_dir, s->host.shim_path);
+	if (!path)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	return sg_setup_dropin(s->host.dropin, path,
+			       strcmp(s->host.config, SG_CONFIG_DEFAULT_PATH) == 0 ? NULL
+										 : s->host.config,
+			       s->dry_run, err);
+}
+
+static int setup_containerd(struct setup *s, struct sg_error *err)
+{
+	_cleanup_free_ char *old = NULL, *text = NULL;
+	int r = sg_setup_read(s->host.containerd_config, &old, err);
+
+	if (r < 0 && r != -ENOENT)
+		return r;
+	text = strdup(old ? old : "");
+	if (!text)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	if (sg_setup_containerd_text(&text, s->host.containerd_config, s->engine, s->host.gate,
+				     stdout, err) < 0)
+		return err->code;
+	return sg_setup_write(s->host.containerd_config, old, text, 0644, s->dry_run, err);
+}
+
+static int setup_docker(struct setup *s, struct sg_error *err)
+{
+	_cleanup_free_ char *old = NULL, *text = NULL, *dumped = NULL;
+	json_auto_t *cfg = NULL;
+	json_error_t jerr;
+	int r = sg_setup_read(s->host.docker_config, &old, err);
+
+	if (r < 0 && r != -ENOENT)
+		return r;
+	cfg = old ? json_loads(old, JSON_REJECT_DUPLICATES, &jerr) : json_object();
+	if (!cfg)
+		return sg_error_set(err, -EINVAL, "%s:%d: %s", s->host.docker_config, jerr.line,
+				    jerr.text);
+	if (sg_setup_docker_json(cfg, stdout, err) < 0)
+		return sg_error_prefix(err, "%s", s->host.docker_config);
+	/* An unchanged file keeps its own layout. */
+	if (old) {
+		json_auto_t *was = json_loads(old, 0, NULL);
+
+		if (json_equal(was, cfg))
+			return sg_setup_write(s->host.docker_config, old, old, 0644, s->dry_run, err);
+	}
+	dumped = json_dumps(cfg, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!dumped || asprintf(&text, "%s\n", dumped) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	return sg_setup_write(s->host.docker_config, old, text, 0644, s->dry_run, err);
+}
+
+static int setup_docker_mounts(struct setup *s, struct sg_error *err)
+{
+	static const char shipped_line[] = "\nsufficient mounts internal\n";
+	_cleanup_free_ char *path = NULL, *from = NULL, *shipped = NULL, *old = NULL;
+	_cleanup_free_ char *text = NULL, *containers = NULL;
+	json_auto_t *cfg = json_load_file(s->host.docker_config, 0, NULL);
+	const char *data_root = json_string_value(json_object_get(cfg, "data-root"));
+	char *at;
+
+	if (asprintf(&path, "%s/policy.d/mount", s->etc) < 0 ||
+	    asprintf(&from, "%s/mount", s->policies) < 0 ||
+	    asprintf(&containers, "%s/containers", data_root ? data_root : "/var/lib/docker") < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	if (sg_setup_read(from, &shipped, err) < 0)
+		return err->code;
+	/* In a dry run the stack is not copied yet: it would be the shipped one. */
+	if (sg_setup_read(path, &old, err) == -ENOENT && s->dry_run)
+		old = strdup(shipped);
+	if (!old)
+		return err->code ? err->code : sg_error_set(err, -ENOMEM, "out of memory");
+	if (strstr(old, containers))
+		return 0;
+	at = strstr(old, shipped_line);
+	if (strcmp(old, shipped) != 0 || !at) {
+		printf("note: %s is not the shipped stack: for Docker, add %s to the runtime_dir= "
+		       "of its `mounts internal` line (README.md, Docker)\n", path, containers);
+		return 0;
+	}
+	if (asprintf(&text, "%.*s\nsufficient mounts internal runtime_dir=%s,%s,%s\n%s",
+		     (int)(at - old), old, SG_CRI_SANDBOXES_VAR, SG_CRI_SANDBOXES_RUN, containers,
+		     at + strlen(shipped_line)) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	return sg_setup_write(path, old, text, 0644, s->dry_run, err);
+}
+
+static int parse_engine(const char *name, enum sg_engine *engine)
+{
+	static const struct {
+		const char *name;
+		enum sg_engine engine;
+	} engines[] = {
+		{ "containerd", SG_ENGINE_CONTAINERD },
+		{ "docker", SG_ENGINE_DOCKER },
+		{ "kubernetes", SG_ENGINE_KUBERNETES },
+	};
+
+	for (size_t i = 0; i < SG_ARRAY_SIZE(engines); i++) {
+		if (strcmp(name, engines[i].name) == 0) {
+			*engine = engines[i].engine;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_args(struct setup *s, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		SG_HOST_OPTIONS,
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "etc", required_argument, NULL, 'e' },
+		{ "shim-dir", required_argument, NULL, 's' },
+		{ "policies", required_argument, NULL, 'p' },
+		{ "real-shim", required_argument, NULL, 'r' },
+		{ "key-id", required_argument, NULL, 'k' },
+		{ "audit", required_argument, NULL, 'a' },
+		{ "replay-store", required_argument, NULL, 'y' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, rc = sg_cli_first_arg(argc, argv, setup_usage);
+
+	if (rc >= 0)
+		return rc;
+	if (parse_engine(argv[1], &s->engine) < 0) {
+		fprintf(stderr, "shimgate setup: unknown engine '%s'\n", argv[1]);
+		return sg_cli_usage(setup_usage, SG_EXIT_USAGE);
+	}
+	optind = 0;
+	while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
+		if (sg_host_option(&s->host, c, optarg))
+			continue;
+		switch (c) {
+		case 'n': s->dry_run = true; break;
+		case 'e': s->etc = optarg; break;
+		case 's': s->shim_dir = optarg; break;
+		case 'p': s->policies = optarg; break;
+		case 'r': s->real_shim = optarg; break;
+		case 'k': s->key_id = optarg; break;
+		case 'a': s->audit = optarg; break;
+		case 'y': s->replay_store = optarg; break;
+		case 'h': return sg_cli_usage(setup_usage, SG_EXIT_OK);
+		default: return sg_cli_usage(setup_usage, SG_EXIT_USAGE);
+		}
+	}
+	if (optind != argc - 1)
+		return sg_cli_usage(setup_usage, SG_EXIT_USAGE);
+	if (s->etc[0] != '/' || s->shim_dir[0] != '/' || s->real_shim[0] != '/') {
+		fprintf(stderr, "shimgate setup: --etc, --shim-dir and --real-shim want absolute paths\n");
+		return SG_EXIT_USAGE;
+	}
+	/* The configuration lives in ETC unless named: --config, then $SHIMGATE_CONFIG. */
+	if (!s->host.config && !getenv(SG_CONFIG_ENV)) {
+		if (asprintf(&s->owned_config, "%s/shimgate.conf", s->etc) < 0)
+			return SG_EXIT_USAGE;
+		s->host.config = s->owned_config;
+	}
+	return -1;
+}
+
+int sg_cmd_setup(int argc, char **argv)
+{
+	struct setup s = {
+		.etc = SG_SYSCONFDIR,
+		.shim_dir = SG_LIBEXECDIR "/shadow",
+		.policies = SG_DATADIR "/policies",
+		.real_shim = SG_HOST_REAL_SHIM,
+		.key_id = "ops1",
+	};
+	struct sg_error err = { 0 };
+	int rc = parse_args(&s, argc, argv);
+
+	if (rc >= 0)
+		goto out;
+	rc = SG_EXIT_USAGE;
+	if (sg_host_resolve(&s.host, &err) < 0 || setup_etc(&s, &err) < 0 ||
+	    setup_conf(&s, &err) < 0 || setup_shadow(&s, &err) < 0 ||
+	    setup_containerd(&s, &err) < 0 ||
+	    (s.engine == SG_ENGINE_DOCKER &&
+	     (setup_docker(&s, &err) < 0 || setup_docker_mounts(&s, &err) < 0))) {
+		fprintf(stderr, "shimgate setup: %s\n", err.msg);
+		goto out;
+	}
+	if (s.dry_run) {
+		printf("dry run: nothing written\n");
+	} else {
+		printf("done. Now: systemctl daemon-reload && systemctl restart containerd%s\n"
+		       "then: shimgate doctor\n", s.engine == SG_ENGINE_DOCKER ? " docker" : "");
+	}
+	rc = SG_EXIT_OK;
+out:
+	sg_host_release(&s.host);
+	free(s.owned_config);
+	return rc;
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* sg_path_walk: a host path resolved component by component, through root-owned directories. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "pathwalk.h"
+
+#define SG_PATHWALK_MAX_LINKS 40 /* the kernel's own limit */
+
+/* A directory nobody but root can change. A root-owned sticky one (/tmp) is trusted for its
+ * root-owned entries only (*sticky set: the next component must be root's), since nobody else
+ * can rename or unlink those. */
+static int dir_trusted(const char *dir, const struct stat *st, bool *sticky, struct sg_error *err)
+{
+	if (!S_ISDIR(st->st_mode))
+		return sg_error_set(err, -ENOTDIR, "'%s' is not a directory", dir);
+	if (st->st_uid != 0)
+		return sg_error_set(err, -EPERM, "directory '%s' is owned by uid %u, not root", dir,
+				    (unsigned)st->st_uid);
+	*sticky = (st->st_mode & S_ISVTX) && (st->st_mode & (S_IWGRP | S_IWOTH));
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !*sticky)
+		return sg_error_set(err, -EPERM,
+				    "directory '%s' is writable by group or others (mode %04o)", dir,
+				    (unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
+/* canonical gets "/" + comp appended (canonical is "/" or "/a/b"). */
+static int canon_push(char *canonical, const char *comp, struct sg_error *err)
+{
+	size_t n = strlen(canonical);
+	int w = snprintf(canonical + n, PATH_MAX - n, "%s%s", n > 1 ? "/" : "", comp);
+
+	if (w < 0 || (size_t)w >= PATH_MAX - n)
+		return sg_error_set(err, -ENAMETOOLONG, "path too long");
+	return 0;
+}
+
+int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], struct stat *st,
+		 struct sg_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	char todo[PATH_MAX], link[PATH_MAX];
+	unsigned links = 0;
+	bool sticky = false;
+	char *rest;
+	int r;
+
+	if (!path || path[0] != '/')
+		return sg_error_set(err, -EINVAL, "'%.256s' is not an absolute path",
+				    path ? path : "");
+	if (strlen(path) >= sizeof(todo))
+		return sg_error_set(err, -ENAMETOOLONG, "path too long");
+	strcpy(todo, path);
+	strcpy(canonical, "/");
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, st) < 0)
+		return sg_error_set(err, -errno, "cannot open '/': %s", strerror(errno));
+	r = dir_trusted("/", st, &sticky, err);
+	if (r < 0)
+		return r;
+	rest = todo;
+	for (;;) {
+		_cleanup_close_ int next = -1;
+		char *comp, *slash;
+		ssize_t n;
+
+		while (*rest == '/')
+			rest++;
+		if (!*rest)
+			return 0; /* "/" itself, or a path ending in "/": *st is its directory */
+		comp = rest;
+		slash = strchr(rest, '/');
+		rest = slash ? slash + 1 : rest + strlen(rest);
+		if (slash)
+			*slash = '\0';
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0)
+			return sg_error_set(err, -EPERM, "'%.256s' holds '..'", path);
+		next = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 || fstat(next, st) < 0)
+			return sg_error_set(err, -errno, "'%s/%s': %s",
+					    strcmp(canonical, "/") ? canonical : "", comp,
+					    strerror(errno));
+		if (sticky && st->st_uid != 0)
+			return sg_error_set(err, -EPERM,
+					    "'%s/%s' is owned by uid %u in a sticky directory",
+					    strcmp(canonical, "/") ? canonical : "", comp,
+					    (unsigned)st->st_uid);
+		if (S_ISLNK(st->st_mode)) {
+			if ((flags & SG_PATHWALK_NO_SYMLINKS) || st->st_uid != 0)
+				return sg_error_set(err, -EPERM, "'%s/%s' is a symlink%s",
+						    strcmp(canonical, "/") ? canonical : "", comp,
+						    st->st_uid ? " not owned by root" : "");
+			if (++links > SG_PATHWALK_MAX_LINKS)
+				return sg_error_set(err, -ELOOP, "'%.256s': too many symlinks", path);
+			n = readlinkat(next, "", link, sizeof(link));
+			if (n < 0 || (size_t)n >= sizeof(link))
+				return sg_error_set(err, n < 0 ? -errno : -ENAMETOOLONG,
+						    "cannot read symlink '%s'", comp);
+			link[n] = '\0';
+			/* The target, then what was left of the path. */
+			if ((size_t)n + 1 + strlen(rest) >= sizeof(todo))
+				return sg_error_set(err, -ENAMETOOLONG, "path too long");
+			memmove(todo + n + 1, rest, strlen(rest) + 1);
+			memcpy(todo, link, (size_t)n);
+			todo[n] = '/';
+			rest = todo;
+			if (link[0] == '/') {
+				(void)close(fd);
+				fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+				if (fd < 0)
+					return sg_error_set(err, -errno, "cannot open '/': %s",
+							    strerror(errno));
+				strcpy(canonical, "/");
+				if (fstat(fd, st) < 0 || dir_trusted("/", st, &sticky, err) < 0)
+					return sg_error_set(err, -EPERM, "'/' is not root's");
+			}
+			continue;
+		}
+		r = canon_push(canonical, comp, err);
+		if (r < 0)
+			return r;
+		while (*rest == '/')
+			rest++;
+		if (!*rest)
+			return 0; /* the last component: anything, *st holds it */
+		r = dir_trusted(canonical, st, &sticky, err);
+		if (r < 0)
+			return r;
+		(void)close(fd);
+		fd = steal_fd(&next);
+	}
+}

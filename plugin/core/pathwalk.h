@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Walking a host path one component at a time (O_PATH | O_NOFOLLOW), for paths a client names
+ * and a root process opens later: task stdio FIFOs and host bind sources (THREATS T23, T29). */
+#ifndef SG_CORE_PATHWALK_H
+#define SG_CORE_PATHWALK_H
+
+#include <limits.h>
+#include <sys/stat.h>
+
+#include <shimgate/shimgate.h>
+
+enum sg_pathwalk_flags {
+	/* Refuse every symlink (a canonical path must have none). Without it a symlink is
+	 * followed only when root owns it: it then sits in a directory only root can change
+	 * and says what root wrote (/var/run -> /run). */
+	SG_PATHWALK_NO_SYMLINKS = 1u << 0,
+};
+
+/* Walks path (absolute, no ".."): every directory the walk passes through, "/" included, must
+ * be owned by root and not writable by group or others, so nobody else can add, remove or
+ * swap an entry on the way and what the walk found stays what a later open by path finds. A
+ * root-owned sticky directory (/tmp) passes only for an entry root owns. The last component may be anything; its lstat goes to *st and the path without
+ * symlinks to canonical. Refusals are -EPERM with a message naming the component. */
+int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], struct stat *st,
+		 struct sg_error *err);
+
+#endif
