@@ -400,7 +400,7 @@ static int check_params(const struct sg_request *req, const struct sg_canon_para
 	if (p->version > 3)
 		return sg_error_set(err, -EINVAL, "signature version %u is not 1, 2 or 3", p->version);
 	if (p->version == 3 && req->op != SG_OP_CREATE)
-		return sg_error_set(err, -EINVAL, "a version 3 signature is a create grant, not a %s",
+		return sg_error_set(err, -EINVAL, "a version 3 signature is a create grant, not for '%s'",
 				    sg_op_name(req->op));
 	if (p->version == 3 && !req->doc)
 		return sg_error_set(err, -EINVAL, "a grant needs the create's config.json");
