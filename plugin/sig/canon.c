@@ -737,7 +737,12 @@ void sg_canon_view(const struct sg_request *req, const struct sg_canon_params *p
 	view_user(&v, req, p->version, p->rel);
 	view_cwd(&v, req, p->rel);
 	view_printf(&v, " terminal=%s", req->proc.terminal ? "true" : "false");
-	view_env(&v, req, p);
+	/* A pod's env can hold dozens of service variables: a grant's view counts them, so the
+	 * digests still fit a client's error line. */
+	if (p->version == 3)
+		view_printf(&v, " envc=%zu", req->proc.env.n);
+	else
+		view_env(&v, req, p);
 	view_printf(&v, " argc=%zu; sha256/8:", req->proc.args.n);
 	for (int g = G_TARGET; g < last; g++) {
 		if (g == G_TERMINAL || (g == G_MOUNTS && req->op != SG_OP_CREATE))

@@ -77,7 +77,7 @@ static void bad_signature(const struct sg_verify_opts *o, struct sg_request *req
 	struct sg_canon_params p = { .key_id = t->key_id, .timestamp = t->timestamp,
 				     .nonce = t->nonce, .version = t->version, .rel = t->rel,
 				     .bind_exec_id = o->exec_id_required && req->exec_id };
-	char view[320], full[768];
+	char view[448], full[896]; /* a grant's view has four more groups */
 
 	sg_canon_view(req, &p, false, view, sizeof(view));
 	sg_error_set(&req->sig.why, -EBADMSG,
