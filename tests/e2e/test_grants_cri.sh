@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Create grants under Kubernetes (FORMAT.md section 8), acting as the kubelet against the
-# private containerd's CRI plugin: with the create stack requiring a signature for every create,
+# private containerd's CRI plugin: with the shipped create stack, a hostPath bind is refused in a
+# pod without a grant and mounted for the container whose grant covers it; with the create stack
+# requiring a signature for every create,
 # a pod whose annotations carry grants for its sandbox and container starts; the container,
 # killed and created again (new id, same name), starts on the same grant; the grant is refused
 # for another pod name, pod namespace or container name, changed args or env, an extra host
@@ -95,8 +97,17 @@ e2e_note_cid "$tmpl_pod"
 cri_create "$tmpl_pod" tmpl agent '{}' || e2e_fail "CreateContainer tmpl/agent: $(cat "$E2E_ERR")"
 tmpl_ctr=$CRI_ID
 e2e_note_cid "$tmpl_ctr"
+hp=$E2E_TMP/hostpath
+mkdir -p "$hp"
+echo host-data-17 >"$hp/data"
+hp_cfg=$(printf '{"mounts": [{"container_path": "/hp", "host_path": "%s"}], "command": ["/bin/sh", "-c", "cat /hp/data; sleep 1000000"]}' "$hp")
+cri_create "$tmpl_pod" tmpl backup "$hp_cfg" || e2e_fail "CreateContainer tmpl/backup: $(cat "$E2E_ERR")"
+tmpl_hp=$CRI_ID
+e2e_note_cid "$tmpl_hp"
 grant_spec_of "$tmpl_pod" "$E2E_TMP/sandbox.json"
 grant_spec_of "$tmpl_ctr" "$E2E_TMP/agent.json"
+grant_spec_of "$tmpl_hp" "$E2E_TMP/backup.json"
+cri_call RemoveContainer "{\"container_id\": \"$tmpl_hp\"}" || e2e_fail "RemoveContainer: $(cat "$E2E_ERR")"
 cri_call RemoveContainer "{\"container_id\": \"$tmpl_ctr\"}" || e2e_fail "RemoveContainer: $(cat "$E2E_ERR")"
 cri_call StopPodSandbox "{\"pod_sandbox_id\": \"$tmpl_pod\"}" || e2e_fail "StopPodSandbox: $(cat "$E2E_ERR")"
 cri_call RemovePodSandbox "{\"pod_sandbox_id\": \"$tmpl_pod\"}" || e2e_fail "RemovePodSandbox: $(cat "$E2E_ERR")"
@@ -106,6 +117,25 @@ g_agent=$(grant_sign "$E2E_TMP/agent.json" "$tmpl_ctr" web --container agent)
 signer_view=$("$E2E_CLI" explain --view --token "$g_agent" create --spec "$E2E_TMP/agent.json" \
 	--id "$tmpl_ctr" --pod default/web --container agent) || e2e_fail "shimgate explain --view"
 e2e_ok "grants signed from the template specs (sandbox and container 'agent' of default/web)"
+
+# --- the shipped create stack (a grant only for more than the default): a hostPath bind -------
+# The mount stack admits host binds below this prefix, and only for a signed create.
+e2e_policy_allow_binds "$hp"
+g_hp=$(grant_sign "$E2E_TMP/backup.json" "$tmpl_hp" hp --container backup)
+rc=0
+grant_run_pod hpu default '{}' || e2e_fail "RunPodSandbox hpu (unsigned, default policy): $(cat "$E2E_ERR")"
+e2e_note_cid "$CRI_ID"
+grant_start "$CRI_ID" hpu default '{}' backup "$hp_cfg" || rc=$?
+e2e_expect_refused "$rc" "refused by mount policy.*'$hp'.*no signature" "" "a hostPath bind in a pod without a grant"
+ann_hp=$("$E2E_PY" -c 'import json,sys; print(json.dumps({"io.shimgate.grant.backup": sys.argv[1]}))' "$g_hp")
+grant_run_pod hp default "$ann_hp" || e2e_fail "RunPodSandbox hp (unsigned sandbox, default policy): $(cat "$E2E_ERR")"
+e2e_note_cid "$CRI_ID"
+grant_start "$CRI_ID" hp default "$ann_hp" backup "$hp_cfg" ||
+	e2e_fail "StartContainer backup with its grant: $(cat "$E2E_ERR")"
+cri_assert_gated "$CRI_ID" "container backup of default/hp (hostPath $hp, grant)"
+grep -q "\"source\": *\"$hp\"" "$(e2e_bundle "$CRI_ID")/config.json" ||
+	e2e_fail "the hostPath bind is not in backup's config.json"
+e2e_ok "the hostPath bind is mounted for the granted container (the default policy: unsigned pods stay confined)"
 
 # --- every create needs a signature: "[success=ok default=die] hmac" (README, Shipped policies)
 sed -i 's/^\[success=ok unsigned=ignore default=die\] hmac$/[success=ok default=die] hmac/' "$E2E_POLICY/create"
