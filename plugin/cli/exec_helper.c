@@ -22,6 +22,7 @@
 #include "oci/oci.h"
 #include "reqflags.h"
 #include "sig/keyring.h"
+#include "signer_client.h"
 
 extern char **environ;
 
@@ -82,6 +83,10 @@ static int common_opt(struct sg_exec_common *c, int argc, char **argv, int *i)
 		{ "--key-dir", offsetof(struct sg_exec_common, key_dir) },
 		{ "--key-id", offsetof(struct sg_exec_common, key_id) },
 		{ "--client", offsetof(struct sg_exec_common, client) },
+		{ "--signer", offsetof(struct sg_exec_common, signer) },
+		{ "--cert", offsetof(struct sg_exec_common, cert) },
+		{ "--cacert", offsetof(struct sg_exec_common, cacert) },
+		{ "--node", offsetof(struct sg_exec_common, node) },
 	};
 	const char *a = argv[*i];
 
@@ -203,6 +208,11 @@ void sg_exec_common_usage(FILE *out)
 		"Signing and running:\n"
 		"  --key FILE             the signing key (default: $SHIMGATE_KEY)\n"
 		"  --key-dir DIR --key-id ID   or a key directory and the key id\n"
+		"  --signer URL --cert FILE --key FILE --cacert FILE --node NAME\n"
+		"                         or ask this shimgate-signer (mutual TLS 1.3) for a token\n"
+		"                         for node NAME: --cert/--key are the client certificate and\n"
+		"                         its key, --cacert the signer's CA (the only one trusted);\n"
+		"                         no key file is read\n"
 		"  --client PATH          the client binary to run\n"
 		"  --print                print the exact command instead of running it, the token\n"
 		"                         elided\n"
@@ -211,21 +221,39 @@ void sg_exec_common_usage(FILE *out)
 		"asked. The token is single-use and valid for 120 s.\n");
 }
 
+/* The remote signer of --signer: its options, with --key as the client certificate's key. */
+static int signer_opts(const struct sg_exec_common *c, struct sg_signer_opts *o,
+		       struct sg_error *err)
+{
+	if (!c->cert || !c->key_file || !c->cacert || !c->node)
+		return sg_error_set(err, -EINVAL, "--signer needs --cert, --key (the certificate's "
+				    "key), --cacert and --node");
+	if (c->key_dir || c->key_id)
+		return sg_error_set(err, -EINVAL, "with --signer the signer picks the key: no "
+				    "--key-dir or --key-id");
+	*o = (struct sg_signer_opts){ .url = c->signer, .cert = c->cert, .key = c->key_file,
+				      .cacert = c->cacert, .node = c->node };
+	return 0;
+}
+
 int sg_exec_sign(const struct sg_exec_common *c, const struct sg_exec_sign_req *r,
 		 char token[SG_TOKEN_MAX + 1], struct sg_error *err)
 {
 	struct sg_argv a = { 0 };
 	struct sg_reqflags rf = { 0 };
+	struct sg_signer_opts so;
 	struct sg_keyring *kr = NULL;
 	struct sg_request *req = NULL;
 	const char *key = c->key_file;
 	int rc;
 
-	if (!key && !c->key_dir)
+	if (c->signer && (rc = signer_opts(c, &so, err)) < 0)
+		return rc;
+	if (!c->signer && !key && !c->key_dir)
 		key = getenv("SHIMGATE_KEY");
-	if (!key && !c->key_dir)
+	if (!c->signer && !key && !c->key_dir)
 		return sg_error_set(err, -EINVAL, "no signing key: give --key FILE, --key-dir DIR "
-						  "--key-id ID, or set SHIMGATE_KEY");
+						  "--key-id ID, --signer URL, or set SHIMGATE_KEY");
 	/* The same flags `shimgate sign exec` takes: one parser, one request builder. */
 	sg_argv_add(&a, "exec");
 	sg_argv_add(&a, "exec");
@@ -237,14 +265,12 @@ int sg_exec_sign(const struct sg_exec_common *c, const struct sg_exec_sign_req *
 		sg_argv_add(&a, "--exec-id");
 		sg_argv_add(&a, r->exec_id);
 	}
-	if (key) {
-		sg_argv_add(&a, "--key");
-		sg_argv_add(&a, key);
-	} else {
-		sg_argv_add(&a, "--key-dir");
-		sg_argv_add(&a, c->key_dir);
+	/* With --signer no key flags: the signer's key is never ours. */
+	if (!c->signer) {
+		sg_argv_add(&a, key ? "--key" : "--key-dir");
+		sg_argv_add(&a, key ? key : c->key_dir);
 	}
-	if (c->key_id) {
+	if (!c->signer && c->key_id) {
 		sg_argv_add(&a, "--key-id");
 		sg_argv_add(&a, c->key_id);
 	}
@@ -276,11 +302,13 @@ int sg_exec_sign(const struct sg_exec_common *c, const struct sg_exec_sign_req *
 	rc = sg_reqflags_parse((int)a.n, a.v, SG_RF_KEY | SG_RF_SIGNING, &rf) < 0 ? -EINVAL : 0;
 	if (rc == 0 && rf.help)
 		rc = sg_error_set(err, -EINVAL, "unexpected --help in the command");
-	if (rc == 0)
+	if (rc == 0 && c->signer)
+		rc = sg_signer_ask(&so, &rf, token, err);
+	if (rc == 0 && !c->signer)
 		rc = sg_reqflags_keyring(&rf, &kr, err);
-	if (rc == 0)
+	if (rc == 0 && !c->signer)
 		rc = sg_reqflags_build(&rf, &req, err);
-	if (rc == 0)
+	if (rc == 0 && !c->signer)
 		rc = sg_reqflags_sign(&rf, kr, req, token, err);
 	if (rc == -EINVAL && !err->msg[0])
 		sg_error_set(err, -EINVAL, "cannot sign this exec");
@@ -424,7 +452,7 @@ int sg_exec_main(const struct sg_exec_client *cl, int argc, char **argv)
 	struct sg_exec_args a;
 	char token[SG_TOKEN_MAX + 1] = "";
 	bool help = false;
-	int rc = SG_EXIT_USAGE;
+	int r, rc = SG_EXIT_USAGE;
 
 	if (sg_exec_parse(cl->name, argc, argv, cl->opts, cl->nopts, &c, &a, &help) < 0)
 		goto out;
@@ -435,8 +463,14 @@ int sg_exec_main(const struct sg_exec_client *cl, int argc, char **argv)
 	}
 	sr.argv = a.argv;
 	sr.argc = a.argc;
-	if (cl->prepare(&c, &a, &sr, &keep, &err) < 0 || sg_exec_sign(&c, &sr, token, &err) < 0) {
+	r = cl->prepare(&c, &a, &sr, &keep, &err);
+	if (r == 0)
+		r = sg_exec_sign(&c, &sr, token, &err);
+	if (r < 0) {
 		fprintf(stderr, "shimgate exec %s: %s\n", cl->name, err.msg);
+		/* The signer's refusal is a refusal, as for `shimgate sign --signer`. */
+		if (c.signer && r == -EACCES)
+			rc = SG_EXIT_REFUSED;
 		goto out;
 	}
 	cl->command(&c, &a, &sr, &keep, &cmd);

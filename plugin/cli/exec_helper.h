@@ -15,6 +15,8 @@
 /* Options every helper takes, before the client's own. */
 struct sg_exec_common {
 	const char *key_file, *key_dir, *key_id; /* the local signing key */
+	/* --signer URL: ask shimgate-signer instead; key_file is then the client key */
+	const char *signer, *cert, *cacert, *node;
 	const char *client;                      /* the client binary (--client PATH) */
 	bool print, show_token;
 };
@@ -68,7 +70,8 @@ void sg_exec_args_clear(struct sg_exec_args *a);
 void sg_exec_common_usage(FILE *out);
 
 /* Signs r with the local key (--key, --key-dir/--key-id or $SHIMGATE_KEY) as `shimgate
- * sign exec` would: user, groups and cwd not given are bound as the container's own. */
+ * sign exec` would: user, groups and cwd not given are bound as the container's own. With
+ * --signer the signer signs the same fields (`shimgate sign --signer`); no key is read. */
 int sg_exec_sign(const struct sg_exec_common *c, const struct sg_exec_sign_req *r,
 		 char token[SG_TOKEN_MAX + 1], struct sg_error *err);
 

@@ -22,10 +22,6 @@
 #define SIGNER_TIMEOUT_SECS 30L
 #define SIGN_PATH "/v1/sign"
 
-struct signer_opts {
-	const char *url, *cert, *cacert, *node;
-};
-
 struct answer {
 	char *buf;
 	size_t len;
@@ -40,11 +36,14 @@ void sg_signer_client_usage(FILE *out)
 		"  --cert/--key FILE    the client certificate and its key (PEM)\n"
 		"  --cacert FILE        the CA that signed the signer's certificate (the only one\n"
 		"                       trusted; the name in URL must match the certificate)\n"
-		"  --node NAME          the node the token is for (its gate holds NAME's host key)\n");
+		"  --node NAME          the node the token is for (its gate holds NAME's host key)\n"
+		"  The signer gets what a local `sign` would bind: for an exec without --user/--cwd\n"
+		"  only namespace, container, argv, terminal and added env (an sg2 token);\n"
+		"  --token-version 1 sends user and cwd as values (0:0 and / unless given).\n");
 }
 
 /* Takes our four options (and their values) out of argv, up to a "--". */
-static int take_opts(int argc, char **argv, struct signer_opts *o, char ***rest, int *n_rest)
+static int take_opts(int argc, char **argv, struct sg_signer_opts *o, char ***rest, int *n_rest)
 {
 	static const char *const names[] = { "--signer", "--cert", "--cacert", "--node" };
 	const char **fields[] = { &o->url, &o->cert, &o->cacert, &o->node };
@@ -98,32 +97,78 @@ static json_t *strv_json(const struct sg_strv *sv, const struct sg_strv *minus)
 	return a;
 }
 
-/* The signer's request: what the signing input covers, nothing else. */
+/* The binding the signer gives a request by default: what it does not give (FORMAT.md
+ * section 6, README "Signer"); the request names its binding only when it differs. */
+static unsigned signer_default_rel(unsigned sent)
+{
+	unsigned rel = 0;
+
+	if (!(sent & SG_REL_UID))
+		rel |= SG_REL_UID;
+	if (!(sent & SG_REL_GID))
+		rel |= SG_REL_GID | SG_REL_GROUPS;
+	if (!(sent & SG_REL_CWD))
+		rel |= SG_REL_CWD;
+	return rel;
+}
+
+/* The signer's request: what the signing input covers, nothing else, in the form the local
+ * `shimgate sign` would sign (version, binding): user and cwd only where they are bound as
+ * values, so a container-relative exec sends namespace, container, argv, terminal and the
+ * env it adds. */
 static int request_json(const struct sg_reqflags *rf, const struct sg_request *req,
 			const char *node, char **out, struct sg_error *err)
 {
 	const struct sg_process *p = &req->proc;
+	const struct sg_user *pu = &p->user;
+	struct sg_canon_params params = { 0 };
+	unsigned sent = 0;
 	json_t *o, *user;
+	int r;
 
 	for (size_t i = 0; i < req->n_mounts; i++)
 		if (!req->mounts[i].rootfs && sg_mount_is_host(&req->mounts[i]))
 			return sg_error_set(err, -EINVAL, "the signer signs creates without host "
 					    "mounts; this one binds '%s'", req->mounts[i].source);
-	user = json_pack("{sIsI}", "uid", (json_int_t)p->user.uid, "gid", (json_int_t)p->user.gid);
-	if (user && p->user.additional_gids_present) {
-		json_t *g = json_array();
-
-		for (size_t i = 0; g && i < p->user.n_additional_gids; i++)
-			json_array_append_new(g, json_integer(p->user.additional_gids[i]));
-		json_object_set_new(user, "additional_gids", g);
-	}
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:b, s:o}", "op", sg_op_name(req->op), "namespace", req->ns,
-		      "container", req->id, "node", node, "cwd", p->cwd ? p->cwd : "/",
+	r = sg_reqflags_params(rf, req, &params, err);
+	if (r < 0)
+		return r;
+	/* Version 1 and creates bind every field as a value. */
+	if (params.version != 2)
+		params.rel = 0;
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:b}", "op", sg_op_name(req->op),
+		      "namespace", req->ns, "container", req->id, "node", node,
 		      "argv", strv_json(&p->args, NULL),
 		      /* An exec signs what it adds to the container's env (FORMAT.md field 14). */
 		      "env", strv_json(&p->env, req->op == SG_OP_EXEC ? &req->base_env : NULL),
-		      "terminal", p->terminal, "user", user);
-	if (o && sg_reqflags_bind_exec_id(rf, req))
+		      "terminal", p->terminal);
+	user = json_object();
+	if (!(params.rel & SG_REL_UID) && !json_object_set_new(user, "uid", json_integer(pu->uid)))
+		sent |= SG_REL_UID;
+	if (!(params.rel & SG_REL_GID) && !json_object_set_new(user, "gid", json_integer(pu->gid)))
+		sent |= SG_REL_GID;
+	if (!(params.rel & SG_REL_GROUPS) && pu->additional_gids_present) {
+		json_t *g = json_array();
+
+		for (size_t i = 0; g && i < pu->n_additional_gids; i++)
+			json_array_append_new(g, json_integer(pu->additional_gids[i]));
+		json_object_set_new(user, "additional_gids", g);
+	}
+	if (o && json_object_size(user) > 0)
+		json_object_set(o, "user", user);
+	json_decref(user);
+	if (o && !(params.rel & SG_REL_CWD) &&
+	    !json_object_set_new(o, "cwd", json_string(p->cwd ? p->cwd : "/")))
+		sent |= SG_REL_CWD;
+	if (o && params.version == 2 && params.rel != signer_default_rel(sent)) {
+		char binding[SG_REL_MAX + 1];
+
+		sg_rel_format(params.rel, binding);
+		json_object_set_new(o, "binding", json_string(binding));
+	}
+	if (o && req->op == SG_OP_EXEC && params.version == 1)
+		json_object_set_new(o, "token_version", json_integer(1));
+	if (o && params.bind_exec_id)
 		json_object_set_new(o, "exec_id", json_string(req->exec_id));
 	*out = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
@@ -148,7 +193,7 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static int post(const struct signer_opts *o, const char *key, const char *body,
+static int post(const struct sg_signer_opts *o, const char *body,
 		struct answer *a, long *code, struct sg_error *err)
 {
 	_cleanup_free_ char *url = NULL;
@@ -182,7 +227,7 @@ static int post(const struct signer_opts *o, const char *key, const char *body,
 	curl_easy_setopt(c, CURLOPT_CAINFO, o->cacert);
 	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
 	curl_easy_setopt(c, CURLOPT_SSLCERT, o->cert);
-	curl_easy_setopt(c, CURLOPT_SSLKEY, key);
+	curl_easy_setopt(c, CURLOPT_SSLKEY, o->key);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, SIGNER_TIMEOUT_SECS);
@@ -201,16 +246,17 @@ static int post(const struct signer_opts *o, const char *key, const char *body,
 	return 0;
 }
 
-/* Prints the token of a 200 answer; otherwise the signer's reason. */
-static int answer_token(const struct answer *a, long code, struct sg_error *err)
+/* The token of a 200 answer; otherwise the signer's reason. */
+static int answer_token(const struct answer *a, long code, char token[SG_TOKEN_MAX + 1],
+			struct sg_error *err)
 {
 	json_t *doc = a->buf ? json_loadb(a->buf, a->len, 0, NULL) : NULL;
-	const char *token = json_string_value(json_object_get(doc, "token"));
+	const char *tok = json_string_value(json_object_get(doc, "token"));
 	const char *why = json_string_value(json_object_get(doc, "error"));
 	int r = 0;
 
-	if (code == 200 && token && strlen(token) <= SG_TOKEN_MAX && !strpbrk(token, " \t\r\n"))
-		printf("%s\n", token);
+	if (code == 200 && tok && strlen(tok) <= SG_TOKEN_MAX && !strpbrk(tok, " \t\r\n"))
+		memcpy(token, tok, strlen(tok) + 1);
 	else if (code == 200)
 		r = sg_error_set(err, -EPROTO, "the signer's answer has no token");
 	else
@@ -220,7 +266,8 @@ static int answer_token(const struct answer *a, long code, struct sg_error *err)
 	return r;
 }
 
-static int ask(struct sg_reqflags *rf, const struct signer_opts *o, struct sg_error *err)
+int sg_signer_ask(const struct sg_signer_opts *o, const struct sg_reqflags *rf,
+		  char token[SG_TOKEN_MAX + 1], struct sg_error *err)
 {
 	struct sg_request *req = NULL;
 	_cleanup_free_ char *body = NULL;
@@ -228,7 +275,7 @@ static int ask(struct sg_reqflags *rf, const struct signer_opts *o, struct sg_er
 	long code = 0;
 	int r;
 
-	if (!o->url || !o->cert || !rf->key_file || !o->cacert || !o->node)
+	if (!o->url || !o->cert || !o->key || !o->cacert || !o->node)
 		return sg_error_set(err, -EINVAL, "--signer needs --cert, --key, --cacert and --node");
 	if (rf->key_dir || rf->key_id || rf->nonce || rf->timestamp_set)
 		return sg_error_set(err, -EINVAL, "with --signer the signer picks the key, nonce "
@@ -237,10 +284,14 @@ static int ask(struct sg_reqflags *rf, const struct signer_opts *o, struct sg_er
 	if (r == 0)
 		r = request_json(rf, req, o->node, &body, err);
 	sg_request_free(req);
+	if (r < 0)
+		return r;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return sg_error_set(err, -ENOMEM, "cannot initialise libcurl");
+	r = post(o, body, &a, &code, err);
+	curl_global_cleanup();
 	if (r == 0)
-		r = post(o, rf->key_file, body, &a, &code, err);
-	if (r == 0)
-		r = answer_token(&a, code, err);
+		r = answer_token(&a, code, token, err);
 	if (a.buf) {
 		OPENSSL_cleanse(a.buf, a.len);
 		free(a.buf);
@@ -250,9 +301,10 @@ static int ask(struct sg_reqflags *rf, const struct signer_opts *o, struct sg_er
 
 int sg_signer_client_main(int argc, char **argv)
 {
-	struct signer_opts o = { 0 };
+	struct sg_signer_opts o = { 0 };
 	struct sg_reqflags rf;
 	struct sg_error err = { 0 };
+	char token[SG_TOKEN_MAX + 1];
 	_cleanup_free_ char **rest = NULL;
 	int n, r;
 
@@ -270,17 +322,15 @@ int sg_signer_client_main(int argc, char **argv)
 		sg_reqflags_clear(&rf);
 		return SG_EXIT_OK;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		sg_reqflags_clear(&rf);
-		fprintf(stderr, "shimgate sign: cannot initialise libcurl\n");
-		return SG_EXIT_USAGE;
-	}
-	r = ask(&rf, &o, &err);
-	curl_global_cleanup();
+	/* --key is the client certificate's key here, not a signing key. */
+	o.key = rf.key_file;
+	r = sg_signer_ask(&o, &rf, token, &err);
 	sg_reqflags_clear(&rf);
 	if (r < 0) {
 		fprintf(stderr, "shimgate sign: %s\n", err.msg);
 		return r == -EACCES ? SG_EXIT_REFUSED : SG_EXIT_USAGE;
 	}
+	printf("%s\n", token);
+	OPENSSL_cleanse(token, sizeof(token));
 	return SG_EXIT_OK;
 }

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "audit.h"
+#include "sig/token.h"
 #include "signer.h"
 
 struct sg_signer_audit {
@@ -64,8 +65,11 @@ static void put_str(json_t *o, const char *k, const char *v)
 	json_object_set_new(o, k, v ? json_string(v) : json_null());
 }
 
+/* The request as signed: the token form, and user and cwd only where they are bound as
+ * values (a field bound as the container's own is named by the binding letters). */
 static void put_request(json_t *o, const struct sg_sign_req *r)
 {
+	char binding[SG_REL_MAX + 1];
 	json_t *u;
 
 	put_str(o, "op", sg_op_name(r->op));
@@ -76,16 +80,27 @@ static void put_request(json_t *o, const struct sg_sign_req *r)
 	json_object_set_new(o, "argv", strv_json(&r->argv));
 	json_object_set_new(o, "env", strv_json(&r->env));
 	json_object_set_new(o, "terminal", json_boolean(r->terminal));
-	put_str(o, "cwd", r->cwd ? r->cwd : "/");
-	u = json_pack("{sIsI}", "uid", (json_int_t)r->user.uid, "gid", (json_int_t)r->user.gid);
-	if (u && r->user.additional_gids_present) {
+	json_object_set_new(o, "token_version", json_integer(r->version));
+	sg_rel_format(r->version == 2 ? r->rel : 0, binding);
+	put_str(o, "binding", r->version == 2 ? binding : NULL);
+	if (!(r->rel & SG_REL_CWD))
+		put_str(o, "cwd", r->cwd ? r->cwd : "/");
+	u = json_object();
+	if (u && !(r->rel & SG_REL_UID))
+		json_object_set_new(u, "uid", json_integer(r->user.uid));
+	if (u && !(r->rel & SG_REL_GID))
+		json_object_set_new(u, "gid", json_integer(r->user.gid));
+	if (u && !(r->rel & SG_REL_GROUPS) && r->user.additional_gids_present) {
 		json_t *g = json_array();
 
 		for (size_t i = 0; g && i < r->user.n_additional_gids; i++)
 			json_array_append_new(g, json_integer(r->user.additional_gids[i]));
 		json_object_set_new(u, "additional_gids", g);
 	}
-	json_object_set_new(o, "user", u);
+	if (json_object_size(u) > 0)
+		json_object_set_new(o, "user", u);
+	else
+		json_decref(u);
 }
 
 char *sg_signer_audit_format(const struct sg_signer_event *ev)

@@ -24,6 +24,7 @@
 #include "audit.h"
 #include "core/cleanup.h"
 #include "http.h"
+#include "sig/canon.h"
 #include "sig/keyring.h"
 #include "sig/token.h"
 #include "sig/verify.h"
@@ -269,6 +270,7 @@ static int issue(struct server *srv, struct sg_rights *rights, const struct sg_s
 {
 	struct sg_keyring *host = NULL;
 	struct sg_request *req = NULL;
+	struct sg_canon_params p = { .key_id = srv->cfg->key_id, .nonce = nonce };
 	int r;
 
 	*code = 403;
@@ -286,9 +288,10 @@ static int issue(struct server *srv, struct sg_rights *rights, const struct sg_s
 		r = sg_keyring_derive(srv->masters, srv->cfg->key_id, sr->node, &host, err);
 	if (r == 0)
 		r = sg_nonce_generate(nonce, err);
+	p.timestamp = *ts;
+	sg_sign_req_params(sr, &p);
 	if (r == 0)
-		r = sg_sign_request(host, srv->cfg->key_id, *ts, nonce, sr->exec_id != NULL, req,
-				    token, token_size, err);
+		r = sg_sign_request_params(host, &p, req, token, token_size, err);
 	sg_keyring_free(host);
 	sg_request_free(req);
 	return r;

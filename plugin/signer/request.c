@@ -9,7 +9,9 @@
 #include "core/limits.h"
 #include "jsonget.h"
 #include "oci/oci.h"
+#include "sig/canon.h"
 #include "sig/derive.h"
+#include "sig/token.h"
 #include "signer.h"
 
 void sg_sign_req_clear(struct sg_sign_req *r)
@@ -25,24 +27,33 @@ void sg_sign_req_clear(struct sg_sign_req *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int parse_user(const json_t *u, struct sg_user *out, struct sg_error *err)
+/* user: uid required; gid optional (an exec then binds gid and groups as the container's
+ * own); additional_gids only with a gid, as `--user U:G:G1,G2`. */
+static int parse_user(const json_t *u, struct sg_sign_req *req, struct sg_error *err)
 {
 	static const char *const keys[] = { "uid", "gid", "additional_gids", NULL };
+	struct sg_user *out = &req->user;
 	const json_t *gids;
 	uint64_t uid = 0, gid = 0, g;
 	size_t i;
 	json_t *e;
 	int r;
 
+	if (!json_is_object(u))
+		return sg_error_set(err, -EINVAL, "request.user: not an object");
 	if ((r = sg_json_only_keys(u, keys, "user", err)) < 0 ||
 	    (r = sg_json_uint(u, "uid", true, UINT32_MAX, "user", &uid, err)) < 0 ||
-	    (r = sg_json_uint(u, "gid", true, UINT32_MAX, "user", &gid, err)) < 0)
+	    (r = sg_json_uint(u, "gid", false, UINT32_MAX, "user", &gid, err)) < 0)
 		return r;
+	req->user_set = true;
+	req->gid_set = json_object_get(u, "gid") != NULL;
 	out->uid = (uint32_t)uid;
 	out->gid = (uint32_t)gid;
 	gids = json_object_get(u, "additional_gids");
 	if (!gids)
 		return 0;
+	if (!req->gid_set)
+		return sg_error_set(err, -EINVAL, "user.additional_gids: only with user.gid");
 	if (!json_is_array(gids) || json_array_size(gids) > SG_LIMIT_GIDS)
 		return sg_error_set(err, -EINVAL, "user.additional_gids: want an array of at most %u",
 				    SG_LIMIT_GIDS);
@@ -59,10 +70,83 @@ static int parse_user(const json_t *u, struct sg_user *out, struct sg_error *err
 	return 0;
 }
 
+/* The token form (FORMAT.md section 6, the rules of `shimgate sign exec`): an exec is
+ * version 2 and binds as the container's own what it does not give, or exactly "binding";
+ * a field is never both given and bound as the container's own, and a uid, gid or cwd the
+ * binding leaves absolute must be given (the signer never fills in root or "/" for an exec). A
+ * version 1 exec gives uid, gid and cwd. A create is version 1 with absolute values. */
+static int resolve_form(const json_t *o, struct sg_sign_req *out, struct sg_error *err)
+{
+	static const struct {
+		unsigned bit;
+		char letter;
+		const char *field;
+	} rel_fields[] = {
+		{ SG_REL_UID, 'u', "user.uid" },
+		{ SG_REL_GID, 'g', "user.gid" },
+		{ SG_REL_GROUPS, 's', "user.additional_gids" },
+		{ SG_REL_CWD, 'w', "cwd" },
+	};
+	const json_t *bv = json_object_get(o, "binding");
+	const json_t *vv = json_object_get(o, "token_version");
+	bool given[4] = { out->user_set, out->gid_set, out->user.additional_gids_present,
+			  out->cwd != NULL };
+	unsigned dflt = 0;
+
+	out->version = out->op == SG_OP_EXEC ? 2 : 1;
+	if (vv) {
+		if (!json_is_integer(vv) || (json_integer_value(vv) != 1 && json_integer_value(vv) != 2))
+			return sg_error_set(err, -EINVAL, "request.token_version: want 1 or 2");
+		out->version = (unsigned)json_integer_value(vv);
+	}
+	if (out->version == 2 && out->op != SG_OP_EXEC)
+		return sg_error_set(err, -EINVAL, "request.token_version: version 2 "
+				    "(container-relative) signs an exec, not a %s", sg_op_name(out->op));
+	if (bv && out->version != 2)
+		return sg_error_set(err, -EINVAL, "request.binding: only a version 2 exec binds "
+				    "fields as the container's own");
+	if (out->version == 1) {
+		if (out->op == SG_OP_EXEC && (!out->gid_set || !out->cwd))
+			return sg_error_set(err, -EINVAL, "request: a version 1 exec binds absolute "
+					    "values: give user.uid, user.gid and cwd");
+		if (out->user_set && !out->gid_set)
+			return sg_error_set(err, -EINVAL, "request.user.gid: required for a create");
+		return 0;
+	}
+	/* Groups are given as none with a gid and no list (Docker's -u U:G). */
+	given[2] = given[2] || out->gid_set;
+	for (size_t i = 0; i < SG_ARRAY_SIZE(rel_fields); i++)
+		if (!given[i])
+			dflt |= rel_fields[i].bit;
+	if (!bv) {
+		out->rel = dflt;
+		return 0;
+	}
+	if (!json_is_string(bv) ||
+	    sg_rel_parse(json_string_value(bv), json_string_length(bv), &out->rel) < 0)
+		return sg_error_set(err, -EINVAL, "request.binding: want \"-\" or letters of "
+				    "\"ugsw\" in that order");
+	for (size_t i = 0; i < SG_ARRAY_SIZE(rel_fields); i++) {
+		bool bound = out->rel & rel_fields[i].bit;
+		bool explicit = i == 2 ? out->user.additional_gids_present : given[i];
+
+		if (bound && explicit)
+			return sg_error_set(err, -EINVAL, "request.binding: '%c' binds the container's "
+					    "own, but request.%s is given", rel_fields[i].letter,
+					    rel_fields[i].field);
+		/* Groups not given are none (absent and empty sign the same in version 2). */
+		if (!bound && !given[i] && rel_fields[i].bit != SG_REL_GROUPS)
+			return sg_error_set(err, -EINVAL, "request.%s: not given and not in "
+					    "request.binding", rel_fields[i].field);
+	}
+	return 0;
+}
+
 static int parse_fields(const json_t *o, struct sg_sign_req *out, struct sg_error *err)
 {
 	static const char *const keys[] = { "op", "namespace", "container", "node", "argv",
-					    "terminal", "env", "user", "cwd", "exec_id", NULL };
+					    "terminal", "env", "user", "cwd", "exec_id",
+					    "binding", "token_version", NULL };
 	_cleanup_free_ char *op = NULL;
 	const json_t *v;
 	int r;
@@ -113,15 +197,11 @@ static int parse_fields(const json_t *o, struct sg_sign_req *out, struct sg_erro
 		return sg_error_set(err, -EINVAL, "request.terminal: not a boolean");
 	out->terminal = v && json_is_true(v);
 	v = json_object_get(o, "user");
-	if (v) {
-		out->user_set = true;
-		r = parse_user(v, &out->user, err);
-		if (r < 0)
-			return r;
-	}
+	if (v && (r = parse_user(v, out, err)) < 0)
+		return r;
 	if (out->cwd && out->cwd[0] != '/')
 		return sg_error_set(err, -EINVAL, "request.cwd: not an absolute path");
-	return 0;
+	return resolve_form(o, out, err);
 }
 
 int sg_sign_req_parse(const char *body, size_t len, struct sg_sign_req *out,
@@ -181,4 +261,11 @@ int sg_sign_req_build(const struct sg_sign_req *r, struct sg_request **out,
 	}
 	*out = steal_pointer(&req);
 	return 0;
+}
+
+void sg_sign_req_params(const struct sg_sign_req *r, struct sg_canon_params *p)
+{
+	p->bind_exec_id = r->exec_id != NULL;
+	p->version = r->version;
+	p->rel = r->version == 2 ? r->rel : 0;
 }

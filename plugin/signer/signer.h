@@ -81,15 +81,20 @@ void sg_signer_config_free(struct sg_signer_config *cfg);
 struct sg_rights *sg_signer_config_find(struct sg_signer_config *cfg,
 				       const char *identity);
 
-/* One sign request, as the client sent it. */
+/* One sign request, as the client sent it, and the token form it resolves to (FORMAT.md
+ * section 6): an exec is version 2 unless it asks for 1, and binds as the container's own
+ * what it does not give (uid; gid and groups; cwd), or exactly its "binding". */
 struct sg_sign_req {
 	enum sg_op op;            /* exec or create */
 	char *ns, *id, *node, *exec_id, *cwd;
 	struct sg_strv argv;
 	struct sg_strv env;       /* exec: entries added to the container's env; create: all */
 	bool terminal;
-	bool user_set;
-	struct sg_user user;
+	bool user_set;            /* user.uid given */
+	bool gid_set;             /* user.gid given */
+	struct sg_user user;      /* additional_gids_present: user.additional_gids given */
+	unsigned version;         /* 1 or 2 */
+	unsigned rel;             /* version 2: the SG_REL_* fields bound as the container's own */
 };
 
 /* Parses a request body: a JSON object with exactly the known keys, strict types, bounded.
@@ -100,6 +105,10 @@ void sg_sign_req_clear(struct sg_sign_req *r);
 /* The request the gate will see, as far as the signature covers it. */
 int sg_sign_req_build(const struct sg_sign_req *r, struct sg_request **out,
 		      struct sg_error *err);
+
+struct sg_canon_params;
+/* The token form of r: version, binding, and whether the exec id is bound (when given). */
+void sg_sign_req_params(const struct sg_sign_req *r, struct sg_canon_params *p);
 
 /* 0 when r is inside the rights (rate not counted); -EACCES with the reason otherwise. */
 int sg_rights_check(const struct sg_rights *rights, const struct sg_sign_req *r,

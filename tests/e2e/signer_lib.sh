@@ -122,3 +122,67 @@ sgn_stop() {
 	SGN_PID=
 	[ "$rc" -eq 0 ] || e2e_fail "the signer exited $rc on SIGTERM: $(tail -20 "$SGN_LOG")"
 }
+
+# sgn_init KEYID: SGN_BIN, the test PKI in $E2E_TMP/pki (PKI), SGN_AUDIT, a master key KEYID
+# that only the signer holds ($E2E_TMP/masters) and the host keys derived from it for node-a
+# and node-b ($E2E_TMP/host-a/KEYID, $E2E_TMP/host-b/KEYID).
+sgn_init() {
+	local n
+	SGN_KEY_ID=$1
+	SGN_BIN=$(dirname "$E2E_CLI")/shimgate-signer
+	[ -x "$SGN_BIN" ] || e2e_fail "no shimgate-signer next to $E2E_CLI"
+	PKI=$E2E_TMP/pki
+	SGN_AUDIT=$E2E_TMP/signer-audit.log
+	sgn_pki "$PKI"
+	mkdir -m 0700 "$E2E_TMP/masters" "$E2E_TMP/host-a" "$E2E_TMP/host-b"
+	"$E2E_CLI" keygen --key-id "$SGN_KEY_ID" --dir "$E2E_TMP/masters" >/dev/null ||
+		e2e_fail "keygen of the master key"
+	for n in a b; do
+		"$E2E_CLI" keygen --derive --master "$E2E_TMP/masters/$SGN_KEY_ID" --node "node-$n" \
+			--dir "$E2E_TMP/host-$n" >/dev/null || e2e_fail "keygen --derive node-$n"
+	done
+	cmp -s "$E2E_TMP/host-a/$SGN_KEY_ID" "$E2E_TMP/host-b/$SGN_KEY_ID" &&
+		e2e_fail "node-a and node-b got the same key"
+	return 0
+}
+
+# sgn_use_host_key a|b: the gate's keys.d holds that node's host key (running gates follow
+# key_dir); other keys there stay.
+sgn_use_host_key() {
+	rm -f "${E2E_KEYS:?}/$SGN_KEY_ID"
+	cp "$E2E_TMP/host-$1/$SGN_KEY_ID" "$E2E_KEYS/$SGN_KEY_ID"
+	chmod 0600 "$E2E_KEYS/$SGN_KEY_ID"
+}
+
+# sgn_exec_signer: a signer for the exec tests (test_signer_exec.sh, the Docker helper's test)
+# with master key "sgn" (sgn_init), and identity alice, who may exec in this test's
+# namespaces on node-a, no shell. Sets SGN_URL and SGN_PID.
+sgn_exec_signer() {
+	local port
+	sgn_init sgn
+	port=$(sgn_free_port)
+	# shellcheck disable=SC2034 # for the tests
+	SGN_URL=https://127.0.0.1:$port
+	cat >"$E2E_TMP/signer.json" <<-JSON
+		{
+		  "listen": "127.0.0.1:$port",
+		  "server_cert": "$PKI/server.crt", "server_key": "$PKI/server.key",
+		  "client_ca": "$PKI/ca.crt", "crl": "$PKI/crl.pem",
+		  "master_keys": "$E2E_TMP/masters", "key_id": "sgn", "audit": "$SGN_AUDIT",
+		  "identities": {
+		    "alice": {
+		      "namespaces": ["$E2E_NS", "$E2E_NS-*"], "containers": ["*"], "nodes": ["node-a"],
+		      "operations": ["exec"], "argv_deny": [["*sh", "..."], ["*nsenter*", "..."]],
+		      "rate": {"count": 1000, "seconds": 60}
+		    }
+		  }
+		}
+	JSON
+	chmod 0600 "$E2E_TMP/signer.json"
+	sgn_start "$E2E_TMP/signer.json" "$E2E_TMP/signer.log"
+}
+
+# sgn_last_audit DECISION: the signer's last audit line with that decision.
+sgn_last_audit() {
+	grep "\"decision\":\"$1\"" "$SGN_AUDIT" | tail -1
+}

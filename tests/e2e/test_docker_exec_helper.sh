@@ -3,9 +3,11 @@
 # `shimgate exec docker` (and `docker shimgate exec`, the CLI plugin) on a real dockerd through
 # the gate: -it, -u 1000:1000, -u 0, -w /tmp, -e FOO=1 each succeed the first time, without any
 # --spec; the exit status passes through; a token used for a docker exec with another user,
-# cwd, env or argv is refused and the refusal names what differs.
+# cwd, env or argv is refused and the refusal names what differs. With --signer the token
+# comes from shimgate-signer (alice's client certificate, the gate keyed for node-a), no key.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/docker_lib.sh"
+. "$(dirname "$0")/signer_lib.sh"
 dk_setup "$@"
 
 dk_start web
@@ -101,6 +103,28 @@ out=$(DOCKER_HOST=unix://$DK_SOCK "$E2E_CLI" exec docker --containerd-namespace 
 	--key "$E2E_KEY" web -- /bin/sh -c "[ -e $M ] && echo ran || echo clean" 2>&1 </dev/null)
 [ "$out" = clean ] || dk_fail "a refused exec ran: $out"
 e2e_ok "no refused exec created $M"
+
+# --signer: alice's certificate, no key file; the gate also holds node-a's host key "sgn".
+sgn_exec_signer
+sgn_use_host_key a
+# signer_run WANT HELPER-ARGS...: shimgate exec docker --signer, first time, prints WANT.
+signer_run() {
+	local want=$1 out
+	shift
+	out=$(DOCKER_HOST=unix://$DK_SOCK timeout "$E2E_TIMEOUT" "$E2E_CLI" exec docker \
+		--containerd-namespace "$DK_NS" --signer "$SGN_URL" --cert "$PKI/alice.crt" \
+		--key "$PKI/alice.key" --cacert "$PKI/ca.crt" --node node-a "$@" </dev/null 2>&1) ||
+		dk_fail "shimgate exec docker --signer $*: $out"
+	grep -qx -- "$want" <<<"$(tr -d '\r' <<<"$out")" ||
+		dk_fail "shimgate exec docker --signer $*: printed '$out', want a line '$want'"
+	sgn_last_audit issue | grep -q '"identity":"alice"' ||
+		dk_fail "shimgate exec docker --signer $*: no issuance in the signer's audit"
+	e2e_ok "shimgate exec docker --signer $*: first time, printed '$want' ($(sgn_last_audit issue |
+		grep -o '"binding":"[a-z-]*"'))"
+}
+signer_run 1000 -u 1000:1000 web -- /usr/bin/id -u
+signer_run FOO=1 -e FOO=1 -w /tmp web -- /usr/bin/env
+sgn_stop
 
 e2e_assert_no_secrets
 e2e_pass

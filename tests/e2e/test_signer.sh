@@ -10,27 +10,10 @@
 . "$(dirname "$0")/signer_lib.sh"
 e2e_setup "$@"
 
-SGN_BIN=$(dirname "$E2E_CLI")/shimgate-signer
-[ -x "$SGN_BIN" ] || e2e_fail "no shimgate-signer next to $E2E_CLI"
-PKI=$E2E_TMP/pki
-SGN_AUDIT=$E2E_TMP/signer-audit.log
-sgn_pki "$PKI"
-
-# The master key (only the signer has it) and the two nodes' host keys derived from it.
-mkdir -m 0700 "$E2E_TMP/masters" "$E2E_TMP/host-a" "$E2E_TMP/host-b"
-"$E2E_CLI" keygen --key-id e2e --dir "$E2E_TMP/masters" >/dev/null
-for n in a b; do
-	"$E2E_CLI" keygen --derive --master "$E2E_TMP/masters/e2e" --node "node-$n" \
-		--dir "$E2E_TMP/host-$n" >/dev/null || e2e_fail "keygen --derive node-$n"
-done
-cmp -s "$E2E_TMP/host-a/e2e" "$E2E_TMP/host-b/e2e" && e2e_fail "node-a and node-b got the same key"
-# use_host_key a|b: the gate's keys.d holds that node's host key (running gates follow it).
-use_host_key() {
-	rm -f "$E2E_KEYS/e2e"
-	cp "$E2E_TMP/host-$1/e2e" "$E2E_KEYS/e2e"
-	chmod 0600 "$E2E_KEYS/e2e"
-}
-use_host_key b
+# The test PKI, the master key e2e (only the signer has it) and node-a's and node-b's host
+# keys derived from it; the gate starts with node-b's.
+sgn_init e2e
+sgn_use_host_key b
 
 PORT=$(sgn_free_port)
 URL=https://127.0.0.1:$PORT
@@ -99,7 +82,7 @@ e2e_ok "alice (client certificate, no key) got a token for node-a"
 rc=0
 e2e_exec c1 sg-a "$tok" /bin/touch /tmp/sg-a || rc=$?
 e2e_expect_refused "$rc" 'bad signature' sg-a "node-a's token on the gate keyed for node-b"
-use_host_key a
+sgn_use_host_key a
 e2e_exec c1 sg-a "$tok" /bin/touch /tmp/sg-a || e2e_fail "node-a's token refused by node-a's gate: $(cat "$E2E_ERR")"
 [ -e "$(e2e_marker sg-a)" ] || e2e_fail "the exec signed for node-a did not run"
 e2e_audit_has exec c1 allow sg-a || e2e_fail "the gate did not audit the allowed exec"

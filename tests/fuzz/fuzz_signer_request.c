@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: a sign request body as a client posts it to shimgate-signer. A request that
- * parses must build the gate's request, be judged by an identity's rights (allowed or refused
- * with a reason), and give one audit line of valid JSON without a newline; a refusal names
- * why. */
+ * parses must build the gate's request and the signing input of its token form (version 2,
+ * container-relative, by default for an exec), be judged by an identity's rights (allowed
+ * or refused with a reason), and give one audit line of valid JSON without a newline; a
+ * refusal names why. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "fuzz.h"
+#include "sig/canon.h"
 #include "signer/audit.h"
 #include "signer/signer.h"
 
@@ -27,8 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sg_signer_event ev = { .identity = "alice", .peer = "127.0.0.1:1" };
 	struct sg_error err = { 0 };
 	struct sg_request *req = NULL;
+	struct sg_canon_params p = { .key_id = "k", .timestamp = 1700000000,
+				     .nonce = "0123456789abcdef0123456789abcdef" };
 	struct sg_sign_req r;
-	char *line;
+	char *line, *canon = NULL;
+	size_t canon_len = 0;
 	json_t *back;
 
 	if (!cfg && sg_signer_config_parse(rights_json, strlen(rights_json), "fuzz", &cfg, &err) < 0)
@@ -41,6 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (sg_sign_req_build(&r, &req, &err) < 0)
 		sg_fuzz_die("a parsed request does not build: %s", err.msg);
+	/* Its token form must have a signing input (a version 2 create, or a binding on a
+	 * version 1 token, would not). */
+	sg_sign_req_params(&r, &p);
+	if (sg_canon_build(req, &p, &canon, &canon_len, &err) < 0)
+		sg_fuzz_die("a parsed request has no signing input: %s", err.msg);
+	sg_canon_free(canon, canon_len);
 	sg_request_free(req);
 	ev.req = &r;
 	if (sg_rights_check(sg_signer_config_find(cfg, "alice"), &r, &err) < 0) {

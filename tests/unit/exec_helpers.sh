@@ -131,6 +131,28 @@ out=$("$SG" exec ctr --print -a /run/c.sock -n ns1 --exec-id e1 -t -u 1000:1000 
 same "ctr --print" "$out" \
 	"ctr --address /run/c.sock --namespace ns1 task exec --exec-id e1 --tty --user 1000:1000 --cwd /tmp c1 SHIMGATE_TOKEN=<token> id"
 
+# --signer: the five options or a usage error; an unreachable signer fails closed (exit 2,
+# the client never runs) and never falls back to $SHIMGATE_KEY. (A real signer: e2e
+# test_signer_exec.sh and test_docker_exec_helper.sh.)
+SGN="--signer https://127.0.0.1:1 --cert $T/c.crt --key $T/c.key --cacert $T/ca.crt"
+# shellcheck disable=SC2086 # SGN is a list of options
+out=$($SG exec ctr $SGN c1 -- id 2>&1)
+same "ctr --signer without --node: usage error" "$?" 2
+case $out in *"--signer needs --cert, --key (the certificate's key), --cacert and --node"*)
+	echo "ok: says which options" ;; *) fail "--signer without --node: '$out'" ;; esac
+# shellcheck disable=SC2086
+out=$($SG exec docker --client "$T/docker" $SGN --node node-a --key-dir "$T/keys" web -- id 2>&1)
+case $out in *"no --key-dir or --key-id"*) echo "ok: --signer with --key-dir refused" ;;
+*) fail "--signer --key-dir: '$out'" ;; esac
+: >"$T/kubectl.log"
+# shellcheck disable=SC2086
+out=$($K $SGN --node node-a web-0 -- id 2>&1)
+same "kubectl --signer, signer unreachable: exit 2" "$?" 2
+case $out in *"signer https://127.0.0.1:1: "*) echo "ok: names the signer" ;; *) fail "unreachable: '$out'" ;; esac
+grep -q '^exec' "$T/kubectl.log" && fail "kubectl exec ran without the signer's token"
+$SG exec ctr --help | grep -q -- "--signer URL --cert FILE --key FILE --cacert FILE --node NAME" ||
+	fail "exec ctr --help does not show --signer"
+
 if [ "$failures" -ne 0 ]; then
 	echo "$failures failure(s)"
 	exit 1

@@ -2,6 +2,7 @@
 /* The signer's model: request parsing (strict fields, bounds), rights matching (namespaces,
  * containers, nodes, operations, argv allow/deny), the rate limit, the config file, the
  * audit line, and per-host key derivation (a token for one node fails on another). */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 #include "testutil.h"
 
 #include "core/cleanup.h"
+#include "oci/oci.h"
+#include "sig/canon.h"
 #include "signer/audit.h"
 #include "signer/signer.h"
 #include "sig/derive.h"
@@ -61,6 +64,20 @@ static void parse_fails(const char *body, const char *want)
 	}
 	if (!strstr(err.msg, want))
 		fail_msg("parse '%s': error '%s' does not contain '%s'", body, err.msg, want);
+}
+
+/* The token form a request resolves to. */
+static void form_is(const char *body, unsigned version, const char *binding)
+{
+	struct sg_sign_req r;
+	char b[SG_REL_MAX + 1];
+
+	parse_ok(body, &r);
+	sg_rel_format(r.rel, b);
+	if (r.version != version || strcmp(b, binding) != 0)
+		fail_msg("'%s': version %u binding %s, want %u %s", body, r.version, b, version,
+			 binding);
+	sg_sign_req_clear(&r);
 }
 
 #define REQ(extra)                                                                           \
@@ -132,6 +149,161 @@ static void test_parse_refusals(void **state)
 	memset(big, ' ', SG_SIGNER_BODY_MAX + 1);
 	parse_fails(big, "limit");
 	free(big);
+}
+
+#define CREQ(extra)                                                                          \
+	"{\"op\": \"create\", \"namespace\": \"default\", \"container\": \"web-1\", "         \
+	"\"node\": \"node-a\", \"argv\": [\"/bin/server\"]" extra "}"
+
+/* The token form: version 2 binding what the request does not give, as `shimgate sign
+ * exec` does (FORMAT.md section 6); an explicit binding; version 1 on request. */
+static void test_parse_form(void **state)
+{
+	(void)state;
+	form_is(REQ(""), 2, "ugsw");
+	form_is(REQ(", \"terminal\": true, \"env\": [\"FOO=1\"]"), 2, "ugsw");
+	form_is(REQ(", \"user\": {\"uid\": 1000}"), 2, "gsw");
+	form_is(REQ(", \"user\": {\"uid\": 1000, \"gid\": 1000}"), 2, "w");
+	form_is(REQ(", \"user\": {\"uid\": 0, \"gid\": 0}, \"cwd\": \"/\""), 2, "-");
+	form_is(REQ(", \"cwd\": \"/tmp\""), 2, "ugs");
+	/* ctr --user U:G keeps the container's groups. */
+	form_is(REQ(", \"user\": {\"uid\": 1000, \"gid\": 1000}, \"binding\": \"sw\""), 2, "sw");
+	/* Groups not given and not bound are none. */
+	form_is(REQ(", \"user\": {\"uid\": 5}, \"cwd\": \"/\", \"binding\": \"g\""), 2, "g");
+	form_is(REQ(", \"token_version\": 2"), 2, "ugsw");
+	form_is(REQ(", \"token_version\": 1, \"user\": {\"uid\": 0, \"gid\": 0}, \"cwd\": \"/\""), 1,
+		"-");
+	form_is(CREQ(""), 1, "-");
+	form_is(CREQ(", \"token_version\": 1, \"user\": {\"uid\": 1, \"gid\": 2}"), 1, "-");
+}
+
+static void test_parse_form_refusals(void **state)
+{
+	(void)state;
+	parse_fails(REQ(", \"token_version\": 3"), "request.token_version: want 1 or 2");
+	parse_fails(REQ(", \"token_version\": \"1\""), "request.token_version: want 1 or 2");
+	parse_fails(CREQ(", \"token_version\": 2"), "signs an exec, not a create");
+	parse_fails(REQ(", \"token_version\": 1"), "a version 1 exec binds absolute values");
+	parse_fails(REQ(", \"token_version\": 1, \"user\": {\"uid\": 0, \"gid\": 0}"),
+		    "give user.uid, user.gid and cwd");
+	parse_fails(REQ(", \"token_version\": 1, \"user\": {\"uid\": 0, \"gid\": 0}, \"cwd\": \"/\","
+			" \"binding\": \"-\""), "request.binding: only a version 2 exec");
+	parse_fails(CREQ(", \"binding\": \"ugsw\""), "request.binding: only a version 2 exec");
+	parse_fails(CREQ(", \"user\": {\"uid\": 0}"), "request.user.gid: required for a create");
+	parse_fails(REQ(", \"binding\": \"wu\""), "letters of \"ugsw\" in that order");
+	parse_fails(REQ(", \"binding\": \"\""), "request.binding");
+	parse_fails(REQ(", \"binding\": 1"), "request.binding");
+	parse_fails(REQ(", \"user\": {\"uid\": 0}, \"binding\": \"ugsw\""),
+		    "'u' binds the container's own, but request.user.uid is given");
+	parse_fails(REQ(", \"user\": {\"uid\": 0, \"gid\": 0}, \"binding\": \"gsw\""),
+		    "'g' binds the container's own, but request.user.gid is given");
+	parse_fails(REQ(", \"user\": {\"uid\": 0, \"gid\": 0, \"additional_gids\": [4]},"
+			" \"binding\": \"sw\""), "'s' binds the container's own, but "
+		    "request.user.additional_gids is given");
+	parse_fails(REQ(", \"cwd\": \"/\", \"binding\": \"ugsw\""), "'w' binds the container's own");
+	/* The signer never fills in root or "/" for what a binding leaves absolute. */
+	parse_fails(REQ(", \"binding\": \"-\""), "request.user.uid: not given and not in request.binding");
+	parse_fails(REQ(", \"user\": {\"uid\": 3}, \"binding\": \"w\""),
+		    "request.user.gid: not given and not in request.binding");
+	parse_fails(REQ(", \"binding\": \"ugs\""), "request.cwd: not given and not in request.binding");
+	parse_fails(REQ(", \"user\": {\"uid\": 3, \"additional_gids\": [4]}"),
+		    "user.additional_gids: only with user.gid");
+	parse_fails(REQ(", \"user\": [0, 0]"), "request.user: not an object");
+	parse_fails(REQ(", \"user\": {\"gid\": 0}"), "user");
+}
+
+/* The container's config.json and the exec's process JSON as the gate sees them. */
+static const char container_doc[] =
+	"{\"ociVersion\": \"1.0.2\", \"process\": {\"args\": [\"sleep\", \"1000\"], "
+	"\"user\": {\"uid\": 1000, \"gid\": 1000, \"additionalGids\": [1000, 10]}, "
+	"\"cwd\": \"/srv\", \"env\": [\"PATH=/bin\", \"HOME=/srv\"]}}";
+
+/* A token the signer issues for body (signed with key, as http.c does), checked by the gate
+ * against an exec of process fields uid/gid/cwd with docker exec -t -e FOO=1's env. */
+static enum sg_sig_status gate_verdict(const char *body, const struct sg_keyring *key,
+				       const struct sg_keyring *gate, const char *user,
+				       const char *cwd, char *why, size_t why_size)
+{
+	struct sg_canon_params p = { .key_id = "k1", .timestamp = 1700000000,
+				     .nonce = "0123456789abcdef0123456789abcdef" };
+	struct sg_verify_opts o = { .max_age = 120, .max_future = 5, .keyring = gate };
+	struct sg_request *req = NULL, *exec = NULL;
+	struct sg_error err = { 0 };
+	struct sg_sign_req r;
+	char token[SG_TOKEN_MAX + 1];
+	_cleanup_free_ char *process = NULL;
+	enum sg_sig_status st;
+	json_t *cdoc;
+
+	parse_ok(body, &r);
+	assert_int_equal(sg_sign_req_build(&r, &req, &err), 0);
+	sg_sign_req_params(&r, &p);
+	if (sg_sign_request_params(key, &p, req, token, sizeof(token), &err) < 0)
+		fail_msg("sign '%s': %s", body, err.msg);
+	assert_non_null(cdoc = json_loads(container_doc, 0, NULL));
+	assert_true(asprintf(&process, "{\"args\": [\"/bin/echo\", \"hi\"], \"user\": %s, "
+			     "\"cwd\": \"%s\", \"terminal\": true, \"env\": [\"PATH=/bin\", "
+			     "\"HOME=/srv\", \"FOO=1\", \"TERM=xterm\", \"SHIMGATE_TOKEN=%s\"]}",
+			     user, cwd, token) > 0);
+	if (sg_oci_exec_request("default", "web-1", "e1", process, strlen(process), cdoc, &exec,
+				&err) < 0)
+		fail_msg("exec request: %s", err.msg);
+	json_decref(cdoc);
+	exec->now = 1700000000;
+	st = sg_verify_request(&o, exec);
+	(void)snprintf(why, why_size, "%s %.400s", token[2] == '2' ? "sg2" : "sg1", exec->sig.why.msg);
+	sg_request_free(exec);
+	sg_request_free(req);
+	sg_sign_req_clear(&r);
+	return st;
+}
+
+/* The signer's tokens run where the gate's container matches: only argv, terminal and the
+ * added env signed (version 2, binding ugsw) for the container's own user and cwd; another
+ * user is refused naming it; another node's key is refused; a version 1 request binds the
+ * values it gives. */
+static void test_sign_relative(void **state)
+{
+	struct sg_test_dir *f = *state;
+	static const char master_hex[] =
+		"8f1e2d3c4b5a69788796a5b4c3d2e1f000112233445566778899aabbccddeeff";
+	static const char own[] = "{\"uid\": 1000, \"gid\": 1000, \"additionalGids\": [1000, 10]}";
+	struct sg_keyring *master = NULL, *ka = NULL, *kb = NULL;
+	struct sg_error err = { 0 };
+	char why[512];
+	_cleanup_free_ char *path = sg_test_write(f->dir, "k1", 0600, "secret = %s\n", master_hex);
+
+	if (sg_keyring_load_file(path, &master, &err) < 0)
+		fail_msg("load: %s", err.msg);
+	assert_int_equal(sg_keyring_derive(master, "k1", "node-a", &ka, &err), 0);
+	assert_int_equal(sg_keyring_derive(master, "k1", "node-b", &kb, &err), 0);
+
+	assert_int_equal(gate_verdict(REQ(", \"terminal\": true, \"env\": [\"FOO=1\"]"), ka, ka, own,
+				      "/srv", why, sizeof(why)), SG_SIG_VALID);
+	assert_non_null(strstr(why, "sg2"));
+	/* Docker's -u 1000:1000 (its gid added to the groups) against the container's own. */
+	assert_int_equal(gate_verdict(REQ(", \"terminal\": true, \"env\": [\"FOO=1\"], \"user\":"
+					  " {\"uid\": 0, \"gid\": 0}"), ka, ka,
+				      "{\"uid\": 0, \"gid\": 0, \"additionalGids\": [0]}", "/srv", why,
+				      sizeof(why)), SG_SIG_VALID);
+	assert_int_equal(gate_verdict(REQ(", \"terminal\": true, \"env\": [\"FOO=1\"]"), ka, ka,
+				      "{\"uid\": 0, \"gid\": 1000, \"additionalGids\": [1000, 10]}",
+				      "/srv", why, sizeof(why)), SG_SIG_INVALID);
+	if (!strstr(why, "uid"))
+		fail_msg("another uid than the container's: '%s' does not name the uid", why);
+	assert_int_equal(gate_verdict(REQ(", \"terminal\": true, \"env\": [\"FOO=1\"]"), ka, kb, own,
+				      "/srv", why, sizeof(why)), SG_SIG_INVALID);
+	assert_non_null(strstr(why, "bad signature"));
+	/* Version 1 has no implied TERM=xterm: it is signed as added. */
+	assert_int_equal(gate_verdict(REQ(", \"terminal\": true, \"env\": [\"FOO=1\", \"TERM=xterm\"],"
+					  " \"user\": {\"uid\": 1000, \"gid\": 1000, \"additional_gids\": [10]},"
+					  " \"cwd\": \"/srv\", \"token_version\": 1"), ka, ka,
+				      "{\"uid\": 1000, \"gid\": 1000, \"additionalGids\": [10]}",
+				      "/srv", why, sizeof(why)), SG_SIG_VALID);
+	assert_non_null(strstr(why, "sg1"));
+	sg_keyring_free(ka);
+	sg_keyring_free(kb);
+	sg_keyring_free(master);
 }
 
 static void test_config(void **state)
@@ -293,8 +465,21 @@ static void test_audit_line(void **state)
 	assert_non_null(strstr(line, "\"node\":\"node-a\""));
 	assert_non_null(strstr(line, "\"nonce\":\"0123456789abcdef0123456789abcdef\""));
 	assert_non_null(strstr(line, "\"argv\":[\"/bin/echo\",\"hi\"]"));
+	assert_non_null(strstr(line, "\"token_version\":2"));
+	assert_non_null(strstr(line, "\"binding\":\"ugsw\""));
+	/* Bound as the container's own: no made-up user or cwd in the record. */
+	assert_null(strstr(line, "\"user\""));
+	assert_null(strstr(line, "\"cwd\""));
 	assert_null(strchr(line, '\n'));
-	assert_null(strstr(line, "token"));
+	assert_null(strstr(line, "\"token\""));
+	free(line);
+	sg_sign_req_clear(&r);
+	parse_ok(REQ(", \"user\": {\"uid\": 1000, \"gid\": 1000}, \"binding\": \"sw\""), &r);
+	ev.req = &r;
+	line = sg_signer_audit_format(&ev);
+	assert_non_null(line);
+	assert_non_null(strstr(line, "\"binding\":\"sw\""));
+	assert_non_null(strstr(line, "\"user\":{\"uid\":1000,\"gid\":1000}"));
 	free(line);
 	sg_sign_req_clear(&r);
 }
@@ -355,6 +540,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_refusals),
+		cmocka_unit_test(test_parse_form),
+		cmocka_unit_test(test_parse_form_refusals),
+		SG_TEST_WITH_DIR(test_sign_relative),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_config_refusals),
 		cmocka_unit_test(test_rights),
