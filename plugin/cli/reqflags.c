@@ -30,7 +30,7 @@ enum {
 	OPT_BASE_ENV, OPT_USER, OPT_CWD, OPT_ENV, OPT_TERMINAL, OPT_NO_BIND, OPT_KEY,
 	OPT_KEY_DIR, OPT_TOKEN, OPT_NOW, OPT_REPLAY, OPT_KEY_ID, OPT_TIMESTAMP, OPT_NONCE,
 	OPT_RELATIVE, OPT_TOKEN_VERSION, OPT_VIEW, OPT_FULL_VIEW, OPT_HELP, OPT_POD,
-	OPT_CONTAINER, OPT_SANDBOX, OPT_GRANT, OPT_NOT_AFTER,
+	OPT_CONTAINER, OPT_SANDBOX, OPT_GRANT, OPT_NOT_AFTER, OPT_POD_JSON,
 };
 
 /* What a grant without --not-after is valid for. */
@@ -67,6 +67,7 @@ static const struct option options[] = {
 	{ "sandbox", no_argument, NULL, OPT_SANDBOX },
 	{ "grant", no_argument, NULL, OPT_GRANT },
 	{ "not-after", required_argument, NULL, OPT_NOT_AFTER },
+	{ "pod-json", required_argument, NULL, OPT_POD_JSON },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -123,6 +124,9 @@ void sg_reqflags_usage(FILE *out)
 		"                            older than version 2 tokens)\n"
 		"Create grants (version 3, FORMAT.md section 8; need --spec):\n"
 		"  --pod NS/NAME             a Kubernetes grant for this pod (namespace k8s.io)\n"
+		"  --pod-json FILE           ... for the pod of this manifest (JSON), whose container\n"
+		"                            (--container) must agree with --spec: command/args,\n"
+		"                            env, runAsUser/runAsGroup, hostPath volumes, hostNetwork\n"
 		"  --container NAME          ... for this container of the pod\n"
 		"  --sandbox                 ... for the pod's sandbox instead of a container\n"
 		"  --grant                   a grant that binds content only (Docker; namespace moby)\n"
@@ -187,6 +191,7 @@ int sg_reqflags_parse(int argc, char **argv, unsigned extra, struct sg_reqflags 
 		case OPT_POD: rf->pod = optarg; rf->grant = true; break;
 		case OPT_CONTAINER: rf->container_name = optarg; rf->grant = true; break;
 		case OPT_SANDBOX: rf->sandbox = rf->grant = true; break;
+		case OPT_POD_JSON: rf->pod_json = optarg; rf->grant = true; break;
 		case OPT_GRANT: rf->grant = true; break;
 		case OPT_NOT_AFTER:
 			rf->not_after_rel = optarg[0] == '+';
@@ -534,17 +539,29 @@ static int build_grant(const struct sg_reqflags *rf, struct sg_request **out,
 		       struct sg_error *err)
 {
 	struct sg_reqflags g = *rf;
+	_cleanup_free_ char *pod_id = NULL;
+	json_auto_t *pod = NULL;
 	int r;
 
 	if (rf->op != SG_OP_CREATE || !rf->spec_file)
 		return sg_error_set(err, -EINVAL, "a grant signs a create: want create --spec FILE");
+	if (rf->pod_json) {
+		if (rf->pod || rf->sandbox || !rf->container_name)
+			return sg_error_set(err, -EINVAL, "--pod-json wants --container NAME and no --pod");
+		r = sg_grant_pod_load(rf->pod_json, &pod, &pod_id, err);
+		if (r < 0)
+			return r;
+		g.pod = pod_id;
+	}
 	if (!g.ns)
-		g.ns = rf->pod ? "k8s.io" : "moby";
+		g.ns = g.pod ? "k8s.io" : "moby";
 	if (!g.id)
 		g.id = "grant";
 	r = build_create(&g, out, err);
 	if (r == 0)
-		r = grant_identity(rf, (*out)->doc, err);
+		r = grant_identity(&g, (*out)->doc, err);
+	if (r == 0 && pod)
+		r = sg_grant_pod_check(rf->pod_json, pod, rf->container_name, *out, err);
 	if (r < 0) {
 		sg_request_free(*out);
 		*out = NULL;

@@ -40,6 +40,7 @@ struct sg_reqflags {
 	 * (content only, Docker), --not-after T */
 	bool grant;
 	const char *pod, *container_name;
+	const char *pod_json;   /* --pod-json FILE: the pod's identity, and checks of the spec */
 	bool sandbox;
 	bool not_after_set;
 	int64_t not_after;      /* absolute, or seconds from now when not_after_rel */
@@ -87,6 +88,12 @@ int sg_reqflags_sign(const struct sg_reqflags *rf, const struct sg_keyring *kr,
  * never past the key's own not_after (k may be NULL: no bound). */
 int sg_reqflags_not_after(const struct sg_reqflags *rf, const struct sg_key *k, int64_t now,
 			  int64_t *out, struct sg_error *err);
+
+/* grant_pod.c: a Pod manifest's identity ("ns/name") and the checks of a template spec
+ * against its container (args, env, runAsUser/runAsGroup, hostPath volumes, hostNetwork). */
+int sg_grant_pod_load(const char *file, json_t **pod, char **pod_id, struct sg_error *err);
+int sg_grant_pod_check(const char *file, const json_t *pod, const char *container,
+		       const struct sg_request *req, struct sg_error *err);
 
 /* Prints "shimgate CMD: message" to stderr; returns SG_EXIT_USAGE. */
 int sg_reqflags_fail(const char *cmd, const struct sg_error *err);

@@ -44,7 +44,7 @@ static void print_carrier(const struct sg_reqflags *rf, const char *token)
 {
 	if (!rf->grant)
 		return;
-	if (rf->pod)
+	if (rf->pod || rf->pod_json)
 		printf("# pod annotation: " SG_GRANT_ANNOTATION_PREFIX "%s: \"%s\"\n",
 		       rf->sandbox ? SG_GRANT_SANDBOX_NAME : rf->container_name, token);
 	else

@@ -1,0 +1,116 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# The CLI round trip of create grants (FORMAT.md section 8): sign --pod/--pod-json/--grant ->
+# verify, each refusal with its own reason (another pod, another container, expired, past the
+# key's not_after, outside the key's pod scope), explain's listing, and the usage errors.
+# Usage: cli_grants.sh path/to/shimgate
+set -u
+SG=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+chmod 700 "$T"
+mkdir -m 700 "$T/keys"
+failures=0
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+# expect CODE SUBSTRING -- command...: exit status and a line of output.
+expect() {
+	want_rc=$1 want_out=$2
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" != "$want_rc" ]; then
+		fail "$* -> exit $rc, want $want_rc: $out"
+	elif ! printf '%s\n' "$out" | grep -qF -- "$want_out"; then
+		fail "$* -> '$out', want '$want_out'"
+	else
+		echo "ok: $want_out"
+	fi
+}
+
+NOW=$(date +%s)
+SBX=5555555555555555555555555555555555555555555555555555555555555555
+cat >"$T/spec.json" <<JSON
+{"ociVersion":"1.0.2","process":{"user":{"uid":1000,"gid":1000},"args":["/bin/agent","-v"],
+ "env":["PATH=/bin","MODE=prod"],"cwd":"/"},"root":{"path":"rootfs"},
+ "mounts":[{"destination":"/host","type":"bind","source":"/srv/data","options":["rbind","ro"]},
+  {"destination":"/etc/hosts","type":"bind","source":"/var/lib/cri/sandboxes/$SBX/hosts","options":["rbind"]}],
+ "linux":{"namespaces":[{"type":"pid"},{"type":"ipc"},{"type":"uts"},{"type":"mount"}]},
+ "annotations":{"io.kubernetes.cri.sandbox-id":"$SBX"}}
+JSON
+cat >"$T/pod.json" <<'JSON'
+{"apiVersion":"v1","kind":"Pod","metadata":{"name":"agent-x","namespace":"monitoring"},
+ "spec":{"hostNetwork":true,"securityContext":{"runAsUser":1000},
+  "containers":[{"name":"agent","command":["/bin/agent"],"args":["-v"],
+   "env":[{"name":"MODE","value":"prod"}],"volumeMounts":[{"name":"d","mountPath":"/host"}]}],
+  "volumes":[{"name":"d","hostPath":{"path":"/srv/data"}}]}}
+JSON
+"$SG" keygen --key-id any --dir "$T/keys" >/dev/null || fail keygen any
+"$SG" keygen --key-id end --dir "$T/keys" --not-after $((NOW + 100)) >/dev/null || fail keygen end
+"$SG" keygen --key-id scoped --dir "$T/keys" >/dev/null || fail keygen scoped
+printf 'pod_namespaces = monitoring\npods = agent-*\n' >>"$T/keys/scoped"
+POD="--spec $T/spec.json --pod monitoring/agent-x --container agent"
+
+out=$("$SG" sign create --key "$T/keys/any" $POD --not-after +3600) || fail "sign --pod: $out"
+G=$(printf '%s\n' "$out" | head -n1)
+case $G in sg3.any.*) echo "ok: a grant" ;; *) fail "not a grant: $G" ;; esac
+printf '%s\n' "$out" | grep -qF "# pod annotation: io.shimgate.grant.agent: \"$G\"" &&
+	echo "ok: the annotation line" || fail "no annotation line: $out"
+
+expect 0 "ok (key 'any')" -- "$SG" verify create --key-dir "$T/keys" --token "$G" $POD
+expect 1 "gate saw v3 pod=monitoring/agent-y container=agent" -- "$SG" verify create --key-dir "$T/keys" --token "$G" \
+	--spec "$T/spec.json" --pod monitoring/agent-y --container agent
+expect 1 "gate saw v3 pod=monitoring/agent-x container=sidecar" -- "$SG" verify create --key-dir "$T/keys" --token "$G" \
+	--spec "$T/spec.json" --pod monitoring/agent-x --container sidecar
+expect 1 "gate saw v3 identity=content" -- "$SG" verify create --key-dir "$T/keys" --token "$G" --grant --spec "$T/spec.json"
+expect 1 "grant expired: not after" -- "$SG" verify create --key-dir "$T/keys" --token "$G" $POD --now $((NOW + 7200))
+expect 0 "ok (key 'any')" -- "$SG" verify create --key-dir "$T/keys" --token "$G" $POD --id 7777777777777777777777777777777777777777777777777777777777777777
+
+expect 2 "is past key 'end''s not_after" -- "$SG" sign create --key "$T/keys/end" $POD --not-after +3600
+out=$("$SG" sign create --key "$T/keys/end" $POD | head -n1)
+expect 0 "not-after 10:$((NOW + 100))" -- "$SG" explain --token "$out" create $POD
+
+G2=$("$SG" sign create --key "$T/keys/scoped" $POD | head -n1)
+expect 0 "ok (key 'scoped')" -- "$SG" verify create --key-dir "$T/keys" --token "$G2" $POD
+G3=$("$SG" sign create --key "$T/keys/scoped" --spec "$T/spec.json" --pod default/agent-x --container agent | head -n1)
+expect 1 "key 'scoped' may not grant for pod namespace 'default'" -- "$SG" verify create --key-dir "$T/keys" --token "$G3" \
+	--spec "$T/spec.json" --pod default/agent-x --container agent
+G4=$("$SG" sign create --key "$T/keys/scoped" --spec "$T/spec.json" --pod monitoring/web --container agent | head -n1)
+expect 1 "key 'scoped' may not grant for pod 'web'" -- "$SG" verify create --key-dir "$T/keys" --token "$G4" \
+	--spec "$T/spec.json" --pod monitoring/web --container agent
+
+# explain lists what the grant covers: identity, host binds ({sandbox}), host namespaces.
+expect 0 "pod-name 7:agent-x" -- "$SG" explain --token "$G" create $POD
+expect 0 "source 38:/var/lib/cri/sandboxes/{sandbox}/hosts" -- "$SG" explain --token "$G" create $POD
+expect 0 "7:network" -- "$SG" explain --token "$G" create $POD
+
+# --pod-json: the identity from the manifest; the template must agree with its container.
+out=$("$SG" sign create --key "$T/keys/any" --spec "$T/spec.json" --pod-json "$T/pod.json" --container agent --not-after +3600 | head -n1)
+expect 0 "ok (key 'any')" -- "$SG" verify create --key-dir "$T/keys" --token "$out" $POD
+sed 's/"-v"/"-vv"/' "$T/pod.json" >"$T/pod-args.json"
+expect 2 "container 'agent': args: args[0] differs from the template spec" -- "$SG" sign create --key "$T/keys/any" \
+	--spec "$T/spec.json" --pod-json "$T/pod-args.json" --container agent
+sed 's/"hostNetwork":true/"hostNetwork":false/' "$T/pod.json" >"$T/pod-net.json"
+expect 2 "hostNetwork is false, the template spec shares the host's network" -- "$SG" sign create --key "$T/keys/any" \
+	--spec "$T/spec.json" --pod-json "$T/pod-net.json" --container agent
+sed 's|"/srv/data"|"/srv/other"|' "$T/pod.json" >"$T/pod-hp.json"
+expect 2 "hostPath '/srv/other' on '/host' is not a bind of the template spec" -- "$SG" sign create --key "$T/keys/any" \
+	--spec "$T/spec.json" --pod-json "$T/pod-hp.json" --container agent
+sed 's/"runAsUser":1000/"runAsUser":0/' "$T/pod.json" >"$T/pod-user.json"
+expect 2 "runAsUser differs from the template spec's 1000" -- "$SG" sign create --key "$T/keys/any" \
+	--spec "$T/spec.json" --pod-json "$T/pod-user.json" --container agent
+expect 2 "no container 'web' in the pod" -- "$SG" sign create --key "$T/keys/any" \
+	--spec "$T/spec.json" --pod-json "$T/pod.json" --container web
+
+# Usage errors.
+expect 2 "--pod wants --container NAME or --sandbox" -- "$SG" sign create --key "$T/keys/any" --spec "$T/spec.json" --pod a/b
+expect 2 "--pod wants NAMESPACE/NAME" -- "$SG" sign create --key "$T/keys/any" --spec "$T/spec.json" --pod ab --sandbox
+expect 2 "want create --spec FILE" -- "$SG" sign create --key "$T/keys/any" --pod a/b --sandbox
+expect 2 "a grant signs a create" -- "$SG" sign exec --key "$T/keys/any" --spec "$T/spec.json" --grant -- /bin/ls
+
+[ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
+echo "all passed"
