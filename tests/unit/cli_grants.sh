@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2086 # $POD is a list of options, split on purpose
 # SPDX-License-Identifier: Apache-2.0
 # The CLI round trip of create grants (FORMAT.md section 8): sign --pod/--pod-json/--grant ->
 # verify, each refusal with its own reason (another pod, another container, expired, past the
@@ -58,8 +59,11 @@ POD="--spec $T/spec.json --pod monitoring/agent-x --container agent"
 out=$("$SG" sign create --key "$T/keys/any" $POD --not-after +3600) || fail "sign --pod: $out"
 G=$(printf '%s\n' "$out" | head -n1)
 case $G in sg3.any.*) echo "ok: a grant" ;; *) fail "not a grant: $G" ;; esac
-printf '%s\n' "$out" | grep -qF "# pod annotation: io.shimgate.grant.agent: \"$G\"" &&
-	echo "ok: the annotation line" || fail "no annotation line: $out"
+if printf '%s\n' "$out" | grep -qF "# pod annotation: io.shimgate.grant.agent: \"$G\""; then
+	echo "ok: the annotation line"
+else
+	fail "no annotation line: $out"
+fi
 
 expect 0 "ok (key 'any')" -- "$SG" verify create --key-dir "$T/keys" --token "$G" $POD
 expect 1 "gate saw v3 pod=monitoring/agent-y container=agent" -- "$SG" verify create --key-dir "$T/keys" --token "$G" \
