@@ -5,33 +5,9 @@
 # verify, each refusal with its own reason (another pod, another container, expired, past the
 # key's not_after, outside the key's pod scope), explain's listing, and the usage errors.
 # Usage: cli_grants.sh path/to/shimgate
-set -u
 SG=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-chmod 700 "$T"
-mkdir -m 700 "$T/keys"
-failures=0
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-
-# expect CODE SUBSTRING -- command...: exit status and a line of output.
-expect() {
-	want_rc=$1 want_out=$2
-	shift 3
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" != "$want_rc" ]; then
-		fail "$* -> exit $rc, want $want_rc: $out"
-	elif ! printf '%s\n' "$out" | grep -qF -- "$want_out"; then
-		fail "$* -> '$out', want '$want_out'"
-	else
-		echo "ok: $want_out"
-	fi
-}
+# shellcheck source=tests/unit/cli_lib.sh
+. "$(dirname "$0")/cli_lib.sh"
 
 NOW=$(date +%s)
 SBX=5555555555555555555555555555555555555555555555555555555555555555
