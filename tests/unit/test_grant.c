@@ -51,36 +51,20 @@
 	"\"mounts\":[{\"destination\":\"/etc/hosts\",\"type\":\"bind\","                       \
 	"\"source\":\"/var/lib/docker/containers/%s/hosts\"}]}"
 
-struct fixture {
-	char *dir;
-	struct sg_keyring *kr;
-	struct sg_replay *replay;
-	struct sg_context ctx;
-	struct sg_module_state *mod;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	static const char *const keys[] = {
+		"k1", "",
+		"short", "not_after = 1700086390\n", /* NOT_AFTER - 10 */
+		"mon", "pod_namespaces = monitoring\npods = node-*, cni\n",
+		NULL,
+	};
+	struct sg_test_sig *f = calloc(1, sizeof(*f));
 	struct sg_module_init in = { .struct_size = sizeof(in), .op = SG_OP_CREATE,
 				     .policy_file = "create", .line = 1, .ctx = &f->ctx };
 	struct sg_error err = { 0 };
-	_cleanup_free_ char *keys = NULL, *store = NULL;
 
-	f->dir = sg_test_mkdtemp();
-	if (asprintf(&keys, "%s/keys", f->dir) < 0 || asprintf(&store, "%s/replay", f->dir) < 0 ||
-	    mkdir(keys, 0700) < 0)
-		return -1;
-	free(sg_test_write(keys, "k1", 0600, "secret = %s\n", SECRET));
-	free(sg_test_write(keys, "short", 0600, "secret = %s\nnot_after = %d\n", SECRET,
-			   NOT_AFTER - 10));
-	free(sg_test_write(keys, "mon", 0600,
-			   "secret = %s\npod_namespaces = monitoring\npods = node-*, cni\n", SECRET));
-	if (sg_keyring_load(keys, &f->kr, &err) < 0 ||
-	    sg_replay_open(store, 4096, &f->replay, &err) < 0)
-		fail_msg("setup: %s", err.msg);
-	f->ctx.keyring = f->kr;
-	f->ctx.replay = f->replay;
+	sg_test_sig_open(f, SECRET, keys);
 	if (sg_module_hmac.init(&in, &f->mod, &err) < 0)
 		fail_msg("init: %s", err.msg);
 	*state = f;
@@ -89,14 +73,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	sg_module_hmac.fini(f->mod);
-	sg_keyring_free(f->kr);
-	sg_replay_free(f->replay);
-	sg_test_rmtree(f->dir);
-	free(f->dir);
-	free(f);
+	sg_test_sig_close(*state);
+	free(*state);
 	return 0;
 }
 
@@ -124,7 +102,7 @@ static struct sg_request *pod_req(const char *id, const char *type, const char *
 	return req;
 }
 
-static void grant_for(struct fixture *f, const struct sg_request *req, const char *key_id,
+static void grant_for(struct sg_test_sig *f, const struct sg_request *req, const char *key_id,
 		      int64_t not_after, char token[SG_TOKEN_MAX + 1])
 {
 	struct sg_canon_params p = { .key_id = key_id, .timestamp = not_after, .version = 3 };
@@ -145,7 +123,7 @@ static char *grant_ann(const char *name, const char *token)
 	return s;
 }
 
-static void expect(struct fixture *f, struct sg_request *req, int verdict, const char *reason)
+static void expect(struct sg_test_sig *f, struct sg_request *req, int verdict, const char *reason)
 {
 	struct sg_error why = { 0 };
 	int v = sg_module_hmac.check(f->mod, req, &why);
@@ -160,7 +138,7 @@ static void expect(struct fixture *f, struct sg_request *req, int verdict, const
 /* The container's own grant is taken; every grant annotation leaves the spec. */
 static void test_carrier(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_sig *f = *state;
 	_cleanup_request_ struct sg_request *plain = pod_req(CID_A, "container", "monitoring",
 							      "node-agent", "agent", "", "");
 	char token[SG_TOKEN_MAX + 1];
@@ -190,18 +168,25 @@ static void test_carrier(void **state)
 	sg_request_free(req);
 }
 
+/* The grant of container "agent" of monitoring/node-agent (key k1) as its pod annotation;
+ * token gets the grant itself. */
+static char *agent_grant(struct sg_test_sig *f, char token[SG_TOKEN_MAX + 1])
+{
+	_cleanup_request_ struct sg_request *plain = pod_req(CID_A, "container", "monitoring",
+							      "node-agent", "agent", "", "");
+
+	grant_for(f, plain, "k1", NOT_AFTER, token);
+	return grant_ann("agent", token);
+}
+
 /* A restart: a new container id, the same grant, valid again (no nonce to replay). */
 static void test_restart(void **state)
 {
-	struct fixture *f = *state;
-	_cleanup_request_ struct sg_request *plain = pod_req(CID_A, "container", "monitoring",
-							      "node-agent", "agent", "", "");
+	struct sg_test_sig *f = *state;
 	char token[SG_TOKEN_MAX + 1];
-	_cleanup_free_ char *ann = NULL;
+	_cleanup_free_ char *ann = agent_grant(f, token);
 	const char *ids[] = { CID_A, CID_A, CID_B, "short-id" };
 
-	grant_for(f, plain, "k1", NOT_AFTER, token);
-	ann = grant_ann("agent", token);
 	for (size_t i = 0; i < SG_ARRAY_SIZE(ids); i++) {
 		struct sg_request *req = pod_req(ids[i], "container", "monitoring", "node-agent",
 						 "agent", "", ann);
@@ -214,11 +199,9 @@ static void test_restart(void **state)
 /* Each bound field, changed, is a bad signature whose view shows what the gate saw. */
 static void test_binding(void **state)
 {
-	struct fixture *f = *state;
-	_cleanup_request_ struct sg_request *plain = pod_req(CID_A, "container", "monitoring",
-							      "node-agent", "agent", "", "");
+	struct sg_test_sig *f = *state;
 	char token[SG_TOKEN_MAX + 1];
-	_cleanup_free_ char *ann = NULL;
+	_cleanup_free_ char *ann = agent_grant(f, token);
 	struct {
 		const char *ns, *pod, *name, *mount, *seen;
 	} cases[] = {
@@ -229,8 +212,6 @@ static void test_binding(void **state)
 	};
 	struct sg_request *req;
 
-	grant_for(f, plain, "k1", NOT_AFTER, token);
-	ann = grant_ann("agent", token);
 	for (size_t i = 0; i < SG_ARRAY_SIZE(cases); i++) {
 		req = pod_req(CID_A, "container", cases[i].ns, cases[i].pod, cases[i].name,
 			      cases[i].mount, ann);
@@ -255,7 +236,7 @@ static void test_binding(void **state)
 
 static void test_time_and_scope(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_sig *f = *state;
 	char token[SG_TOKEN_MAX + 1];
 	struct {
 		const char *key, *ns, *pod;
@@ -288,7 +269,7 @@ static void test_time_and_scope(void **state)
  * cover Docker's per-container paths for any generated id. */
 static void test_content_grant(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_sig *f = *state;
 	const char *ids[] = { CID_A, CID_B };
 	char token[SG_TOKEN_MAX + 1] = "";
 
@@ -333,7 +314,7 @@ static void test_subst(void **state)
 /* A grant is a create signature only. */
 static void test_grant_on_exec(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_sig *f = *state;
 	struct sg_request *req = NULL;
 
 	(void)f;
