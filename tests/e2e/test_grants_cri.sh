@@ -11,6 +11,12 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cri_lib.sh"
 cri_setup "$@"
+# No CNI here: every pod shares the node's network, so until the last part the namespaces module
+# (when this build has it) lets the host network through, signed or not.
+if grep -Eq '^required namespaces( |$)' "$E2E_POLICY/create"; then
+	sed -i -E 's/^required namespaces.*/required namespaces allow_host=cgroup,network/' "$E2E_POLICY/create"
+	e2e_policy_check
+fi
 
 # The spec the CRI plugin wrote for container ID, as containerd keeps it (before the gate).
 grant_spec_of() {
@@ -202,9 +208,32 @@ ann_short=$("$E2E_PY" -c 'import json,sys; print(json.dumps({"io.shimgate.grant.
 sleep 3
 grant_run_pod web default "$ann_short" || e2e_fail "RunPodSandbox web (second): $(cat "$E2E_ERR")"
 e2e_note_cid "$CRI_ID"
+exp_pod=$CRI_ID
 rc=0
-grant_start "$CRI_ID" web default "$ann_short" agent '{}' || rc=$?
+grant_start "$exp_pod" web default "$ann_short" agent '{}' || rc=$?
 e2e_expect_refused "$rc" "grant expired: not after [0-9]+, [0-9]+ s ago" "" "an expired grant"
+cri_call StopPodSandbox "{\"pod_sandbox_id\": \"$exp_pod\"}" || e2e_fail "StopPodSandbox: $(cat "$E2E_ERR")"
+cri_call RemovePodSandbox "{\"pod_sandbox_id\": \"$exp_pod\"}" || e2e_fail "RemovePodSandbox: $(cat "$E2E_ERR")"
+
+# --- a hostNetwork pod (the namespaces module, T25): refused unsigned, runs on its grants ------
+# Every pod here shares the node's network (no CNI); the grants of default/web cover it (their
+# host-namespaces line lists network). Back to the shipped hmac line, so that the namespaces
+# module, not the missing signature, is what refuses the unsigned pod.
+if grep -Eq '^required namespaces( |$)' "$E2E_POLICY/create"; then
+	sed -i 's/^\[success=ok default=die\] hmac$/[success=ok unsigned=ignore default=die] hmac/' "$E2E_POLICY/create"
+	sed -i -E 's/^required namespaces.*/required namespaces allow_host=cgroup signed_allow_host=network/' "$E2E_POLICY/create"
+	e2e_policy_check
+	rc=0
+	grant_run_pod hnu default '{}' || rc=$?
+	e2e_expect_refused "$rc" "refused by create policy.*namespaces.*network" "" "a hostNetwork pod without grants"
+	grant_run_pod web default "$ann" || e2e_fail "the hostNetwork pod web with its grants: $(cat "$E2E_ERR")"
+	e2e_note_cid "$CRI_ID"
+	grant_start "$CRI_ID" web default "$ann" agent '{}' ||
+		e2e_fail "the hostNetwork container agent with its grant: $(cat "$E2E_ERR")"
+	cri_assert_gated "$CRI_ID" "hostNetwork pod default/web and its container, on their grants"
+else
+	e2e_log "no namespaces module in this build: the hostNetwork refusal is not checked"
+fi
 
 e2e_assert_no_secrets gate-lines
 e2e_pass
