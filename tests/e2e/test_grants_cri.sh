@@ -11,10 +11,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cri_lib.sh"
 cri_setup "$@"
-# No CNI here: every pod shares the node's network, so until the last part the namespaces module
+# No CNI here: every pod shares the node's network (and so its uts), so until the last part the namespaces module
 # (when this build has it) lets the host network through, signed or not.
 if grep -Eq '^required namespaces( |$)' "$E2E_POLICY/create"; then
-	sed -i -E 's/^required namespaces.*/required namespaces allow_host=cgroup,network/' "$E2E_POLICY/create"
+	sed -i -E 's/^required namespaces.*/required namespaces allow_host=cgroup,network,uts/' "$E2E_POLICY/create"
 	e2e_policy_check
 fi
 
@@ -221,11 +221,11 @@ cri_call RemovePodSandbox "{\"pod_sandbox_id\": \"$exp_pod\"}" || e2e_fail "Remo
 # module, not the missing signature, is what refuses the unsigned pod.
 if grep -Eq '^required namespaces( |$)' "$E2E_POLICY/create"; then
 	sed -i 's/^\[success=ok default=die\] hmac$/[success=ok unsigned=ignore default=die] hmac/' "$E2E_POLICY/create"
-	sed -i -E 's/^required namespaces.*/required namespaces allow_host=cgroup signed_allow_host=network/' "$E2E_POLICY/create"
+	sed -i -E 's/^required namespaces.*/required namespaces allow_host=cgroup signed_allow_host=network,uts/' "$E2E_POLICY/create"
 	e2e_policy_check
 	rc=0
 	grant_run_pod hnu default '{}' || rc=$?
-	e2e_expect_refused "$rc" "refused by create policy.*namespaces.*network" "" "a hostNetwork pod without grants"
+	e2e_expect_refused "$rc" "refused by create policy.*\(namespaces\): linux.namespaces: no .(network|uts). namespace" "" "a hostNetwork pod without grants"
 	grant_run_pod web default "$ann" || e2e_fail "the hostNetwork pod web with its grants: $(cat "$E2E_ERR")"
 	e2e_note_cid "$CRI_ID"
 	grant_start "$CRI_ID" web default "$ann" agent '{}' ||
