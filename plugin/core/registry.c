@@ -22,6 +22,12 @@ const struct sg_module *const sg_builtin_modules[] = {
 	&sg_module_argv,
 	&sg_module_fields,
 	&sg_module_stdio,
+	&sg_module_hooks,
+	&sg_module_root,
+	&sg_module_namespaces,
+	&sg_module_paths,
+	&sg_module_devices,
+	&sg_module_sysctl,
 	NULL,
 };
 

@@ -18,6 +18,12 @@ extern const struct sg_module sg_module_stdio;
 extern const struct sg_module sg_module_permit;
 extern const struct sg_module sg_module_deny;
 extern const struct sg_module sg_module_verdict;
+extern const struct sg_module sg_module_hooks;
+extern const struct sg_module sg_module_root;
+extern const struct sg_module sg_module_namespaces;
+extern const struct sg_module sg_module_paths;
+extern const struct sg_module sg_module_devices;
+extern const struct sg_module sg_module_sysctl;
 
 /* The built-in table, NULL-terminated. */
 extern const struct sg_module *const sg_builtin_modules[];

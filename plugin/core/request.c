@@ -235,6 +235,7 @@ void sg_request_free(struct sg_request *req)
 	free(req->ns);
 	free(req->id);
 	free(req->exec_id);
+	free(req->bundle);
 	sg_process_clear(&req->proc);
 	sg_strv_clear(&req->base_env);
 	sg_user_clear(&req->container_user);

@@ -103,6 +103,8 @@ struct sg_request {
 	char *ns;
 	char *id;
 	char *exec_id; /* exec only */
+	/* create: the bundle directory (CreateTaskRequest.bundle), NULL when not known. */
+	char *bundle;
 
 	/* The signature token, taken out of the env, argv or annotations by the front end.
 	 * Wiped and freed by sg_request_free; never copied into notes or errors. */

@@ -13,9 +13,9 @@
 static const char *const exec_keys[] = { "op", "namespace", "id", "exec_id", "process",
 					 "container", "now", "stdin", "stdout", "stderr", NULL };
 static const char *const create_keys[] = { "op", "namespace", "id", "spec", "rootfs", "now",
-					   "stdin", "stdout", "stderr", NULL };
+					   "bundle", "stdin", "stdout", "stderr", NULL };
 static const char *const mount_keys[] = { "op", "namespace", "id", "spec", "rootfs", "now",
-					  "mount", "stdin", "stdout", "stderr", NULL };
+					  "mount", "bundle", "stdin", "stdout", "stderr", NULL };
 static const char *const rootfs_keys[] = { "type", "source", "target", "options", NULL };
 
 static int check_keys(const json_t *obj, const char *const *allowed, const char *what,
@@ -183,16 +183,23 @@ static int build_create(const json_t *env, enum sg_op op, const char *ns, const 
 	_cleanup_(rootfs_list_clear) struct rootfs_list rootfs = { 0 };
 	json_auto_t *spec = NULL;
 	json_int_t index = 0;
+	const char *bundle = NULL;
 	int r;
 
 	r = check_keys(env, op == SG_OP_MOUNT ? mount_keys : create_keys,
 		       op == SG_OP_MOUNT ? "mount request" : "create request", err);
+	if (r == 0)
+		r = get_str(env, "bundle", false, &bundle, err);
+	if (r == 0 && bundle && bundle[0] != '/')
+		r = sg_error_set(err, -EINVAL, "\"bundle\": not an absolute path");
 	if (r == 0)
 		r = get_object_copy(env, "spec", true, &spec, err);
 	if (r == 0)
 		r = read_rootfs(env, &rootfs, err);
 	if (r == 0)
 		r = sg_oci_create_request(ns, id, spec, rootfs.m, rootfs.n, &req, err);
+	if (r == 0 && bundle && !(req->bundle = strdup(bundle)))
+		r = sg_error_set(err, -ENOMEM, "out of memory");
 	if (r < 0)
 		return r;
 	if (op == SG_OP_MOUNT) {

@@ -83,6 +83,7 @@ int sg_oci_update_check(const json_t *resources, const json_t *config, struct sg
  *    "rootfs":[{"type":"overlay","source":"overlay","options":[...]}]}
  *   {"op":"mount", ... same as create, plus "mount": index into the create's mounts}
  * create, mount and exec may add "stdin", "stdout", "stderr" (what the Task API request names).
+ * A create or mount may name its "bundle" (absolute), which the root module compares with.
  * Unknown keys are errors. */
 int sg_oci_request_from_json(const json_t *envelope, struct sg_request **out,
 			     struct sg_error *err);

@@ -194,6 +194,8 @@ void sg_gate_create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload
 	if (r == 0)
 		r = sg_request_set_stdio(req, (const char *const[]){ c->stdin, c->stdout, c->stderr },
 					 &err);
+	if (r == 0 && !(req->bundle = strdup(c->bundle)))
+		r = sg_error_set(&err, -ENOMEM, "out of memory");
 	if (r < 0) {
 		sg_call_refuse_input(res, r, what, err.msg);
 		return;

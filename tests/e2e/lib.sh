@@ -136,6 +136,10 @@ e2e_make_gate_config() {
 	chmod 0700 "$E2E_KEYS" "$E2E_TMP/replay"
 	cp "$E2E_SRC/policies/create" "$E2E_SRC/policies/mount" "$E2E_SRC/policies/exec" "$E2E_POLICY/"
 	cp -r "$E2E_SRC/policies/seccomp" "$E2E_POLICY/"
+	# ctr run --rootfs hands runc the rootfs directory itself: allow the test's one.
+	sed -i "s|^\(required root allow=[^ ]*\)|\1,$E2E_ROOTFS|" "$E2E_POLICY/create"
+	grep -q "^required root allow=.*,$E2E_ROOTFS" "$E2E_POLICY/create" ||
+		e2e_fail "could not allow the rootfs $E2E_ROOTFS in the create policy"
 	chmod -R go-w "$E2E_POLICY"
 	"$E2E_CLI" keygen --key-id e2e --dir "$E2E_KEYS" >/dev/null
 	cat >"$E2E_CONF" <<-EOF

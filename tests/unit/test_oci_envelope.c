@@ -138,6 +138,21 @@ static void test_mount(void **state)
 	assert_int_equal(req->now, 5);
 }
 
+/* The bundle the root module compares root.path with: optional, absolute. */
+static void test_bundle(void **state)
+{
+	_cleanup_request_ struct sg_request *with = from_json_ok(
+		"{\"op\":\"create\",\"namespace\":\"default\",\"id\":\"c1\",\"bundle\":\"/run/b/c1\","
+		"\"spec\":{\"process\":{\"args\":[\"/bin/sh\"]}}}");
+	_cleanup_request_ struct sg_request *without = from_json_ok(
+		"{\"op\":\"create\",\"namespace\":\"default\",\"id\":\"c1\","
+		"\"spec\":{\"process\":{\"args\":[\"/bin/sh\"]}}}");
+	(void)state;
+
+	assert_string_equal(with->bundle, "/run/b/c1");
+	assert_null(without->bundle);
+}
+
 static void expect_error(const char *text, const char *msg)
 {
 	json_auto_t *env = sg_test_json(text);
@@ -153,6 +168,10 @@ static void test_errors(void **state)
 {
 	(void)state;
 	expect_error("[]", "request: not a JSON object");
+	expect_error("{\"op\":\"create\",\"namespace\":\"d\",\"id\":\"c\",\"bundle\":\"b/c\","
+		     "\"spec\":{\"process\":{}}}", "\"bundle\": not an absolute path");
+	expect_error("{\"op\":\"exec\",\"namespace\":\"d\",\"id\":\"c\",\"bundle\":\"/b\","
+		     "\"process\":{}}", "exec request: unknown key 'bundle'");
 	expect_error("{\"namespace\":\"d\",\"id\":\"c\"}", "\"op\": missing");
 	expect_error("{\"op\":\"run\",\"namespace\":\"d\",\"id\":\"c\"}",
 		     "\"op\": 'run' is not exec, create or mount");
@@ -191,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_exec),   cmocka_unit_test(test_exec_minimal),
 		cmocka_unit_test(test_create), cmocka_unit_test(test_create_apply_mounts),
 		cmocka_unit_test(test_mount),  cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_bundle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

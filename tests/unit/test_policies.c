@@ -3,10 +3,15 @@
  * and the mount stack gives the verdicts its comments promise. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -19,6 +24,7 @@
 #include "sig/replay.h"
 #include "sig/verify.h"
 #include "core/limits.h"
+#include "oci/oci.h"
 
 #define SECRET "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
@@ -212,6 +218,148 @@ static void test_exec_stack_signed_but_dangerous(void **state)
 	exec_case(f, echo, SG_ARRAY_SIZE(echo), true, NULL);
 }
 
+/* The specs containerd 1.6 (ctr run --rootfs, CRI sandbox and container), Docker 20.10 and
+ * a CRI privileged hostPID pod generate (tests/unit/golden/specs), through the shipped create
+ * stack, unsigned. Placeholders: @NET@, @IPC@, @UTS@ are namespaces of a child process of
+ * its own (the pod's pause), @DOCKERD@ is a path resolving to /usr/sbin/dockerd (as
+ * /proc/<dockerd pid>/exe does), @DOCKERROOT@ and @ROOTFS@ are directories of the fixture that
+ * the root line allows in place of /var/lib/docker/overlay2/<id>/merged and ctr's rootfs. */
+struct runtime_spec {
+	const char *file;
+	bool allowed;
+	const char *reason;
+};
+
+static char *spec_subst(const char *text, const char *const (*pairs)[2], size_t n)
+{
+	char *out = strdup(text);
+
+	for (size_t i = 0; out && i < n; i++) {
+		char *at;
+
+		while ((at = strstr(out, pairs[i][0]))) {
+			char *next = NULL;
+
+			assert_true(asprintf(&next, "%.*s%s%s", (int)(at - out), out, pairs[i][1],
+					     at + strlen(pairs[i][0])) > 0);
+			free(out);
+			out = next;
+		}
+	}
+	return out;
+}
+
+static pid_t pause_child(void)
+{
+	int p[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		/* gone with the test, also when a failed assertion ends it early */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) == 0 && write(p[1], "1", 1) == 1)
+			pause();
+		_exit(0);
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &c, 1) != 1) {
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(p[0]);
+	return pid;
+}
+
+static void test_create_stack_runtime_specs(void **state)
+{
+	static const struct runtime_spec specs[] = {
+		{ "ctr-1.6-rootfs.json", true, NULL },
+		{ "docker-20.10.json", true, NULL },
+		{ "cri-1.6-sandbox.json", true, NULL },
+		{ "cri-1.6-container.json", true, NULL },
+		{ "cri-1.6-privileged-hostpid.json", false,
+		  "linux.namespaces: no 'pid' namespace" },
+	};
+	struct fixture *f = *state;
+	_cleanup_free_ char *shipped = sg_test_read_in(SG_TEST_SRCDIR "/policies", "create", NULL);
+	_cleanup_free_ char *policy = NULL;
+	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *droot = NULL;
+	_cleanup_free_ char *rootfs = NULL;
+	char ns[3][64];
+	struct sg_stack *stack = NULL;
+	struct sg_error err = { 0 };
+	pid_t pause_pid = pause_child();
+	bool dockerd = access("/usr/sbin/dockerd", X_OK) == 0;
+	const char *line = "required root allow=/var/lib/docker/overlay2/*/merged\n";
+	char *at = strstr(shipped, line);
+
+	if (pause_pid < 0)
+		skip();
+	assert_non_null(at);
+	assert_true(asprintf(&droot, "%s/overlay2/0123/merged", f->dir) > 0);
+	assert_true(asprintf(&rootfs, "%s/rootfs", f->dir) > 0);
+	assert_true(asprintf(&policy, "%.*srequired root allow=%s/overlay2/*/merged,%s\n%s",
+			     (int)(at - shipped), shipped, f->dir, rootfs, at + strlen(line)) > 0);
+	free(sg_test_write(f->policy_dir, "create-specs", 0644, "%s", policy));
+	assert_true(asprintf(&path, "%s/create-specs", f->policy_dir) > 0);
+	if (sg_stack_load(&f->ctx, SG_OP_CREATE, path, "/nonexistent", &stack, &err) < 0)
+		fail_msg("%s", err.msg);
+	for (const char *d = droot; (d = strchr(d + 1, '/'));) {
+		_cleanup_free_ char *dir = strndup(droot, (size_t)(d - droot));
+
+		(void)mkdir(dir, 0755);
+	}
+	assert_true(mkdir(droot, 0755) == 0 && mkdir(rootfs, 0755) == 0);
+	for (int i = 0; i < 3; i++)
+		(void)snprintf(ns[i], sizeof(ns[i]), "/proc/%d/ns/%s", (int)pause_pid,
+			       (const char *[]){ "net", "ipc", "uts" }[i]);
+	for (size_t i = 0; i < SG_ARRAY_SIZE(specs); i++) {
+		const struct runtime_spec *c = &specs[i];
+		const char *const pairs[][2] = {
+			{ "@NET@", ns[0] }, { "@IPC@", ns[1] }, { "@UTS@", ns[2] },
+			{ "@DOCKERD@", "/proc/self/root/usr/sbin/dockerd" },
+			{ "@DOCKERROOT@", droot }, { "@ROOTFS@", rootfs },
+		};
+		_cleanup_free_ char *raw = sg_test_read_in(SG_TEST_SRCDIR "/tests/unit/golden/specs",
+							   c->file, NULL);
+		_cleanup_free_ char *text = spec_subst(raw, pairs, SG_ARRAY_SIZE(pairs));
+		_cleanup_request_ struct sg_request *req = NULL;
+		json_auto_t *config = NULL;
+		struct sg_decision d = { 0 };
+		const char *cg;
+
+		if (strstr(raw, "@DOCKERD@") && !dockerd) {
+			print_message("%s: skipped (no /usr/sbin/dockerd)\n", c->file);
+			continue;
+		}
+		if (sg_oci_parse(text, strlen(text), &config, &err) < 0)
+			fail_msg("%s: %s", c->file, err.msg);
+		/* Each runtime names the container's cgroup after its id (the fields module checks). */
+		cg = json_string_value(json_object_get(json_object_get(config, "linux"), "cgroupsPath"));
+		if (sg_oci_create_request("default", cg ? strrchr(cg, '/') + 1 : "c1", config, NULL, 0,
+					  &req, &err) < 0)
+			fail_msg("%s: %s", c->file, err.msg);
+		req->now = 1700000000;
+		if (sg_stack_eval(stack, req, &d, &err) < 0)
+			fail_msg("%s: %s", c->file, err.msg);
+		if (d.allowed != c->allowed)
+			fail_msg("%s: allowed=%d, want %d (%s)", c->file, d.allowed, c->allowed,
+				 d.reason);
+		if (c->reason && !strstr(d.reason, c->reason))
+			fail_msg("%s: reason '%s' lacks '%s'", c->file, d.reason, c->reason);
+		sg_decision_clear(&d);
+	}
+	sg_stack_free(stack);
+	kill(pause_pid, SIGKILL);
+	waitpid(pause_pid, NULL, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_examples_load),
 		cmocka_unit_test(test_mount_stack_verdicts),
 		cmocka_unit_test(test_exec_stack_signed_but_dangerous),
+		cmocka_unit_test(test_create_stack_runtime_specs),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

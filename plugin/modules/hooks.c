@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* hooks allow=PATH[@ARG0],... [signed_allow=PATH[@ARG0],...]: OCI hooks run on the host as root, before
+ * any confinement of the container applies (THREATS T22), so each hook's program must be on
+ * the allowlist and safe.
+ *
+ * For every hook of every kind (prestart, createRuntime, createContainer, startContainer,
+ * poststart, poststop) the program path is resolved to its real path. That path, or the
+ * path as written, must be an allow= entry (or a signed_allow= entry when the create carries
+ * a valid signature), and the program must be a root-owned regular file not writable by
+ * group or others, in root-owned directories that are not either. PATH@ARG0 also pins the
+ * hook's args[0], for multi-call binaries. Docker 20.10's libnetwork-setkey hook is
+ * /proc/<dockerd pid>/exe with args[0] "libnetwork-setkey", which resolves to dockerd's
+ * binary: allow=/usr/sbin/dockerd admits it, and allow=/usr/sbin/dockerd@libnetwork-setkey
+ * admits only that use (dockerd's other re-exec names unpack tar streams as root).
+ * createContainer and startContainer hooks run in the container's mount namespace, yet
+ * their path is judged as a host path too: the same allowlist, failing closed. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+#include "core/registry.h"
+#include "core/request.h"
+#include "core/safepath.h"
+#include "specutil.h"
+
+static const char *const hook_kinds[] = {
+	"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
+};
+
+enum { ALLOW, SIGNED_ALLOW, N_LISTS };
+static const char *const list_keys[N_LISTS] = { "allow", "signed_allow" };
+
+struct sg_module_state {
+	struct sg_strv lists[N_LISTS];
+};
+
+static void hooks_fini(struct sg_module_state *s)
+{
+	if (s)
+		sg_spec_lists_clear(s->lists, N_LISTS);
+	free(s);
+}
+
+static inline void hooks_finip(struct sg_module_state **s)
+{
+	hooks_fini(*s);
+}
+
+static int hooks_init(const struct sg_module_init *init, struct sg_module_state **state,
+		      struct sg_error *err)
+{
+	__attribute__((cleanup(hooks_finip))) struct sg_module_state *s = calloc(1, sizeof(*s));
+	bool seen[N_LISTS] = { false };
+	int r;
+
+	if (!s)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	r = sg_spec_arg_lists(init, list_keys, N_LISTS, s->lists, seen, err);
+	for (int k = 0; r == 0 && k < N_LISTS; k++)
+		r = sg_spec_arg_paths(list_keys[k], &s->lists[k], err);
+	if (r < 0)
+		return r;
+	*state = steal_pointer(&s);
+	return 0;
+}
+
+/* real (resolved) is an entry of list, as written or as the entry resolves now. An entry
+ * PATH@ARG0 also wants the hook's args[0] to be ARG0 (argv0 NULL: no args). */
+static bool on_list(const struct sg_strv *list, const char *written, const char *real,
+		    const char *argv0)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		_cleanup_free_ char *entry = strdup(list->v[i]);
+		char *at = entry ? strchr(entry, '@') : NULL;
+		char entry_real[PATH_MAX];
+
+		if (!entry)
+			return false;
+		if (at) {
+			*at++ = '\0';
+			if (!argv0 || strcmp(at, argv0) != 0)
+				continue;
+		}
+		if (strcmp(entry, real) == 0 || strcmp(entry, written) == 0 ||
+		    (realpath(entry, entry_real) && strcmp(entry_real, real) == 0))
+			return true;
+	}
+	return false;
+}
+
+static int judge_hook(const struct sg_module_state *s, const struct sg_request *req,
+		      const char *kind, size_t i, const json_t *hook, struct sg_error *reason)
+{
+	const json_t *p = json_object_get(hook, "path");
+	const char *argv0 = json_string_value(json_array_get(json_object_get(hook, "args"), 0));
+	char real[PATH_MAX];
+	struct sg_error why = { 0 };
+	const char *path;
+
+	if (!json_is_object(hook) || !json_is_string(p))
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path: missing or not a string",
+				    kind, i);
+	path = json_string_value(p);
+	if (path[0] != '/')
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path '%.256s': not an absolute "
+				    "path", kind, i, path);
+	if (!realpath(path, real))
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path '%.256s': cannot be "
+				    "resolved: %s", kind, i, path, strerror(errno));
+	if (!on_list(&s->lists[ALLOW], path, real, argv0) &&
+	    !(sg_spec_signed(req) && on_list(&s->lists[SIGNED_ALLOW], path, real, argv0)))
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path '%.256s': not on the hooks "
+				    "allowlist%s%.256s%s", kind, i, path,
+				    strcmp(path, real) ? " (it is '" : "",
+				    strcmp(path, real) ? real : "", strcmp(path, real) ? "')" : "");
+	if (sg_safepath_check(real, 0, &why) < 0)
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path '%.256s': %s", kind, i,
+				    path, why.msg);
+	return 0;
+}
+
+static int hooks_check(struct sg_module_state *s, struct sg_request *req,
+		       struct sg_error *reason)
+{
+	const json_t *hooks = json_object_get(req->doc, "hooks");
+	const char *kind;
+	const json_t *list;
+
+	if (req->op != SG_OP_CREATE)
+		return SG_VERDICT_IGNORE;
+	if (!hooks || json_is_null(hooks))
+		return SG_VERDICT_SUCCESS;
+	if (!json_is_object(hooks)) {
+		sg_error_set(reason, -EPERM, "hooks: not an object");
+		return SG_VERDICT_DENY;
+	}
+	json_object_foreach((json_t *)hooks, kind, list) {
+		const json_t *hook;
+		size_t k = 0, i;
+
+		while (k < SG_ARRAY_SIZE(hook_kinds) && strcmp(kind, hook_kinds[k]) != 0)
+			k++;
+		if (k == SG_ARRAY_SIZE(hook_kinds)) {
+			sg_error_set(reason, -EPERM, "hooks.%.64s: not a hook kind this gate knows",
+				     kind);
+			return SG_VERDICT_DENY;
+		}
+		if (json_is_null(list))
+			continue;
+		if (!json_is_array(list)) {
+			sg_error_set(reason, -EPERM, "hooks.%s: not an array", kind);
+			return SG_VERDICT_DENY;
+		}
+		json_array_foreach(list, i, hook)
+			if (judge_hook(s, req, kind, i, hook, reason) < 0)
+				return SG_VERDICT_DENY;
+	}
+	return SG_VERDICT_SUCCESS;
+}
+
+const struct sg_module sg_module_hooks = {
+	SG_MODULE_HEADER,
+	.name = "hooks",
+	.summary = "OCI hooks only from allowlisted, root-owned programs (signed_allow= when signed)",
+	.ops = SG_OP_BIT(SG_OP_CREATE),
+	.init = hooks_init,
+	.check = hooks_check,
+	.fini = hooks_fini,
+};

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* root [allow=PATTERN,...] [signed_allow=PATTERN,...]: the container's root filesystem is the bundle's own (THREATS
+ * T24): root.path=/usr would hand the container the host's /usr, read-write.
+ *
+ * root.path must be "rootfs" or <bundle>/rootfs, which containerd fills from the rootfs
+ * mounts the mount stack judges. An absolute path elsewhere passes only when its resolved
+ * path matches an allow= pattern (fnmatch, '*' within one path component): Docker 20.10
+ * hands runc its own overlay mount (/var/lib/docker/overlay2/<id>/merged), `ctr run
+ * --rootfs DIR` the directory itself; signed_allow= patterns count only for a create with a
+ * valid signature (which covers the process and binds, not the root). The resolved path is written back, so a symlink swapped
+ * in later does not move the root. With no known bundle, an absolute path must be allowed.
+ * linux.rootfsPropagation shared or rshared is refused: mounts would propagate between the
+ * container and the host. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+#include "core/registry.h"
+#include "core/request.h"
+#include "specutil.h"
+
+enum { ALLOW, SIGNED_ALLOW, N_LISTS };
+static const char *const list_keys[N_LISTS] = { "allow", "signed_allow" };
+
+struct sg_module_state {
+	struct sg_strv lists[N_LISTS];
+};
+
+static void root_fini(struct sg_module_state *s)
+{
+	if (s)
+		sg_spec_lists_clear(s->lists, N_LISTS);
+	free(s);
+}
+
+static inline void root_finip(struct sg_module_state **s)
+{
+	root_fini(*s);
+}
+
+static int root_init(const struct sg_module_init *init, struct sg_module_state **state,
+		     struct sg_error *err)
+{
+	__attribute__((cleanup(root_finip))) struct sg_module_state *s = calloc(1, sizeof(*s));
+	bool seen[N_LISTS] = { false };
+	int r;
+
+	if (!s)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	r = sg_spec_arg_lists(init, list_keys, N_LISTS, s->lists, seen, err);
+	if (r < 0)
+		return r;
+	for (int k = 0; k < N_LISTS; k++)
+		for (size_t j = 0; j < s->lists[k].n; j++)
+			if (s->lists[k].v[j][0] != '/' || strcmp(s->lists[k].v[j], "/") == 0)
+				return sg_error_set(err, -EINVAL, "argument '%s': '%s' is not an "
+						    "absolute path below /", list_keys[k],
+						    s->lists[k].v[j]);
+	*state = steal_pointer(&s);
+	return 0;
+}
+
+/* path is <bundle>/rootfs, with or without trailing slashes. */
+static bool is_bundle_rootfs(const char *bundle, const char *path)
+{
+	size_t n = strlen(bundle);
+
+	while (n > 1 && bundle[n - 1] == '/')
+		n--;
+	if (strncmp(path, bundle, n) != 0 || strncmp(path + n, "/rootfs", 7) != 0)
+		return false;
+	path += n + 7;
+	return path[strspn(path, "/")] == '\0';
+}
+
+static int judge_path(const struct sg_module_state *s, struct sg_request *req, json_t *root,
+		      const char *path, struct sg_error *reason)
+{
+	char real[PATH_MAX];
+
+	if (strcmp(path, "rootfs") == 0 || (req->bundle && is_bundle_rootfs(req->bundle, path)))
+		return SG_VERDICT_SUCCESS;
+	for (int k = 0; path[0] == '/' && k < N_LISTS && realpath(path, real); k++) {
+		const struct sg_strv *allow = &s->lists[k];
+
+		if (k == SIGNED_ALLOW && !sg_spec_signed(req))
+			break;
+		for (size_t i = 0; i < allow->n; i++) {
+			if (fnmatch(allow->v[i], real, FNM_PATHNAME) != 0)
+				continue;
+			if (strcmp(real, path) != 0) {
+				/* noted first: path belongs to the string the write replaces */
+				(void)sg_request_note(req, "root: root.path '%.100s' resolved to "
+						      "'%.100s'", path, real);
+				if (json_object_set_new(root, "path", json_string(real)) < 0) {
+					sg_error_set(reason, -ENOMEM, "out of memory");
+					return SG_VERDICT_ERROR;
+				}
+			}
+			return SG_VERDICT_SUCCESS;
+		}
+	}
+	sg_error_set(reason, -EPERM, "root.path '%.256s': not the bundle's rootfs%s", path,
+		     path[0] != '/' ? "" : req->bundle ? " and not an allowed root"
+						      : " (no bundle known) and not an allowed root");
+	return SG_VERDICT_DENY;
+}
+
+static int root_check(struct sg_module_state *s, struct sg_request *req,
+		      struct sg_error *reason)
+{
+	json_t *root = json_object_get(req->doc, "root");
+	const json_t *path = json_object_get(root, "path");
+	const json_t *prop = json_object_get(json_object_get(req->doc, "linux"),
+					     "rootfsPropagation");
+
+	if (req->op != SG_OP_CREATE)
+		return SG_VERDICT_IGNORE;
+	if (prop && !json_is_string(prop)) {
+		sg_error_set(reason, -EPERM, "linux.rootfsPropagation: not a string");
+		return SG_VERDICT_DENY;
+	}
+	if (prop && (strcmp(json_string_value(prop), "shared") == 0 ||
+		     strcmp(json_string_value(prop), "rshared") == 0)) {
+		sg_error_set(reason, -EPERM, "linux.rootfsPropagation '%s': mounts would propagate "
+			     "between the container and the host", json_string_value(prop));
+		return SG_VERDICT_DENY;
+	}
+	if (!json_is_object(root) || !json_is_string(path) ||
+	    strlen(json_string_value(path)) != json_string_length(path)) {
+		sg_error_set(reason, -EPERM, "root.path: missing or not a string");
+		return SG_VERDICT_DENY;
+	}
+	return judge_path(s, req, root, json_string_value(path), reason);
+}
+
+const struct sg_module sg_module_root = {
+	SG_MODULE_HEADER,
+	.name = "root",
+	.summary = "root.path is the bundle's rootfs (or an allow= root); no shared rootfs propagation",
+	.ops = SG_OP_BIT(SG_OP_CREATE),
+	.init = root_init,
+	.check = root_check,
+	.fini = root_fini,
+};

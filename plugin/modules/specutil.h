@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers of the config.json modules (hooks, root, namespaces, paths, devices, sysctl):
+ * their argument lists, and the parts of the spec more than one of them reads. */
+#ifndef SG_MODULES_SPECUTIL_H
+#define SG_MODULES_SPECUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include <shimgate/module.h>
+
+#include "core/request.h"
+
+/* Most entries one argument list may hold. */
+#define SG_SPEC_ARG_ITEMS 256u
+
+/* Finds which of keys ("allow", "signed_allow", ...) arg ("key=value") names; refuses an
+ * unknown argument or one given twice (seen[] has one flag per key). Returns the index and
+ * sets *value, or -EINVAL naming the argument. */
+int sg_spec_arg(const char *arg, const char *const *keys, size_t n_keys, bool *seen,
+		const char **value, struct sg_error *err);
+
+/* Splits a comma list into out (appended); an empty item is an error naming arg. */
+int sg_spec_arg_list(const char *arg, const char *value, struct sg_strv *out,
+		     struct sg_error *err);
+
+/* Every argument of init is KEY=LIST for one of keys: its items go to lists[KEY's index]
+ * (appended). Unknown or repeated keys and empty items are errors naming the argument. */
+int sg_spec_arg_lists(const struct sg_module_init *init, const char *const *keys, size_t n_keys,
+		      struct sg_strv *lists, bool *seen, struct sg_error *err);
+
+/* Every item of list (the argument key's) is an absolute path. */
+int sg_spec_arg_paths(const char *key, const struct sg_strv *list, struct sg_error *err);
+
+void sg_spec_lists_clear(struct sg_strv *lists, size_t n);
+
+/* The create carried a signature that verified (the hmac line earlier in the stack). */
+bool sg_spec_signed(const struct sg_request *req);
+
+/* doc's "linux" object: NULL when absent; with create, made when absent. A "linux" that is
+ * not an object is an error. */
+int sg_spec_linux(json_t *doc, bool create, json_t **out, struct sg_error *err);
+
+enum sg_ns_state {
+	SG_NS_OWN,    /* listed without a path: a new namespace for the container */
+	SG_NS_JOINED, /* a path to a namespace other than the host's */
+	SG_NS_HOST,   /* not listed, or a path to the host's own namespace */
+};
+
+/* The OCI namespace type ("network", "mount", ...) and its /proc/<pid>/ns file name. */
+const char *sg_spec_ns_file(const char *type);
+
+/* Where the container's namespace of type (OCI name) comes from. The host's is the gate's
+ * own /proc/self/ns/<file>: a path naming the same namespace (device and inode) is the
+ * host's. *index is the entry's position in linux.namespaces (-1 when not listed). A path
+ * that cannot be examined is an error naming it. */
+int sg_spec_ns_state(const json_t *doc, const char *type, enum sg_ns_state *state, long *index,
+		     struct sg_error *err);
+
+#endif
