@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Create grants under Kubernetes (FORMAT.md section 8), acting as the kubelet against the
 # private containerd's CRI plugin: with the shipped create stack, a hostPath bind is refused in a
-# pod without a grant and mounted for the container whose grant covers it; with the create stack
+# pod without a grant and mounted for the container whose grant covers it (and /dev/fuse, with
+# the devices module's signed_allow); with the create stack
 # requiring a signature for every create,
 # a pod whose annotations carry grants for its sandbox and container starts; the container,
 # killed and created again (new id, same name), starts on the same grant; the grant is refused
@@ -110,6 +111,12 @@ hp_cfg=$(printf '{"mounts": [{"container_path": "/hp", "host_path": "%s"}], "com
 cri_create "$tmpl_pod" tmpl backup "$hp_cfg" || e2e_fail "CreateContainer tmpl/backup: $(cat "$E2E_ERR")"
 tmpl_hp=$CRI_ID
 e2e_note_cid "$tmpl_hp"
+fuse_cfg='{"devices": [{"container_path": "/dev/fuse", "host_path": "/dev/fuse", "permissions": "rwm"}]}'
+cri_create "$tmpl_pod" tmpl fuse "$fuse_cfg" || e2e_fail "CreateContainer tmpl/fuse: $(cat "$E2E_ERR")"
+tmpl_fuse=$CRI_ID
+e2e_note_cid "$tmpl_fuse"
+grant_spec_of "$tmpl_fuse" "$E2E_TMP/fuse.json"
+cri_call RemoveContainer "{\"container_id\": \"$tmpl_fuse\"}" || e2e_fail "RemoveContainer: $(cat "$E2E_ERR")"
 grant_spec_of "$tmpl_pod" "$E2E_TMP/sandbox.json"
 grant_spec_of "$tmpl_ctr" "$E2E_TMP/agent.json"
 grant_spec_of "$tmpl_hp" "$E2E_TMP/backup.json"
@@ -142,6 +149,28 @@ cri_assert_gated "$CRI_ID" "container backup of default/hp (hostPath $hp, grant)
 grep -q "\"source\": *\"$hp\"" "$(e2e_bundle "$CRI_ID")/config.json" ||
 	e2e_fail "the hostPath bind is not in backup's config.json"
 e2e_ok "the hostPath bind is mounted for the granted container (the default policy: unsigned pods stay confined)"
+
+# An allowlisted device (the devices module, T27): /dev/fuse for signed creates only.
+if grep -Eq '^required devices( |$)' "$E2E_POLICY/create" && [ -c /dev/fuse ]; then
+	sed -i -E 's|^required devices.*|required devices signed_allow=/dev/fuse|' "$E2E_POLICY/create"
+	e2e_policy_check
+	g_fuse=$(grant_sign "$E2E_TMP/fuse.json" "$tmpl_fuse" fu --container fuse)
+	ann_fuse=$("$E2E_PY" -c 'import json,sys; print(json.dumps({"io.shimgate.grant.fuse": sys.argv[1]}))' "$g_fuse")
+	grant_run_pod fu default "$ann_fuse" || e2e_fail "RunPodSandbox fu: $(cat "$E2E_ERR")"
+	e2e_note_cid "$CRI_ID"
+	fu_pod=$CRI_ID
+	rc=0
+	grant_start "$fu_pod" fu default "$ann_fuse" fuse2 "$fuse_cfg" || rc=$?
+	e2e_expect_refused "$rc" "refused by create policy.*\(devices\): linux.devices\[0\] '/dev/fuse'.*not on the devices allowlist" "" \
+		"/dev/fuse in a container without a grant"
+	grant_start "$fu_pod" fu default "$ann_fuse" fuse "$fuse_cfg" ||
+		e2e_fail "StartContainer fuse with its grant: $(cat "$E2E_ERR")"
+	cri_assert_gated "$CRI_ID" "container fuse of default/fu (/dev/fuse, grant)"
+	grep -q '"/dev/fuse"' "$(e2e_bundle "$CRI_ID")/config.json" || e2e_fail "/dev/fuse is not in fuse's config.json"
+	e2e_ok "the allowlisted device is in the granted container"
+else
+	e2e_log "no devices module or no /dev/fuse: the device grant is not checked"
+fi
 
 # --- every create needs a signature: "[success=ok default=die] hmac" (README, Shipped policies)
 sed -i 's/^\[success=ok unsigned=ignore default=die\] hmac$/[success=ok default=die] hmac/' "$E2E_POLICY/create"
