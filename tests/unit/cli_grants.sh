@@ -28,8 +28,9 @@ cat >"$T/pod.json" <<'JSON'
 JSON
 "$SG" keygen --key-id any --dir "$T/keys" >/dev/null || fail keygen any
 "$SG" keygen --key-id end --dir "$T/keys" --not-after $((NOW + 100)) >/dev/null || fail keygen end
-"$SG" keygen --key-id scoped --dir "$T/keys" >/dev/null || fail keygen scoped
-printf 'pod_namespaces = monitoring\npods = agent-*\n' >>"$T/keys/scoped"
+"$SG" keygen --key-id scoped --dir "$T/keys" --pod-namespaces monitoring --pods 'agent-*' >/dev/null ||
+	fail keygen scoped
+expect 0 'pods = agent-*' -- cat "$T/keys/scoped"
 POD="--spec $T/spec.json --pod monitoring/agent-x --container agent"
 
 out=$("$SG" sign create --key "$T/keys/any" $POD --not-after +3600) || fail "sign --pod: $out"
