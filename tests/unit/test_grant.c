@@ -311,6 +311,38 @@ static void test_subst(void **state)
 	free(s);
 }
 
+/* grant_max_lifetime=: a grant valid further ahead than the policy allows is refused. */
+static void test_max_lifetime(void **state)
+{
+	struct sg_test_sig *f = *state;
+	const char *args[] = { "grant_max_lifetime=3600" }, *bad[] = { "grant_max_lifetime=-1" };
+	struct sg_module_init in = { .struct_size = sizeof(in), .op = SG_OP_CREATE,
+				     .policy_file = "create", .line = 2, .argc = 1, .argv = args,
+				     .ctx = &f->ctx };
+	struct sg_module_state *lax = f->mod, *none = NULL;
+	struct sg_error err = { 0 };
+	char token[SG_TOKEN_MAX + 1];
+	const int64_t ends[] = { NOW + 3600, NOW + 3601 };
+
+	assert_int_equal(sg_module_hmac.init(&in, &f->mod, &err), 0);
+	for (size_t i = 0; i < SG_ARRAY_SIZE(ends); i++) {
+		struct sg_request *req = pod_req(CID_A, "container", "monitoring", "node-agent",
+						 "agent", "", "");
+
+		grant_for(f, req, "k1", ends[i], token);
+		assert_int_equal(sg_request_set_token(req, token, NULL), 0);
+		expect(f, req, i ? SG_VERDICT_DENY : SG_VERDICT_SUCCESS,
+		       i ? "grant valid for 3601 s more, the policy's grant_max_lifetime is 3600 s" : NULL);
+		sg_request_free(req);
+	}
+	sg_module_hmac.fini(f->mod);
+	f->mod = lax;
+	in.argv = bad;
+	assert_int_equal(sg_module_hmac.init(&in, &none, &err), -EINVAL);
+	assert_null(none);
+	assert_non_null(strstr(err.msg, "create:2: hmac: 'grant_max_lifetime' wants seconds"));
+}
+
 /* A grant is a create signature only. */
 static void test_grant_on_exec(void **state)
 {
@@ -338,6 +370,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_time_and_scope, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_content_grant, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grant_on_exec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_lifetime, setup, teardown),
 		cmocka_unit_test(test_subst),
 	};
 
