@@ -97,8 +97,8 @@ int sg_read_file(const char *path, size_t max, char **out, size_t *len, struct s
 	return 0;
 }
 
-int sg_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
-			 struct sg_error *err)
+static int write_file(const char *path, const void *data, size_t len, unsigned mode, bool sync,
+		      struct sg_error *err)
 {
 	_cleanup_free_ char *tmp = NULL;
 	_cleanup_close_ int fd = -1;
@@ -124,7 +124,7 @@ int sg_write_file_atomic(const char *path, const void *data, size_t len, unsigne
 		}
 		done += (size_t)w;
 	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || (sync && fsync(fd) < 0)) {
 		r = sg_error_set(err, -errno, "%s: %s", tmp, strerror(errno));
 		goto fail;
 	}
@@ -140,4 +140,16 @@ int sg_write_file_atomic(const char *path, const void *data, size_t len, unsigne
 fail:
 	(void)unlink(tmp);
 	return r;
+}
+
+int sg_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
+			 struct sg_error *err)
+{
+	return write_file(path, data, len, mode, true, err);
+}
+
+int sg_write_file_replace(const char *path, const void *data, size_t len, unsigned mode,
+			  struct sg_error *err)
+{
+	return write_file(path, data, len, mode, false, err);
 }

@@ -3,7 +3,8 @@
  *
  * Create only: an exec'd process inherits the filter runc installs at create, so the
  * profile is fixed by config.json linux.seccomp (PROTOCOL 4.5). The profile is loaded and
- * checked with libseccomp when the policy loads; a bad profile fails the policy. */
+ * checked with libseccomp when the policy loads; a bad profile fails the policy. That check
+ * runs once per host for a profile's exact bytes (seccomp_cache.h). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,8 +12,11 @@
 #include <string.h>
 
 #include "core/cleanup.h"
+#include "core/config.h"
+#include "core/context.h"
 #include "core/registry.h"
 #include "core/request.h"
+#include "seccomp_cache.h"
 #include "seccomp_profile.h"
 
 struct sg_module_state {
@@ -35,12 +39,27 @@ static inline void seccomp_finip(struct sg_module_state **s)
 	seccomp_fini(*s);
 }
 
+/* The record of checked profiles lives beside the replay store, in the gate's state directory
+ * (a test's gate points both at its own directory). Without a configuration (a policy loaded
+ * on its own) every profile gets the full check: NULL. */
+static const char *cache_dir(const struct sg_module_init *init, char *buf, size_t size)
+{
+	const char *store = init->ctx && init->ctx->config ? init->ctx->config->replay_store : NULL;
+	const char *slash = store ? strrchr(store, '/') : NULL;
+	int n;
+
+	if (!slash)
+		return NULL;
+	n = snprintf(buf, size, "%.*s/%s", (int)(slash - store), store, SG_SECCOMP_CACHE_NAME);
+	return n < 0 || (size_t)n >= size ? NULL : buf;
+}
+
 static int seccomp_init_module(const struct sg_module_init *init,
 			       struct sg_module_state **state, struct sg_error *err)
 {
 	__attribute__((cleanup(seccomp_finip))) struct sg_module_state *s = NULL;
 	const char *profile = NULL, *mode = NULL;
-	char path[PATH_MAX];
+	char path[PATH_MAX], cache[PATH_MAX];
 	int r;
 
 	for (int i = 0; i < init->argc; i++) {
@@ -74,7 +93,8 @@ static int seccomp_init_module(const struct sg_module_init *init,
 	s->path = strdup(path);
 	if (!s->path)
 		return sg_error_set(err, -ENOMEM, "out of memory");
-	r = sg_seccomp_profile_load(path, &s->profile, err);
+	r = sg_seccomp_profile_load_cached(path, cache_dir(init, cache, sizeof(cache)), &s->profile,
+					   err);
 	if (r < 0)
 		return r;
 	*state = steal_pointer(&s);

@@ -11,6 +11,7 @@
 #include "core/cleanup.h"
 #include "core/strutil.h"
 #include "oci/oci.h"
+#include "seccomp_cache.h"
 #include "seccomp_profile.h"
 
 #define SCMP_MAX_ARCH_ENTRIES 16u
@@ -93,7 +94,7 @@ struct action {
 };
 
 struct rule {
-	const char **names; /* borrowed from the profile's document */
+	const char **names; /* into the profile's strings */
 	size_t n_names;
 	struct action act;
 	struct scmp_arg_cmp args[SCMP_MAX_ARGS];
@@ -113,7 +114,8 @@ struct arch_entry {
 
 struct sg_seccomp_profile {
 	char *name;
-	json_t *doc; /* keeps the borrowed strings alive */
+	json_t *doc;   /* while parsing: the names point into it */
+	char *strings; /* once parsed: every name, copied out of the document */
 	struct action def;
 	bool arch_map;  /* archMap form: one entry per main architecture */
 	struct arch_entry entries[SCMP_MAX_ARCH_ENTRIES];
@@ -819,6 +821,34 @@ static int check(const struct sg_seccomp_profile *p, struct sg_error *err)
 	return 0;
 }
 
+/* The names move out of the document into one block, and the document (some 50 KiB of
+ * jansson nodes for the default profile) goes: a gate keeps its profile for its life. */
+static int own_names(struct sg_seccomp_profile *p)
+{
+	size_t total = 0;
+	char *at;
+
+	for (size_t i = 0; i < p->n_rules; i++)
+		for (size_t k = 0; k < p->rules[i].n_names; k++)
+			total += strlen(p->rules[i].names[k]) + 1;
+	p->strings = malloc(total ? total : 1);
+	if (!p->strings)
+		return -ENOMEM;
+	at = p->strings;
+	for (size_t i = 0; i < p->n_rules; i++) {
+		for (size_t k = 0; k < p->rules[i].n_names; k++) {
+			size_t n = strlen(p->rules[i].names[k]) + 1;
+
+			memcpy(at, p->rules[i].names[k], n);
+			p->rules[i].names[k] = at;
+			at += n;
+		}
+	}
+	json_decref(p->doc);
+	p->doc = NULL;
+	return 0;
+}
+
 static int profile_from_json(const char *name, json_t *doc, bool strict,
 			     struct sg_seccomp_profile **out, struct sg_error *err)
 {
@@ -870,12 +900,15 @@ static int profile_from_json(const char *name, json_t *doc, bool strict,
 		if (r < 0)
 			return r;
 	}
+	r = own_names(p);
+	if (r < 0)
+		return sg_error_set(err, r, "out of memory");
 	*out = steal_pointer(&p);
 	return 0;
 }
 
-int sg_seccomp_profile_parse(const char *name, const char *text, size_t len,
-			     struct sg_seccomp_profile **out, struct sg_error *err)
+static int parse(const char *name, const char *text, size_t len, bool strict,
+		 struct sg_seccomp_profile **out, struct sg_error *err)
 {
 	json_auto_t *doc = NULL;
 	json_error_t jerr;
@@ -887,20 +920,45 @@ int sg_seccomp_profile_parse(const char *name, const char *text, size_t len,
 	if (!doc)
 		return sg_error_set(err, -EINVAL, "%s:%d: invalid JSON: %s", name, jerr.line,
 				    jerr.text);
-	return profile_from_json(name, doc, true, out, err);
+	return profile_from_json(name, doc, strict, out, err);
+}
+
+int sg_seccomp_profile_parse(const char *name, const char *text, size_t len,
+			     struct sg_seccomp_profile **out, struct sg_error *err)
+{
+	return parse(name, text, len, true, out, err);
 }
 
 int sg_seccomp_profile_load(const char *path, struct sg_seccomp_profile **out,
 			    struct sg_error *err)
 {
+	return sg_seccomp_profile_load_cached(path, NULL, out, err);
+}
+
+int sg_seccomp_profile_load_cached(const char *path, const char *cache_dir,
+				   struct sg_seccomp_profile **out, struct sg_error *err)
+{
 	_cleanup_free_ char *text = NULL;
+	char key[65];
+	bool checked;
 	size_t len = 0;
 	int r;
 
 	r = sg_read_file(path, SG_SECCOMP_PROFILE_MAX, &text, &len, err);
 	if (r < 0)
 		return r;
-	return sg_seccomp_profile_parse(path, text, len, out, err);
+	if (!cache_dir)
+		return parse(path, text, len, true, out, err);
+	r = sg_seccomp_cache_key(text, len, key, err);
+	if (r < 0)
+		return r;
+	/* A hit skips only the libseccomp check these exact bytes passed on this host; the
+	 * profile is still parsed and its structure checked. */
+	checked = sg_seccomp_cache_hit(cache_dir, key);
+	r = parse(path, text, len, !checked, out, err);
+	if (r == 0 && !checked)
+		sg_seccomp_cache_record(cache_dir, key);
+	return r;
 }
 
 void sg_seccomp_profile_free(struct sg_seccomp_profile *p)
@@ -911,6 +969,7 @@ void sg_seccomp_profile_free(struct sg_seccomp_profile *p)
 		free(p->rules[i].names);
 	free(p->rules);
 	json_decref(p->doc);
+	free(p->strings);
 	free(p->name);
 	free(p);
 }

@@ -23,6 +23,10 @@ struct sg_seccomp_profile;
 /* Reads, parses and checks path. Errors start with the path: "p.json: syscall 'foo': ...". */
 int sg_seccomp_profile_load(const char *path, struct sg_seccomp_profile **out,
 			    struct sg_error *err);
+/* The same, skipping the libseccomp check when cache_dir (seccomp_cache.h) records that
+ * these bytes passed it on this host, and recording them when they pass. NULL: no cache. */
+int sg_seccomp_profile_load_cached(const char *path, const char *cache_dir,
+				   struct sg_seccomp_profile **out, struct sg_error *err);
 /* The same from text already in memory; name is used in messages only. */
 int sg_seccomp_profile_parse(const char *name, const char *text, size_t len,
 			     struct sg_seccomp_profile **out, struct sg_error *err);

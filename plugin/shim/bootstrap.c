@@ -6,11 +6,11 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "bootstrap.h"
 #include "core/cleanup.h"
 #include "core/strutil.h"
+#include "sig/digest.h"
 
 #define UNIX_SCHEME "unix://"
 
@@ -100,16 +100,14 @@ char *sg_bootstrap_format(const struct sg_bootstrap *real, const char *gate_path
 int sg_gate_socket_path(const char *rundir, const char *real_path, pid_t real_pid,
 			char out[SG_SOCKET_PATH_MAX], struct sg_error *err)
 {
-	_cleanup_free_ char *key = NULL;
-	unsigned char md[32];
-	char hex[65];
-	unsigned int mdlen = 0;
+	uint8_t md[SG_SHA256_LEN];
+	char hex[2 * SG_SHA256_LEN + 1];
+	char pid[24];
 	int n;
 
-	if (asprintf(&key, "%s\n%ld", real_path, (long)real_pid) < 0)
-		return sg_error_set(err, -ENOMEM, "out of memory");
-	if (!EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha256(), NULL) || mdlen != sizeof(md))
-		return sg_error_set(err, -EIO, "cannot hash the real shim socket path");
+	/* The real shim's pid too: a later container of the same id gets another gate. */
+	n = snprintf(pid, sizeof(pid), "\n%ld", (long)real_pid);
+	sg_sha256(real_path, strlen(real_path), pid, (size_t)n, md);
 	for (unsigned i = 0; i < sizeof(md); i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	n = snprintf(out, SG_SOCKET_PATH_MAX, "%s/%s", rundir, hex);
@@ -127,5 +125,5 @@ int sg_bundle_address_write(const char *bundle, const char *path, struct sg_erro
 	if (n < 0 || (size_t)n >= sizeof(address) ||
 	    snprintf(dst, sizeof(dst), "%s/address", bundle) >= (int)sizeof(dst))
 		return sg_error_set(err, -ENAMETOOLONG, "bundle path '%s' is too long", bundle);
-	return sg_write_file_atomic(dst, address, (size_t)n, 0644, err);
+	return sg_write_file_replace(dst, address, (size_t)n, 0644, err);
 }

@@ -143,6 +143,7 @@ enum sg_intercept_action sg_intercept_frame(struct sg_intercept *ic,
 {
 	_cleanup_(request_freep) Ttrpc__Request *req = NULL;
 	struct sg_call_result res = { .code = SG_GRPC_OK };
+	struct sg_ttrpc_names names;
 	const struct sg_method *m;
 	struct sg_call_ctx ctx;
 	int r;
@@ -165,6 +166,15 @@ enum sg_intercept_action sg_intercept_frame(struct sg_intercept *ic,
 	if (h->stream_id % 2 == 0)
 		return replyf(h->stream_id, SG_GRPC_INVALID_ARGUMENT, out, out_len,
 			      "shimgate: stream id %u is not a client stream", h->stream_id);
+	/* Most calls (State, Wait, Start, ...) are forwarded untouched: their method is read
+	 * in place and the frame relayed without decoding it. Anything else, odd envelopes
+	 * included, takes the full decode below, which decides as before. */
+	if (h->flags == 0 && sg_ttrpc_request_names(body, h->length, &names) == 0 &&
+	    sg_task_service_n(names.service, names.service_len) &&
+	    (m = sg_method_find_n(names.method, names.method_len)) && m->kind == SG_METHOD_PASS) {
+		sg_log_debug("stream %u: %s forwarded", h->stream_id, m->name);
+		return SG_INTERCEPT_FORWARD;
+	}
 	req = ttrpc__request__unpack(NULL, h->length, body);
 	if (!req)
 		return replyf(h->stream_id, SG_GRPC_INVALID_ARGUMENT, out, out_len,

@@ -47,16 +47,31 @@ static const struct sg_method sg_methods[] = {
 	{ "Shutdown", SG_METHOD_PASS, NULL, NULL },
 };
 
+static bool equal(const char *name, const void *s, size_t len)
+{
+	return strlen(name) == len && memcmp(name, s, len) == 0;
+}
+
+bool sg_task_service_n(const void *service, size_t len)
+{
+	return equal("containerd.task.v2.Task", service, len) ||
+	       equal("containerd.task.v3.Task", service, len);
+}
+
 bool sg_task_service(const char *service)
 {
-	return strcmp(service, "containerd.task.v2.Task") == 0 ||
-	       strcmp(service, "containerd.task.v3.Task") == 0;
+	return sg_task_service_n(service, strlen(service));
+}
+
+const struct sg_method *sg_method_find_n(const void *method, size_t len)
+{
+	for (size_t i = 0; i < sizeof(sg_methods) / sizeof(sg_methods[0]); i++)
+		if (equal(sg_methods[i].name, method, len))
+			return &sg_methods[i];
+	return NULL;
 }
 
 const struct sg_method *sg_method_find(const char *method)
 {
-	for (size_t i = 0; i < sizeof(sg_methods) / sizeof(sg_methods[0]); i++)
-		if (strcmp(sg_methods[i].name, method) == 0)
-			return &sg_methods[i];
-	return NULL;
+	return sg_method_find_n(method, strlen(method));
 }

@@ -53,5 +53,8 @@ struct sg_method {
 bool sg_task_service(const char *service);
 /* The table entry for method of the Task service, or NULL when the gate does not know it. */
 const struct sg_method *sg_method_find(const char *method);
+/* The same for names of len bytes as they are on the wire (an embedded NUL matches nothing). */
+bool sg_task_service_n(const void *service, size_t len);
+const struct sg_method *sg_method_find_n(const void *method, size_t len);
 
 #endif

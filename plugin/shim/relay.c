@@ -215,6 +215,25 @@ static int flush(struct conn *c, enum side s)
 	return 0;
 }
 
+/* Queues n bytes towards side s, first sending what the socket takes when nothing is queued
+ * before them: a forwarded frame leaves from the read buffer, without a copy. A send error
+ * is left to flush, which meets it again and reports it. */
+static int relay_bytes(struct conn *c, enum side s, const uint8_t *p, size_t n)
+{
+	if (!buf_pending(&c->out[s]) && c->ep[s].fd >= 0) {
+		ssize_t w;
+
+		do
+			w = send(c->ep[s].fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (w < 0 && errno == EINTR);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+		}
+	}
+	return n ? buf_append(&c->out[s], p, n) : 0;
+}
+
 /* Judges every whole frame in c->in. Returns -1 when the connection must close. */
 static int judge_frames(struct conn *c, struct sg_intercept *ic)
 {
@@ -254,13 +273,13 @@ static int judge_frames(struct conn *c, struct sg_intercept *ic)
 		}
 		switch (act) {
 		case SG_INTERCEPT_FORWARD:
-			r = buf_append(&c->out[UP], c->in.data + c->in.off, frame);
+			r = relay_bytes(c, UP, c->in.data + c->in.off, frame);
 			break;
 		case SG_INTERCEPT_REWRITE:
-			r = buf_append(&c->out[UP], out, out_len);
+			r = relay_bytes(c, UP, out, out_len);
 			break;
 		case SG_INTERCEPT_REPLY:
-			r = out ? buf_append(&c->out[DOWN], out, out_len) : -ENOMEM;
+			r = out ? relay_bytes(c, DOWN, out, out_len) : -ENOMEM;
 			break;
 		}
 		free(out);

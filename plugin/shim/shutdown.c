@@ -32,7 +32,7 @@ int sg_real_record_write(const char *gate_path, const char *start_output, struct
 
 	if (record_path(gate_path, path, sizeof(path)) < 0)
 		return sg_error_set(err, -ENAMETOOLONG, "%s.real: path too long", gate_path);
-	return sg_write_file_atomic(path, start_output, strlen(start_output), 0600, err);
+	return sg_write_file_replace(path, start_output, strlen(start_output), 0600, err);
 }
 
 int sg_real_record_read(const char *gate_path, struct sg_bootstrap *real, struct sg_error *err)

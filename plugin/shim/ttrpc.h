@@ -35,6 +35,19 @@ struct sg_ttrpc_header {
 void sg_ttrpc_header_decode(const uint8_t in[SG_TTRPC_HEADER_LEN], struct sg_ttrpc_header *h);
 void sg_ttrpc_header_encode(const struct sg_ttrpc_header *h, uint8_t out[SG_TTRPC_HEADER_LEN]);
 
+/* Service and method of a Request envelope, pointing into its bytes (not NUL-terminated). */
+struct sg_ttrpc_names {
+	const uint8_t *service, *method;
+	size_t service_len, method_len;
+};
+
+/* Finds service and method in a Request envelope without decoding it: the last occurrence of
+ * each, as protobuf decoders (protobuf-c, Go) take it. The whole envelope is walked: every
+ * tag, length and wire type must be well formed, fields 1-3 and 5 (and the key and value of
+ * each metadata entry) length-delimited, field 4 a varint. Returns 0, or -EINVAL for an
+ * envelope that is not a well-formed Request. */
+int sg_ttrpc_request_names(const uint8_t *body, size_t len, struct sg_ttrpc_names *out);
+
 /* A whole Response frame {status{code, message}} for stream_id. Caller frees *out. */
 int sg_ttrpc_error_frame(uint32_t stream_id, int code, const char *message, uint8_t **out,
 			 size_t *len);

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "core/cleanup.h"
 #include "core/limits.h"
@@ -20,15 +20,25 @@
 #include "core/safepath.h"
 #include "core/strutil.h"
 #include "derive.h"
+#include "digest.h"
 #include "keyring.h"
 #include "token.h"
 
 #define KEY_FILE_MAX (64u << 10)
 #define SCOPE_LIST_MAX 64u
+/* A key's room in the secret region: its hex-decoded bytes (wiped once used), then its HMAC
+ * state, aligned for SHA256_CTX. */
+#define STATE_ALIGN 16u
+#define REGION_PER_KEY (SG_KEY_SECRET_MAX + STATE_ALIGN + sizeof(struct sg_hmac_key))
 
 struct sg_key {
 	char id[SG_LIMIT_KEY_ID + 1];
-	uint8_t *secret; /* points into the keyring's secret region */
+	/* The key's HMAC state (as secret as the key), in the keyring's secret region: prepared
+	 * at load, so that a MAC neither fetches from OpenSSL nor copies the key elsewhere. */
+	struct sg_hmac_key *mac;
+	/* The raw bytes, in the same region: a signer's master key derives host keys from them
+	 * (sig/derive.c); a MAC never reads them. */
+	uint8_t *secret;
 	size_t secret_len;
 	struct sg_strv namespaces; /* absent: any */
 	struct sg_strv containers; /* fnmatch patterns; absent: any */
@@ -95,7 +105,7 @@ static int keyring_new(struct sg_keyring **out, struct sg_error *err)
 
 	if (!kr)
 		return sg_error_set(err, -ENOMEM, "out of memory");
-	kr->region_size = (size_t)SG_LIMIT_KEYS * SG_KEY_SECRET_MAX;
+	kr->region_size = (size_t)SG_LIMIT_KEYS * REGION_PER_KEY;
 	kr->region = mmap(NULL, kr->region_size, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (kr->region == MAP_FAILED) {
@@ -113,6 +123,20 @@ static int keyring_new(struct sg_keyring **out, struct sg_error *err)
 	(void)mlock(kr->region, kr->region_size);
 	*out = kr;
 	return 0;
+}
+
+/* Loading is done: the pages past the last secret were locked (so faulted in) for keys that
+ * did not come. They go back, empty, so a gate holds a page or two of secrets, not the
+ * room for SG_LIMIT_KEYS; they stay mapped (and undumpable), untouched until the wipe. */
+static void keyring_release_unused(struct sg_keyring *kr)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t keep = (kr->region_used + page - 1) / page * page;
+
+	if (keep >= kr->region_size)
+		return;
+	(void)munlock(kr->region + keep, kr->region_size - keep);
+	(void)madvise(kr->region + keep, kr->region_size - keep, MADV_DONTNEED);
 }
 
 static int parse_list(const char *path, unsigned line, const char *kw, const char *value,
@@ -195,26 +219,43 @@ static const struct {
 	{ "pod_namespaces", KW_POD_NAMESPACES }, { "pods", KW_PODS },
 };
 
+/* Gives k the len bytes at secret (already in the region, at region_used) and their HMAC state
+ * after them, aligned for SHA256_CTX. */
+static int key_place(struct sg_keyring *kr, struct sg_key *k, uint8_t *secret, size_t len,
+		     struct sg_error *err)
+{
+	size_t state_at = (kr->region_used + SG_KEY_SECRET_MAX + STATE_ALIGN - 1) / STATE_ALIGN *
+			  STATE_ALIGN;
+
+	if (state_at + sizeof(*k->mac) > kr->region_size)
+		return sg_error_set(err, -E2BIG, "too many keys");
+	k->secret = secret;
+	k->secret_len = len;
+	k->mac = (struct sg_hmac_key *)(kr->region + state_at);
+	sg_hmac_key_init(k->mac, secret, len);
+	kr->region_used = state_at + sizeof(*k->mac);
+	return 0;
+}
+
 static int take_secret(struct sg_keyring *kr, const char *path, unsigned line, const char *value,
 		       struct sg_key *k, struct sg_error *err)
 {
 	size_t hexlen = strlen(value);
+	uint8_t *secret = kr->region + kr->region_used;
+	int r;
 
 	/* No message quotes the value: it is the secret. */
 	if (hexlen < 2 * SG_KEY_SECRET_MIN || hexlen > 2 * SG_KEY_SECRET_MAX || hexlen % 2 != 0)
 		return sg_error_set(err, -EINVAL, "%s:%u: secret must be %u to %u bytes of hex",
 				    path, line, SG_KEY_SECRET_MIN, SG_KEY_SECRET_MAX);
-	if (kr->region_used + hexlen / 2 > kr->region_size)
+	if (kr->region_used + REGION_PER_KEY > kr->region_size)
 		return sg_error_set(err, -E2BIG, "%s: too many keys", path);
-	k->secret = kr->region + kr->region_used;
-	if (sg_hex_decode(value, hexlen, k->secret) < 0) {
-		OPENSSL_cleanse(k->secret, hexlen / 2);
-		k->secret = NULL;
+	if (sg_hex_decode(value, hexlen, secret) < 0) {
+		OPENSSL_cleanse(secret, hexlen / 2);
 		return sg_error_set(err, -EINVAL, "%s:%u: secret is not lowercase hex", path, line);
 	}
-	k->secret_len = hexlen / 2;
-	kr->region_used += hexlen / 2;
-	return 0;
+	r = key_place(kr, k, secret, hexlen / 2, err);
+	return r < 0 ? sg_error_prefix(err, "%s", path) : 0;
 }
 
 static int key_line(struct sg_keyring *kr, const char *path, unsigned line, char *l,
@@ -378,6 +419,7 @@ int sg_keyring_load(const char *dir, struct sg_keyring **out, struct sg_error *e
 	closedir(d);
 	if (r < 0)
 		return r;
+	keyring_release_unused(kr);
 	*out = steal_pointer(&kr);
 	return 0;
 }
@@ -394,6 +436,7 @@ int sg_keyring_load_file(const char *path, struct sg_keyring **out, struct sg_er
 	r = keyring_add(kr, path, base ? base + 1 : path, err);
 	if (r < 0)
 		return r;
+	keyring_release_unused(kr);
 	*out = steal_pointer(&kr);
 	return 0;
 }
@@ -483,14 +526,8 @@ int sg_key_check_grant(const struct sg_key *k, const char *pod_ns, const char *p
 int sg_key_hmac(const struct sg_key *k, const void *data, size_t len, uint8_t mac[SG_MAC_LEN],
 		struct sg_error *err)
 {
-	size_t outlen = 0;
-
-	if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, k->secret, k->secret_len, data, len,
-		       mac, SG_MAC_LEN, &outlen) ||
-	    outlen != SG_MAC_LEN) {
-		OPENSSL_cleanse(mac, SG_MAC_LEN);
-		return sg_error_set(err, -EIO, "HMAC-SHA256 failed for key '%s'", k->id);
-	}
+	(void)err; /* the MAC cannot fail: no allocation, no lookup */
+	sg_hmac_sha256(k->mac, data, len, mac);
 	return 0;
 }
 
@@ -519,10 +556,9 @@ int sg_keyring_derive(const struct sg_keyring *master, const char *key_id, const
 	kr->n = 1;
 	(void)snprintf(k->id, sizeof(k->id), "%s", m->id);
 	k->ops = SG_OP_ALL;
-	k->secret = kr->region;
-	k->secret_len = SG_HOST_KEY_LEN;
-	kr->region_used = SG_HOST_KEY_LEN;
-	r = sg_key_derive(m, node, k->secret, err);
+	r = sg_key_derive(m, node, kr->region, err);
+	if (r == 0)
+		r = key_place(kr, k, kr->region, SG_HOST_KEY_LEN, err);
 	if (r < 0)
 		return r;
 	*out = steal_pointer(&kr);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "testutil.h"
 
 #include "core/cleanup.h"
+#include "modules/seccomp_cache.h"
 #include "modules/seccomp_profile.h"
 #include "oci/oci.h"
 
@@ -293,6 +295,45 @@ static void test_filter_build_export(void **state)
 			    "'SCMP_ACT_NOPE'");
 }
 
+/* The host's record of checked profiles: a passing profile is recorded under its key; a
+ * record is honoured only as a root-owned 0600 file (proved with a planted record for a
+ * profile that fails the check); a failing profile is never recorded. */
+static void test_check_cache(void **state)
+{
+	static const char bad[] = HEAD X86 "\"syscalls\":[{\"names\":[\"foo\"],"
+				  "\"action\":\"SCMP_ACT_ALLOW\"}]}";
+	struct tmp *t = *state;
+	_cleanup_free_ char *good_path = default_profile(), *bad_path = NULL, *cache = NULL;
+	_cleanup_free_ char *good = NULL, *entry = NULL;
+	struct sg_seccomp_profile *p = NULL;
+	struct sg_error err = { 0 };
+	char key[65], bad_key[65];
+	size_t len = 0;
+
+	if (geteuid() != 0)
+		skip();
+	assert_true(asprintf(&cache, "%s/cache", t->dir) > 0);
+	good = sg_test_read(good_path, &len);
+	assert_int_equal(sg_seccomp_cache_key(good, len, key, &err), 0);
+	assert_false(sg_seccomp_cache_hit(cache, key));
+	assert_int_equal(sg_seccomp_profile_load_cached(good_path, cache, &p, &err), 0);
+	sg_seccomp_profile_free(p);
+	assert_true(sg_seccomp_cache_hit(cache, key));
+
+	bad_path = sg_test_write(t->dir, "bad.json", 0644, "%s", bad);
+	assert_int_equal(sg_seccomp_profile_load_cached(bad_path, cache, &p, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "syscall 'foo': unknown on x86_64"));
+	assert_int_equal(sg_seccomp_cache_key(bad, strlen(bad), bad_key, &err), 0);
+	assert_false(sg_seccomp_cache_hit(cache, bad_key));
+	assert_string_not_equal(key, bad_key);
+
+	entry = sg_test_write(cache, bad_key, 0644, "%s", bad_key);
+	assert_int_equal(sg_seccomp_profile_load_cached(bad_path, cache, &p, &err), -EINVAL);
+	assert_int_equal(chmod(entry, 0600), 0);
+	assert_int_equal(sg_seccomp_profile_load_cached(bad_path, cache, &p, &err), 0);
+	sg_seccomp_profile_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_default_profile_content),
 		cmocka_unit_test(test_default_profile_enforced),
 		cmocka_unit_test(test_filter_build_export),
+		cmocka_unit_test_setup_teardown(test_check_cache, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
