@@ -125,6 +125,7 @@ static enum sg_sig_status verify_grant(const struct sg_verify_opts *o, struct sg
 	if (r < 0)
 		return set_invalid(req, r);
 	req->sig.status = SG_SIG_VALID;
+	req->sig.grant_not_after = t->timestamp;
 	return SG_SIG_VALID;
 }
 

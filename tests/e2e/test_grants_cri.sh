@@ -189,7 +189,9 @@ cri_assert_gated "$pod" "the sandbox of default/web (grant io.shimgate.grant.POD
 grant_start "$pod" web default "$ann" agent '{}' || e2e_fail "StartContainer agent with its grant: $(cat "$E2E_ERR")"
 first=$CRI_ID
 cri_assert_gated "$first" "container agent of default/web (grant io.shimgate.grant.agent)"
-e2e_audit_has create "$first" allow || e2e_fail "no audit line allowing the create of agent"
+line=$(e2e_audit_line create "$first" allow) || e2e_fail "no audit line allowing the create of agent"
+e2e_json_check "$line" 'a["key_id"] == "e2e" and a.get("grant_not_after", 0) > 0' "the audit line of agent's create"
+e2e_ok "the audit line names the grant's key and its not_after ($(grep -o '"grant_not_after":[0-9]*' <<<"$line"))"
 ! grep -q 'io.shimgate.grant' "$(e2e_bundle "$first")/config.json" ||
 	e2e_fail "a grant annotation reached the container's config.json"
 e2e_ok "no grant annotation in the container's config.json"

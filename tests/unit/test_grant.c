@@ -160,6 +160,7 @@ static void test_carrier(void **state)
 	assert_null(json_object_get(json_object_get(req->doc, "annotations"),
 				    SG_GRANT_ANNOTATION_PREFIX "POD"));
 	expect(f, req, SG_VERDICT_SUCCESS, NULL);
+	assert_int_equal(sg_request_grant_not_after(req), NOT_AFTER);
 	sg_request_free(req);
 	/* Another container of the pod gets none of it: unsigned. */
 	req = pod_req(CID_A, "container", "monitoring", "node-agent", "other", "", both);
