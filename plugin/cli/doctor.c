@@ -26,7 +26,8 @@
 #define FIX_V1 "shimgate setup containerd: the gate as the v1 runtime's shim, which refuses it"
 #define FIX_CRI "shimgate setup kubernetes: every CRI handler, the default one included, runs the gate"
 #define FIX_DOCKER "shimgate setup docker, or remove it from daemon.json"
-#define FIX_CRI_ANNOTATIONS "list only io.shimgate.* patterns (setup writes io.shimgate.token and io.shimgate.grant.*)"
+#define FIX_CRI_ANNOTATIONS \
+	"list only io.shimgate.* patterns (setup writes io.shimgate.token and io.shimgate.grant.*)"
 
 int sg_finding_add(struct sg_findings *f, const char *check, const char *fix, const char *fmt, ...)
 {

@@ -109,7 +109,8 @@ static void hmac_fini(struct sg_module_state *s)
 const struct sg_module sg_module_hmac = {
 	SG_MODULE_HEADER,
 	.name = "hmac",
-	.summary = "require a valid HMAC-SHA256 signature token or create grant (max_age=, max_future=, exec_id=, grant_max_lifetime=)",
+	.summary = "require a valid HMAC-SHA256 signature token or create grant (max_age=, "
+		   "max_future=, exec_id=, grant_max_lifetime=)",
 	.ops = SG_OP_ALL,
 	.init = hmac_init,
 	.check = hmac_check,

@@ -34,7 +34,7 @@ struct sg_grant_fields {
 	const char *sandbox_id;                                          /* borrowed */
 	struct sg_strv host_ns;      /* pid, network, ipc, uts, mount: absent from linux.namespaces */
 	struct sg_strv devices;      /* linux.devices: "<type> <major>:<minor> <path>" */
-	struct sg_strv device_rules; /* linux.resources.devices allow rules: "<type> <maj>:<min> <access>" */
+	struct sg_strv device_rules; /* resources.devices allow rules: "<type> <maj>:<min> <access>" */
 	struct sg_strv caps;         /* union of the five capability sets, by number */
 	struct sg_grant_hook *hooks;
 	size_t n_hooks;

@@ -114,8 +114,9 @@ static enum sg_sig_status verify_grant(const struct sg_verify_opts *o, struct sg
 		return set_invalid(req, -ETIMEDOUT);
 	}
 	if (o->grant_max_lifetime && t->timestamp - now > o->grant_max_lifetime) {
-		sg_error_set(why, -ETIMEDOUT, "grant valid for %" PRId64 " s more, the policy's grant_max_lifetime is %" PRId64 " s",
-			     t->timestamp - now, o->grant_max_lifetime);
+		sg_error_set(why, -ETIMEDOUT,
+			     "grant valid for %" PRId64 " s more, the policy's grant_max_lifetime is %"
+			     PRId64 " s", t->timestamp - now, o->grant_max_lifetime);
 		return set_invalid(req, -ETIMEDOUT);
 	}
 	r = sg_key_check_grant(k, cri_annotation(req, SG_CRI_SANDBOX_NAMESPACE),
