@@ -25,6 +25,7 @@
 #define SG_HOST_CONTAINERD_ADDRESS "/run/containerd/containerd.sock"
 #define SG_HOST_CONTAINERD_STATE "/run/containerd"
 #define SG_HOST_DOCKER_EXEC_ROOT "/var/run/docker"
+#define SG_HOST_DOCKER_DATA_ROOT "/var/lib/docker"
 #define SG_HOST_CONTAINERD_RUNC_ROOT "/run/containerd/runc"
 /* The mounts module's default runtime_dir list (CRI's sandbox directories), which a
  * runtime_dir= written out replaces. */

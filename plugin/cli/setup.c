@@ -47,8 +47,10 @@ static void setup_usage(FILE *out)
 		"    'shimgate' as default_runtime_name, runtimes.runc and every runc handler\n"
 		"    running the gate;\n"
 		"  - docker: daemon.json with features.buildkit false and no runtime but runc,\n"
-		"    runc_binary/runc_root for Docker in shimgate.conf, and Docker's container\n"
-		"    directory in the mount stack's internal line while it is the shipped one.\n"
+		"    runc_binary/runc_root for Docker in shimgate.conf; while they are the shipped\n"
+		"    ones, Docker's container directory in the mount stack's internal line and its\n"
+		"    storage driver's root mounts (daemon.json's data-root, storage-driver) in the\n"
+		"    create stack's root line.\n"
 		"Then restart containerd (and dockerd) and run shimgate doctor.\n"
 		"  --dry-run                  print what would change, as diffs; write nothing\n"
 		"  --etc DIR                  default " SG_SYSCONFDIR "\n"
@@ -189,18 +191,18 @@ static int setup_docker(struct setup *s, struct sg_error *err)
 	return sg_setup_write(s->host.docker_config, old, text, 0644, s->dry_run, err);
 }
 
-static int setup_docker_mounts(struct setup *s, struct sg_error *err)
+/* While policy.d/<stack> is the shipped file, its line that starts with `start` becomes line;
+ * an edited stack is left alone, and the line Docker needs is printed for the operator. */
+static int setup_stack_line(const struct setup *s, const char *stack, const char *start,
+			    const char *line, struct sg_error *err)
 {
-	static const char shipped_line[] = "\nsufficient mounts internal\n";
 	_cleanup_free_ char *path = NULL, *from = NULL, *shipped = NULL, *old = NULL;
-	_cleanup_free_ char *text = NULL, *containers = NULL;
-	json_auto_t *cfg = json_load_file(s->host.docker_config, 0, NULL);
-	const char *data_root = json_string_value(json_object_get(cfg, "data-root"));
-	char *at;
+	_cleanup_free_ char *text = NULL, *want = NULL, *head = NULL;
+	const char *at, *end;
 
-	if (asprintf(&path, "%s/policy.d/mount", s->etc) < 0 ||
-	    asprintf(&from, "%s/mount", s->policies) < 0 ||
-	    asprintf(&containers, "%s/containers", data_root ? data_root : "/var/lib/docker") < 0)
+	if (asprintf(&path, "%s/policy.d/%s", s->etc, stack) < 0 ||
+	    asprintf(&from, "%s/%s", s->policies, stack) < 0 ||
+	    asprintf(&want, "\n%s\n", line) < 0 || asprintf(&head, "\n%s", start) < 0)
 		return sg_error_set(err, -ENOMEM, "out of memory");
 	if (sg_setup_read(from, &shipped, err) < 0)
 		return err->code;
@@ -209,19 +211,85 @@ static int setup_docker_mounts(struct setup *s, struct sg_error *err)
 		old = strdup(shipped);
 	if (!old)
 		return err->code ? err->code : sg_error_set(err, -ENOMEM, "out of memory");
-	if (strstr(old, containers))
+	if (strstr(old, want))
 		return 0;
-	at = strstr(old, shipped_line);
+	for (at = strstr(old, head); at && at[strlen(head)] != ' ' && at[strlen(head)] != '\n';
+	     at = strstr(at + 1, head))
+		;
 	if (strcmp(old, shipped) != 0 || !at) {
-		printf("note: %s is not the shipped stack: for Docker, add %s to the runtime_dir= "
-		       "of its `mounts internal` line (README.md, Docker)\n", path, containers);
+		printf("note: %s is not the shipped stack: for Docker, its `%s` line should read "
+		       "(README.md, Docker):\n  %s\n", path, start, line);
 		return 0;
 	}
-	if (asprintf(&text, "%.*s\nsufficient mounts internal runtime_dir=%s,%s,%s\n%s",
-		     (int)(at - old), old, SG_CRI_SANDBOXES_VAR, SG_CRI_SANDBOXES_RUN, containers,
-		     at + strlen(shipped_line)) < 0)
+	end = strchr(at + 1, '\n');
+	if (asprintf(&text, "%.*s\n%s%s", (int)(at - old), old, line, end ? end : "\n") < 0)
 		return sg_error_set(err, -ENOMEM, "out of memory");
 	return sg_setup_write(path, old, text, 0644, s->dry_run, err);
+}
+
+/* Where Docker's storage driver mounts a container's root (fnmatch, '*' for the driver's
+ * random mount id, which is not the container id), below data-root. */
+static const struct {
+	const char *driver, *root;
+} docker_roots[] = {
+	{ "overlay2", "/overlay2/*/merged" },
+	{ "fuse-overlayfs", "/fuse-overlayfs/*/merged" },
+	{ "vfs", "/vfs/dir/*" },
+	{ "btrfs", "/btrfs/subvolumes/*" },
+};
+
+/* The create stack's root line for Docker's storage driver: dockerd hands runc the driver's
+ * mount of the container's root as root.path. */
+static int setup_docker_root(const struct setup *s, const char *data_root, const char *driver,
+			     struct sg_error *err)
+{
+	_cleanup_free_ char *line = NULL;
+
+	for (size_t i = 0; i < SG_ARRAY_SIZE(docker_roots); i++) {
+		if (strcmp(driver, docker_roots[i].driver) != 0)
+			continue;
+		if (asprintf(&line, "required root allow=%s%s", data_root, docker_roots[i].root) < 0)
+			return sg_error_set(err, -ENOMEM, "out of memory");
+		return setup_stack_line(s, "create", "required root", line, err);
+	}
+	printf("note: Docker's storage driver '%s' is not one setup knows: add the directory it "
+	       "mounts a container's root at to the allow= of the create stack's `required root` "
+	       "line (README.md, Docker)\n", driver);
+	return 0;
+}
+
+/* The stack lines Docker needs, from daemon.json's data-root and storage-driver (Docker's
+ * defaults when unset): its containers directory in the mount stack's internal line (Docker
+ * binds /etc/hosts etc. from there), its driver's root mounts in the create stack's root line. */
+static int setup_docker_policy(struct setup *s, struct sg_error *err)
+{
+	_cleanup_free_ char *line = NULL, *real = NULL;
+	json_auto_t *cfg = json_load_file(s->host.docker_config, 0, NULL);
+	const char *data_root = json_string_value(json_object_get(cfg, "data-root"));
+	const char *driver = json_string_value(json_object_get(cfg, "storage-driver"));
+
+	if (!data_root)
+		data_root = SG_HOST_DOCKER_DATA_ROOT;
+	/* dockerd resolves a linked data-root, and the root module judges resolved paths. */
+	real = realpath(data_root, NULL);
+	if (real)
+		data_root = real;
+	/* A policy argument is one word, split at commas, and root's allow= is a pattern. */
+	if (data_root[0] != '/' || strpbrk(data_root, ", \t\n*?[\\"))
+		return sg_error_set(err, -EINVAL, "%s: data-root '%s' is not an absolute path free of "
+				    "commas, blanks and pattern characters", s->host.docker_config,
+				    data_root);
+	if (!driver) {
+		driver = "overlay2";
+		printf("note: %s sets no storage-driver: the create stack's root line is for "
+		       "overlay2, Docker's default (README.md, Docker)\n", s->host.docker_config);
+	}
+	if (asprintf(&line, "sufficient mounts internal runtime_dir=%s,%s,%s/containers",
+		     SG_CRI_SANDBOXES_VAR, SG_CRI_SANDBOXES_RUN, data_root) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	if (setup_stack_line(s, "mount", "sufficient mounts internal", line, err) < 0)
+		return err->code;
+	return setup_docker_root(s, data_root, driver, err);
 }
 
 static int parse_engine(const char *name, enum sg_engine *engine)
@@ -318,7 +386,7 @@ int sg_cmd_setup(int argc, char **argv)
 	    setup_conf(&s, &err) < 0 || setup_shadow(&s, &err) < 0 ||
 	    setup_containerd(&s, &err) < 0 ||
 	    (s.engine == SG_ENGINE_DOCKER &&
-	     (setup_docker(&s, &err) < 0 || setup_docker_mounts(&s, &err) < 0))) {
+	     (setup_docker(&s, &err) < 0 || setup_docker_policy(&s, &err) < 0))) {
 		fprintf(stderr, "shimgate setup: %s\n", err.msg);
 		goto out;
 	}

@@ -23,6 +23,9 @@
 #define RELAY_HIGH (1u << 20)
 /* containerd opens one connection per task; a pod has a few dozen at most. */
 #define RELAY_MAX_CONNS 256
+/* How long the gate, at its exit, waits for a real shim that closed its connections to stop
+ * listening too (polls of 20 ms). */
+#define RELAY_REAL_EXIT_POLLS 50
 
 struct buf {
 	uint8_t *data;
@@ -435,7 +438,11 @@ static void cleanup_files(const struct sg_relay_config *cfg)
 	if (stat(cfg->listen_path, &st) == 0 && st.st_ino == cfg->listen_ino)
 		(void)unlink(cfg->listen_path);
 	sg_real_record_remove(cfg->listen_path);
-	/* A later real shim may listen on the path already. */
+	/* The real shim closes its connections a moment before it exits, and until then its
+	 * listener still accepts: seen alive at once, its socket file would be left behind.
+	 * A later real shim may listen on the path already, so the wait is bounded. */
+	for (int i = 0; i < RELAY_REAL_EXIT_POLLS && sg_unix_alive(cfg->real_path); i++)
+		usleep(20 * 1000);
 	if (!sg_unix_alive(cfg->real_path))
 		(void)unlink(cfg->real_path);
 }

@@ -10,9 +10,6 @@
 DK_CLIENT=/usr/bin/docker
 DK_DAEMON=/usr/sbin/dockerd
 DK_IMAGE=sge2e/busybox
-# The hooks module's line for Docker's networking hook (prestart /proc/<dockerd>/exe
-# libnetwork-setkey): put in the create stack when this build has the module.
-DK_HOOKS_ARGS=${DK_HOOKS_ARGS:-allow=$DK_DAEMON}
 DK_PID=
 
 dk_setup() {
@@ -45,28 +42,13 @@ e2e_before_containerd() {
 		"$E2E_POLICY/mount"
 	grep -q "runtime_dir=$DK_ROOT/containers" "$E2E_POLICY/mount" ||
 		e2e_fail "no 'sufficient mounts internal' line in the mount policy"
-	dk_policy_hooks
+	# The shipped create stack admits Docker's networking hook (prestart /proc/<dockerd>/exe
+	# libnetwork-setkey) as it is; dockerd hands runc its vfs directory as root.path.
+	DK_HOOKS=$(grep -E '^[^#]*[] ]hooks( |$)' "$E2E_POLICY/create")
+	[[ $DK_HOOKS == *"allow=$DK_DAEMON@libnetwork-setkey"* ]] ||
+		e2e_fail "the create stack's hooks line does not admit Docker's hook: '$DK_HOOKS'"
+	e2e_allow_rootfs "$E2E_POLICY/create" "$DK_ROOT/vfs/dir/*"
 	e2e_policy_check
-}
-
-# The shipped create stack's hooks line gets Docker's allowlist; without one, a line is added
-# when this build knows the hooks module (policy check says whether it does).
-dk_policy_hooks() {
-	local f=$E2E_POLICY/create
-	if grep -Eq '^[^#]*[] ]hooks( |$)' "$f"; then
-		sed -i -E "/^[^#]*[] ]hooks( |\$)/{s/ allow=[^ ]*//; s/\$/ $DK_HOOKS_ARGS/}" "$f"
-		DK_HOOKS=shipped
-		return
-	fi
-	cp "$f" "$f.nohooks"
-	echo "required hooks $DK_HOOKS_ARGS" >>"$f"
-	if "$E2E_CLI" policy check --config "$E2E_CONF" >/dev/null 2>&1; then
-		DK_HOOKS=added
-	else
-		mv "$f.nohooks" "$f"
-		DK_HOOKS=none
-	fi
-	rm -f "$f.nohooks"
 }
 
 dk() { timeout "$E2E_TIMEOUT" "$DK_CLIENT" -H "unix://$DK_SOCK" "$@"; }

@@ -129,6 +129,15 @@ e2e_make_rootfs() {
 	[ -L "$E2E_ROOTFS/bin/sh" ] || e2e_fail "busybox --install made no /bin/sh"
 }
 
+# ctr run --rootfs hands runc the rootfs directory itself: the create stack FILE's root line
+# allows the test's one, or ROOT (a root module pattern). usage: e2e_allow_rootfs FILE [ROOT]
+e2e_allow_rootfs() {
+	local root=${2:-$E2E_ROOTFS}
+	sed -i "s|^\(required root allow=[^ ]*\)|\1,$root|" "$1"
+	sed -n 's/^required root allow=\([^ ]*\).*/\1/p' "$1" | tr , '\n' | grep -qxF -- "$root" ||
+		e2e_fail "could not allow the root $root in the create stack $1"
+}
+
 # The gate's config, policy copy, key directory and audit file, all under the temp dir
 # (root-owned, not group/other writable, as the gate's safe-path checks require).
 e2e_make_gate_config() {
@@ -136,10 +145,7 @@ e2e_make_gate_config() {
 	chmod 0700 "$E2E_KEYS" "$E2E_TMP/replay"
 	cp "$E2E_SRC/policies/create" "$E2E_SRC/policies/mount" "$E2E_SRC/policies/exec" "$E2E_POLICY/"
 	cp -r "$E2E_SRC/policies/seccomp" "$E2E_POLICY/"
-	# ctr run --rootfs hands runc the rootfs directory itself: allow the test's one.
-	sed -i "s|^\(required root allow=[^ ]*\)|\1,$E2E_ROOTFS|" "$E2E_POLICY/create"
-	grep -q "^required root allow=.*,$E2E_ROOTFS" "$E2E_POLICY/create" ||
-		e2e_fail "could not allow the rootfs $E2E_ROOTFS in the create policy"
+	e2e_allow_rootfs "$E2E_POLICY/create"
 	chmod -R go-w "$E2E_POLICY"
 	"$E2E_CLI" keygen --key-id e2e --dir "$E2E_KEYS" >/dev/null
 	cat >"$E2E_CONF" <<-EOF

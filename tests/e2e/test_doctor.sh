@@ -170,6 +170,8 @@ grep -q "found no way around the gate" "$OUT/doctor.txt" || e2e_fail "doctor tex
 e2e_ok "after setup and a restart: doctor exits 0 and finds nothing"
 
 # --- the runtimes now ----------------------------------------------------------------------
+# setup's create stack, like lib.sh's copy, allows the rootfs that ctr run --rootfs names.
+e2e_allow_rootfs "$ETC/policy.d/create"
 for rt in io.containerd.runc.v1 io.containerd.runc.v2; do
 	id=post-${rt##*.}
 	ctr_ run --rm --runtime "$rt" --rootfs "$E2E_ROOTFS" "$id" \

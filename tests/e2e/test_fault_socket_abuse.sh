@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # A client of the gate socket that stalls (half a frame, then silence), floods (frames sent
 # without reading the answers) and sends frames at, past and far past the 4 MiB limit: the
-# gate answers each oversized frame with ResourceExhausted, pushes back on the flood instead
-# of buffering it, keeps serving containerd meanwhile (signed exec runs, unsigned refused),
-# and its memory stays bounded.
+# gate answers each oversized frame with InvalidArgument naming the limit, pushes back on the
+# flood instead of buffering it, keeps serving containerd meanwhile (signed exec runs,
+# unsigned refused), and its memory stays bounded.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fault_lib.sh"
 e2e_setup "$@"
@@ -40,7 +40,7 @@ rc=0
 wait "$abuser" || rc=$?
 sed "s/^/[$E2E_NAME]   abuse: /" "$E2E_TMP/out/abuse"
 [ "$rc" -eq 0 ] || e2e_fail "the abusive client saw wrong answers (status $rc)"
-e2e_ok "every oversized frame got ResourceExhausted, the flood was pushed back then answered"
+e2e_ok "every oversized frame got InvalidArgument naming the limit, the flood was pushed back then answered"
 rss_max=$(sed -n 's/^rss_max=//p' "$E2E_TMP/out/abuse")
 [ -n "$rss_max" ] && [ "$rss_max" -lt "$RSS_LIMIT_KB" ] ||
 	e2e_fail "the gate's VmRSS reached ${rss_max:-?} kB during the abuse (limit $RSS_LIMIT_KB)"

@@ -43,13 +43,21 @@ check_refused create-only "key 'create-only' may not sign operation 'exec'"
 check_refused retired "key 'retired' expired at"
 check_refused future "key 'future' is not valid before"
 
-# A key id that names a path is refused by the parser, before any file is looked up.
-tok=$(e2e_sign_exec c1 kid-path -- /bin/touch /tmp/kid-path)
-IFS=. read -r v kid rest <<<"$tok"
-rc=0
-e2e_exec c1 kid-path "$v.keys/$kid.$rest" /bin/touch /tmp/kid-path || rc=$?
-e2e_expect_refused "$rc" "malformed signature token: key id" kid-path \
-	"T11 a token whose key id is a path (keys/$kid)"
+# A key id that names a path is refused by the parser, before any file is looked up. Both
+# forms: the key id is the fourth field from the end (sg1.<key-id>.<ts>.<nonce>.<mac>,
+# sg2.<binding>.<key-id>.<ts>.<nonce>.<mac>).
+for v in 1 2; do
+	eid=kid-path$v
+	tok=$(e2e_sign_exec c1 "$eid" --token-version "$v" -- /bin/touch "/tmp/$eid")
+	IFS=. read -ra f <<<"$tok"
+	k=$((${#f[@]} - 4))
+	[ "${f[0]}" = "sg$v" ] && [ "$k" -ge 1 ] || e2e_fail "sign --token-version $v gave '$tok'"
+	f[k]=keys/${f[k]}
+	rc=0
+	e2e_exec c1 "$eid" "$(IFS=.; echo "${f[*]}")" /bin/touch "/tmp/$eid" || rc=$?
+	e2e_expect_refused "$rc" "malformed signature token: key id" "$eid" \
+		"T11 an sg$v token whose key id is a path (${f[k]})"
+done
 
 # Rotation and revocation reach a gate that is already running: a key added after the
 # container started signs, a removed one no longer does, and a key directory that no longer

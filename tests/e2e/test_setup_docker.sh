@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # The README's Docker host, with no hand edits: `shimgate setup docker` on private paths (a
-# containerd configured like stock Debian, a daemon.json naming a private exec-root and
-# data-root), containerd restarted with the drop-in's environment, a private dockerd on it.
+# containerd configured like stock Debian, a daemon.json naming a private exec-root,
+# data-root and the vfs storage driver), containerd restarted with the drop-in's environment,
+# a private dockerd on it.
 # `docker run` works and goes through the gate (seccomp profile, no_new_privileges, an audit
 # line: Docker's runc options and its /etc/hosts binds are accepted), an unsigned `docker exec`
 # is refused and a signed one runs, and doctor finds nothing.
@@ -42,18 +43,21 @@ trap 'rc=$?; set +e; stop_dockerd; (exit $rc); e2e_cleanup' EXIT
 docker_() { timeout "$E2E_TIMEOUT" "$DOCKER" -H "unix://$DSOCK" "$@"; }
 
 host_stock_config "$CFG"
-printf '{"exec-root": "%s", "data-root": "%s"}\n' "$E2E_TMP/dexec" "$E2E_TMP/docker" >"$DJ"
+printf '{"exec-root": "%s", "data-root": "%s", "storage-driver": "vfs"}\n' "$E2E_TMP/dexec" "$E2E_TMP/docker" >"$DJ"
 "$CLI" setup docker --etc "$ETC" --shim-dir "$E2E_TMP/shadow" --policies "$E2E_SRC/policies" \
 	--containerd-config "$CFG" --docker-config "$DJ" --dropin "$DROPIN" --shim-path "$HOST_STOCK_PATH" \
 	--gate "$GATE" --audit "$AUDIT" --replay-store "$E2E_TMP/replay/setup.db" >"$OUT/setup" 2>&1 ||
 	e2e_fail "setup docker: $(cat "$OUT/setup")"
-e2e_ok "setup docker on private paths"
+# dockerd hands runc its vfs directory as root.path: setup allowed that, and only that.
+grep -qx "required root allow=$E2E_TMP/docker/vfs/dir/\*" "$ETC/policy.d/create" ||
+	e2e_fail "setup's root line is not for the vfs driver under data-root: $(grep root "$ETC/policy.d/create")"
+e2e_ok "setup docker on private paths (the create stack's root line for vfs under data-root)"
 host_restart_as_dropin "$DROPIN"
 
 setsid /usr/sbin/dockerd --config-file "$DJ" --containerd "$E2E_SOCK" --containerd-namespace "$DNS" \
 	--containerd-plugins-namespace "$E2E_NS-dplugins" --pidfile "$E2E_TMP/dockerd.pid" -H "unix://$DSOCK" \
 	--bridge none --iptables=false --ip6tables=false --ip-masq=false --userland-proxy=false \
-	--storage-driver vfs --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "/$DNS" \
+	--exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "/$DNS" \
 	>"$E2E_TMP/dockerd.log" 2>&1 </dev/null &
 DPID=$!
 disown "$DPID"
