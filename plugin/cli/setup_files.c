@@ -305,7 +305,7 @@ int sg_setup_shadow_names(const char *dir, const char *shim_path, const char *ga
 char *sg_setup_path_with(const char *dir, const char *path)
 {
 	_cleanup_free_ char *dirs = strdup(path);
-	char *out = strdup(dir), *save = NULL;
+	char *out = dirs ? strdup(dir) : NULL, *save = NULL;
 
 	for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; out && d;
 	     d = strtok_r(NULL, ":", &save)) {
@@ -318,7 +318,7 @@ char *sg_setup_path_with(const char *dir, const char *path)
 		free(out);
 		out = grown;
 	}
-	return dirs ? out : NULL;
+	return out;
 }
 
 int sg_setup_dropin(const char *file, const char *path, const char *config, bool dry_run,

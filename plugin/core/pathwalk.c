@@ -6,7 +6,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "cleanup.h"
 #include "pathwalk.h"
@@ -29,6 +32,14 @@ static int dir_trusted(const char *dir, const struct stat *st, bool *sticky, str
 				    "directory '%s' is writable by group or others (mode %04o)", dir,
 				    (unsigned)(st->st_mode & 07777));
 	return 0;
+}
+
+/* Whether fd is on procfs (an fstatfs that fails counts as yes: fail closed). */
+static bool on_proc(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) < 0 || sfs.f_type == PROC_SUPER_MAGIC;
 }
 
 /* canonical gets "/" + comp appended (canonical is "/" or "/a/b"). */
@@ -89,6 +100,9 @@ int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], str
 			return sg_error_set(err, -errno, "'%s/%s': %s",
 					    strcmp(canonical, "/") ? canonical : "", comp,
 					    strerror(errno));
+		if ((flags & SG_PATHWALK_NO_PROC) && on_proc(next))
+			return sg_error_set(err, -EPERM, "'%s/%s' is on procfs",
+					    strcmp(canonical, "/") ? canonical : "", comp);
 		if (sticky && st->st_uid != 0)
 			return sg_error_set(err, -EPERM,
 					    "'%s/%s' is owned by uid %u in a sticky directory",

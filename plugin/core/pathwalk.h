@@ -14,6 +14,10 @@ enum sg_pathwalk_flags {
 	 * followed only when root owns it: it then sits in a directory only root can change
 	 * and says what root wrote (/var/run -> /run). */
 	SG_PATHWALK_NO_SYMLINKS = 1u << 0,
+	/* Refuse every component on procfs: its magic links (/proc/PID/root, /proc/PID/fd/N)
+	 * say one thing to readlink and lead elsewhere when opened, e.g. into a container's
+	 * own file system, where its processes can swap what the path names. */
+	SG_PATHWALK_NO_PROC = 1u << 1,
 };
 
 /* Walks path (absolute, no ".."): every directory the walk passes through, "/" included, must

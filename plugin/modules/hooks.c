@@ -13,7 +13,11 @@
  * binary: allow=/usr/sbin/dockerd admits it, and allow=/usr/sbin/dockerd@libnetwork-setkey
  * admits only that use (dockerd's other re-exec names unpack tar streams as root).
  * createContainer and startContainer hooks run in the container's mount namespace, yet
- * their path is judged as a host path too: the same allowlist, failing closed. */
+ * their path is judged as a host path too: the same allowlist, failing closed.
+ * A hook that runs with the host's file system (all but startContainer) gets its resolved
+ * path written back: runc runs the path later, and a symlink on the way as written (in a
+ * directory its owner can change, or a /proc/<pid>/exe whose pid is reused) could by then
+ * name another program. startContainer runs after pivot_root, a path of the container's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -91,8 +95,8 @@ static bool on_list(const struct sg_strv *list, const char *written, const char 
 	return false;
 }
 
-static int judge_hook(const struct sg_module_state *s, const struct sg_request *req,
-		      const char *kind, size_t i, const json_t *hook, struct sg_error *reason)
+static int judge_hook(const struct sg_module_state *s, struct sg_request *req,
+		      const char *kind, size_t i, json_t *hook, struct sg_error *reason)
 {
 	const json_t *p = json_object_get(hook, "path");
 	const char *argv0 = json_string_value(json_array_get(json_object_get(hook, "args"), 0));
@@ -119,15 +123,22 @@ static int judge_hook(const struct sg_module_state *s, const struct sg_request *
 	if (sg_safepath_check(real, 0, &why) < 0)
 		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path '%.256s': %s", kind, i,
 				    path, why.msg);
+	if (strcmp(path, real) == 0 || strcmp(kind, "startContainer") == 0)
+		return 0;
+	/* noted first: path belongs to the string the write replaces */
+	(void)sg_request_note(req, "hooks: hooks.%s[%zu].path '%.100s' resolved to '%.100s'",
+			      kind, i, path, real);
+	if (json_object_set_new(hook, "path", json_string(real)) < 0)
+		return sg_error_set(reason, -ENOMEM, "out of memory");
 	return 0;
 }
 
 static int hooks_check(struct sg_module_state *s, struct sg_request *req,
 		       struct sg_error *reason)
 {
-	const json_t *hooks = json_object_get(req->doc, "hooks");
+	json_t *hooks = json_object_get(req->doc, "hooks");
 	const char *kind;
-	const json_t *list;
+	json_t *list;
 
 	if (req->op != SG_OP_CREATE)
 		return SG_VERDICT_IGNORE;
@@ -137,8 +148,8 @@ static int hooks_check(struct sg_module_state *s, struct sg_request *req,
 		sg_error_set(reason, -EPERM, "hooks: not an object");
 		return SG_VERDICT_DENY;
 	}
-	json_object_foreach((json_t *)hooks, kind, list) {
-		const json_t *hook;
+	json_object_foreach(hooks, kind, list) {
+		json_t *hook;
 		size_t k = 0, i;
 
 		while (k < SG_ARRAY_SIZE(hook_kinds) && strcmp(kind, hook_kinds[k]) != 0)

@@ -135,7 +135,7 @@ static int judge_mount(struct sg_request *req, struct sg_mount *m, struct sg_err
 {
 	static const char *const ro_types[] = { "sysfs", "cgroup", "cgroup2" };
 	const char *dst = m->destination ? m->destination : "";
-	bool force = false;
+	bool force = false, changed = false;
 
 	if (m->rootfs || !m->type)
 		return 0;
@@ -152,14 +152,16 @@ static int judge_mount(struct sg_request *req, struct sg_mount *m, struct sg_err
 	for (size_t i = m->options.n; i-- > 0;)
 		if (strcmp(m->options.v[i], "rw") == 0) {
 			sg_strv_remove(&m->options, i);
-			m->changed = true;
+			changed = true;
 		}
 	if (!sg_strv_contains(&m->options, "ro")) {
 		if (sg_strv_push(&m->options, "ro", SG_LIMIT_MOUNT_OPTS, reason) < 0)
 			return sg_error_prefix(reason, "mounts[%zu].options", m->index);
-		m->changed = true;
+		changed = true;
 	}
-	if (m->changed)
+	/* this module's change only: another module may have marked the mount already */
+	m->changed |= changed;
+	if (changed)
 		(void)sg_request_note(req, "paths: mounts[%zu] (%s on %s): forced ro", m->index,
 				      m->type, dst);
 	return 0;

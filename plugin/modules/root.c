@@ -7,8 +7,10 @@
  * path matches an allow= pattern (fnmatch, '*' within one path component): Docker 20.10
  * hands runc its own overlay mount (/var/lib/docker/overlay2/<id>/merged), `ctr run
  * --rootfs DIR` the directory itself; signed_allow= patterns count only for a create with a
- * valid signature (which covers the process and binds, not the root). The resolved path is written back, so a symlink swapped
- * in later does not move the root. With no known bundle, an absolute path must be allowed.
+ * valid signature (which covers the process and binds, not the root). The path is resolved by
+ * sg_path_walk (root-owned directories no one else may write, root-owned symlinks, no procfs)
+ * and written back: nobody but root can rename a directory on the way or swap in a symlink
+ * before runc mounts it. With no known bundle, an absolute path must be allowed.
  * linux.rootfsPropagation shared or rshared is refused: mounts would propagate between the
  * container and the host. */
 #define _GNU_SOURCE
@@ -20,6 +22,7 @@
 #include <string.h>
 
 #include "core/cleanup.h"
+#include "core/pathwalk.h"
 #include "core/registry.h"
 #include "core/request.h"
 #include "specutil.h"
@@ -82,10 +85,14 @@ static int judge_path(const struct sg_module_state *s, struct sg_request *req, j
 		      const char *path, struct sg_error *reason)
 {
 	char real[PATH_MAX];
+	struct sg_error why = { 0 };
+	struct stat st;
+	bool walked;
 
 	if (strcmp(path, "rootfs") == 0 || (req->bundle && is_bundle_rootfs(req->bundle, path)))
 		return SG_VERDICT_SUCCESS;
-	for (int k = 0; path[0] == '/' && k < N_LISTS && realpath(path, real); k++) {
+	walked = path[0] == '/' && sg_path_walk(path, SG_PATHWALK_NO_PROC, real, &st, &why) == 0;
+	for (int k = 0; walked && k < N_LISTS; k++) {
 		const struct sg_strv *allow = &s->lists[k];
 
 		if (k == SIGNED_ALLOW && !sg_spec_signed(req))
@@ -105,9 +112,10 @@ static int judge_path(const struct sg_module_state *s, struct sg_request *req, j
 			return SG_VERDICT_SUCCESS;
 		}
 	}
-	sg_error_set(reason, -EPERM, "root.path '%.256s': not the bundle's rootfs%s", path,
+	sg_error_set(reason, -EPERM, "root.path '%.256s': not the bundle's rootfs%s%s%s", path,
 		     path[0] != '/' ? "" : req->bundle ? " and not an allowed root"
-						      : " (no bundle known) and not an allowed root");
+						      : " (no bundle known) and not an allowed root",
+		     why.msg[0] ? ": " : "", why.msg);
 	return SG_VERDICT_DENY;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "core/cleanup.h"
+#include "core/pathwalk.h"
 #include "specutil.h"
 
 int sg_spec_arg(const char *arg, const char *const *keys, size_t n_keys, bool *seen,
@@ -29,20 +30,7 @@ int sg_spec_arg(const char *arg, const char *const *keys, size_t n_keys, bool *s
 int sg_spec_arg_list(const char *arg, const char *value, struct sg_strv *out,
 		     struct sg_error *err)
 {
-	_cleanup_free_ char *copy = strdup(value);
-	char *save = NULL;
-
-	if (!copy)
-		return sg_error_set(err, -ENOMEM, "out of memory");
-	if (!*value || value[0] == ',' || value[strlen(value) - 1] == ',' || strstr(value, ",,"))
-		return sg_error_set(err, -EINVAL, "argument '%s': empty list item", arg);
-	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		int r = sg_strv_push(out, item, SG_SPEC_ARG_ITEMS, err);
-
-		if (r < 0)
-			return sg_error_prefix(err, "argument '%s'", arg);
-	}
-	return 0;
+	return sg_strv_push_list(out, arg, value, SG_SPEC_ARG_ITEMS, err);
 }
 
 int sg_spec_arg_lists(const struct sg_module_init *init, const char *const *keys, size_t n_keys,
@@ -111,6 +99,42 @@ const char *sg_spec_ns_file(const char *type)
 	return NULL;
 }
 
+/* /proc/PID/ns/FILE (or /proc/self/ns/FILE) exactly: the kernel's entry for a process. */
+static bool proc_ns_path(const char *path, const char *file)
+{
+	const char *p = path + strlen("/proc/");
+	size_t digits;
+
+	if (strncmp(path, "/proc/", 6) != 0)
+		return false;
+	digits = strspn(p, "0123456789");
+	if (strncmp(p, "self/", 5) == 0)
+		p += 4;
+	else if (digits == 0 || p[0] == '0')
+		return false;
+	else
+		p += digits;
+	return strncmp(p, "/ns/", 4) == 0 && strcmp(p + 4, file) == 0;
+}
+
+/* runc opens the path later, as root, so what it names then must be what was judged now
+ * (THREATS T25): the kernel's /proc/PID/ns/FILE, or a path through directories only root
+ * can change (/run/netns/cni-..., which CRI names through /var/run), never through procfs,
+ * whose magic links lead into a container's file system (/proc/PID/root/...). */
+static int ns_path_pinned(const char *path, const char *file, size_t i, struct sg_error *err)
+{
+	char canonical[PATH_MAX];
+	struct sg_error why = { 0 };
+	struct stat st;
+
+	if (proc_ns_path(path, file) || sg_path_walk(path, SG_PATHWALK_NO_PROC, canonical, &st,
+						     &why) == 0)
+		return 0;
+	return sg_error_set(err, -EPERM, "linux.namespaces[%zu].path '%.256s': neither "
+			    "/proc/PID/ns/%s nor reached through root-owned directories only: %s",
+			    i, path, file, why.msg);
+}
+
 int sg_spec_ns_state(const json_t *doc, const char *type, enum sg_ns_state *state, long *index,
 		     struct sg_error *err)
 {
@@ -140,6 +164,8 @@ int sg_spec_ns_state(const json_t *doc, const char *type, enum sg_ns_state *stat
 		}
 		if (!json_is_string(p))
 			return sg_error_set(err, -EINVAL, "linux.namespaces[%zu].path: not a string", i);
+		if (ns_path_pinned(json_string_value(p), file, i, err) < 0)
+			return err->code;
 		(void)snprintf(self, sizeof(self), "/proc/self/ns/%s", file);
 		if (stat(self, &host) < 0)
 			return sg_error_set(err, -errno, "%s: %s", self, strerror(errno));

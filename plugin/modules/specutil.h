@@ -55,7 +55,9 @@ const char *sg_spec_ns_file(const char *type);
 /* Where the container's namespace of type (OCI name) comes from. The host's is the gate's
  * own /proc/self/ns/<file>: a path naming the same namespace (device and inode) is the
  * host's. *index is the entry's position in linux.namespaces (-1 when not listed). A path
- * that cannot be examined is an error naming it. */
+ * that cannot be examined, or that someone other than root could point elsewhere before runc
+ * opens it (not /proc/PID/ns/<file>, nor walked by sg_path_walk without procfs), is an error
+ * naming it. */
 int sg_spec_ns_state(const json_t *doc, const char *type, enum sg_ns_state *state, long *index,
 		     struct sg_error *err);
 

@@ -6,8 +6,9 @@
  *   empty:        passes (no stdio).
  *   plain path:   must be absolute, without '?', '#', '%' (Go's URL parser would read them),
  *                 and name an existing FIFO reached through root-owned directories that no
- *                 group or other may write, following only root-owned symlinks
- *                 (sg_path_walk): nobody but root can swap it before the shim opens it.
+ *                 group or other may write, following only root-owned symlinks, never
+ *                 through procfs (sg_path_walk): nobody but root can swap it before the
+ *                 shim opens it.
  *   URI:          any scheme (binary, file, fifo, ...) is refused unless allow= lists it. An
  *                 item matches the URI exactly, or with a "?query" after it (a logging
  *                 binary's arguments); an item ending in '/' matches every URI below it that
@@ -122,7 +123,7 @@ static int check_one(const struct sg_module_state *s, const char *what, const ch
 			     "'?', '#' or '%%'", what, v);
 		return SG_VERDICT_DENY;
 	}
-	if (sg_path_walk(v, 0, canonical, &st, &why) < 0) {
+	if (sg_path_walk(v, SG_PATHWALK_NO_PROC, canonical, &st, &why) < 0) {
 		sg_error_set(reason, -EPERM, "stdio: %s '%.256s': %s", what, v, why.msg);
 		return SG_VERDICT_DENY;
 	}

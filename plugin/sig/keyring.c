@@ -26,8 +26,8 @@
 
 #define KEY_FILE_MAX (64u << 10)
 #define SCOPE_LIST_MAX 64u
-/* A key's room in the secret region: its hex-decoded bytes (wiped once used), then its HMAC
- * state, aligned for SHA256_CTX. */
+/* A key's room in the secret region: its hex-decoded bytes (kept until the wipe on free: a
+ * master key derives host keys from them), then its HMAC state, aligned for SHA256_CTX. */
 #define STATE_ALIGN 16u
 #define REGION_PER_KEY (SG_KEY_SECRET_MAX + STATE_ALIGN + sizeof(struct sg_hmac_key))
 

@@ -74,6 +74,12 @@ e2e_before_containerd() {
 	# Image rootfs mounts (overlay) come from this containerd's snapshotter directories.
 	sed -i "s|^\(.*mounts rootfs\)\$|\1 prefix=$E2E_TMP/root/io.containerd.snapshotter.v1.|" "$E2E_POLICY/mount"
 	grep -q "prefix=$E2E_TMP/root" "$E2E_POLICY/mount" || e2e_fail "could not set the rootfs prefix"
+	# Pods here share the host's network (no CNI), and so its uts namespace: the create stack
+	# allows those two.
+	sed -i 's|^required namespaces allow_host=cgroup$|required namespaces allow_host=cgroup,network,uts|' \
+		"$E2E_POLICY/create"
+	grep -q "allow_host=cgroup,network,uts" "$E2E_POLICY/create" ||
+		e2e_fail "could not allow the host network in the create stack"
 	# Exec probes run unsigned when listed exactly (policies/examples/probes).
 	cp "$E2E_SRC/policies/examples/probes" "$E2E_POLICY/exec"
 	printf '/bin/cat\t/etc/hostname\n' >"$E2E_POLICY/probes.allow"

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,13 @@ static int setup(void **state)
 	fixture = sg_test_mkdtemp();
 	free(sg_test_write(fixture, "hook-ok", 0755, "#!/bin/sh\nexit 0\n"));
 	free(sg_test_write(fixture, "hook-gw", 0777, "#!/bin/sh\nexit 0\n"));
+	{
+		_cleanup_free_ char *link = NULL;
+
+		/* a hook path through a directory its owner may change later */
+		if (asprintf(&link, "%s/hook-link", fixture) < 0 || symlink("/usr/bin/true", link) < 0)
+			return -1;
+	}
 	if (pipe(p) < 0)
 		return -1;
 	child = fork();
@@ -59,6 +67,24 @@ static int setup(void **state)
 	    asprintf(&other_net, "/proc/%d/ns/net", (int)child) < 0)
 		other_net = NULL;
 	close(p[0]);
+	{
+		_cleanup_free_ char *dir = NULL, *root = NULL;
+
+		/* a root whose parent anyone may change: rename it, put a symlink to / there */
+		if (asprintf(&dir, "%s/root-gw", fixture) < 0 || mkdir(dir, 0700) < 0 ||
+		    chmod(dir, 0777) < 0 || asprintf(&root, "%s/rootfs", dir) < 0 ||
+		    mkdir(root, 0755) < 0)
+			return -1;
+	}
+	if (other_net) {
+		_cleanup_free_ char *dir = NULL, *link = NULL;
+
+		/* another container's netns named through a directory anyone may change */
+		if (asprintf(&dir, "%s/ns-gw", fixture) < 0 || mkdir(dir, 0700) < 0 ||
+		    chmod(dir, 0777) < 0 || asprintf(&link, "%s/net", dir) < 0 ||
+		    symlink(other_net, link) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -198,7 +224,15 @@ static void test_hooks(void **state)
 		  NULL, NULL, NULL },
 		{ "resolved through a magic link (as /proc/<dockerd>/exe is)", "allow=/usr/bin/true",
 		  "{\"hooks\":{\"prestart\":[{\"path\":\"/proc/self/root/usr/bin/true\"}]}}", false,
-		  NULL, S, NULL, NULL, NULL, NULL },
+		  NULL, S, NULL, "hooks.prestart", "[{\"path\":\"/usr/bin/true\"}]",
+		  "resolved to '/usr/bin/true'" },
+		{ "through a symlink its owner may swap: the resolved path written back",
+		  "allow=/usr/bin/true", "{\"hooks\":{\"poststop\":[{\"path\":\"@TMP@/hook-link\"}]}}",
+		  false, NULL, S, NULL, "hooks.poststop", "[{\"path\":\"/usr/bin/true\"}]",
+		  "hook-link' resolved to '/usr/bin/true'" },
+		{ "startContainer: the container's path, kept as written", "allow=/usr/bin/true",
+		  "{\"hooks\":{\"startContainer\":[{\"path\":\"@TMP@/hook-link\"}]}}", false, NULL,
+		  S, NULL, "hooks.startContainer", "[{\"path\":\"@TMP@/hook-link\"}]", NULL },
 		{ "a relative path", "allow=/usr/bin/true",
 		  "{\"hooks\":{\"prestart\":[{\"path\":\"true\"}]}}", false, NULL, D,
 		  "not an absolute path", NULL, NULL, NULL },
@@ -216,7 +250,8 @@ static void test_hooks(void **state)
 		  NULL, NULL, NULL },
 		{ "PATH@ARG0: the pinned args[0]", "allow=/usr/bin/true@setkey",
 		  "{\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\",\"args\":[\"setkey\",\"x\"]}]}}",
-		  false, NULL, S, NULL, NULL, NULL, NULL },
+		  false, NULL, S, NULL, "hooks.prestart",
+		  "[{\"path\":\"/usr/bin/true\",\"args\":[\"setkey\",\"x\"]}]", "resolved to" },
 		{ "PATH@ARG0: another args[0]", "allow=/usr/bin/true@setkey",
 		  "{\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\",\"args\":[\"untar\"]}]}}",
 		  false, NULL, D, "not on the hooks allowlist (it is '/usr/bin/true')", NULL, NULL, NULL },
@@ -256,6 +291,9 @@ static void test_root(void **state)
 		{ "an allowed root, written with a dot: resolved and written back", "allow=@TMP@",
 		  "{\"root\":{\"path\":\"@TMP@/.\"}}", false, NULL, S, NULL, "root.path", "\"@TMP@\"",
 		  "resolved to" },
+		{ "an allowed root in a directory others may write", "allow=@TMP@/root-gw/*",
+		  "{\"root\":{\"path\":\"@TMP@/root-gw/rootfs\"}}", false, NULL, D,
+		  "not an allowed root: directory", NULL, NULL, NULL },
 		{ "signed_allow, unsigned", "signed_allow=@TMP@", "{\"root\":{\"path\":\"@TMP@\"}}",
 		  false, NULL, D, "not an allowed root", NULL, NULL, NULL },
 		{ "signed_allow, signed", "signed_allow=@TMP@", "{\"root\":{\"path\":\"@TMP@\"}}",
@@ -309,6 +347,15 @@ static void test_namespaces(void **state)
 		{ "another container's netns (a pod)", "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"@NET@\"}]}}",
 		  false, NULL, S, NULL, NULL, NULL, NULL },
+		{ "another container's netns through /proc/PID/root (runc would resolve it later)",
+		  "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/proc/self/root@NET@\"}]}}",
+		  false, NULL, D, "neither /proc/PID/ns/net nor reached through root-owned directories only",
+		  NULL, NULL, NULL },
+		{ "another container's netns through a symlink others may swap", "allow_host=cgroup",
+		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"@TMP@/ns-gw/net\"}]}}",
+		  false, NULL, D, "neither /proc/PID/ns/net nor reached through root-owned directories only",
+		  NULL, NULL, NULL },
 		{ "a path that does not exist", "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/nope\"}]}}",
 		  false, NULL, D, "'/nope': No such file", NULL, NULL, NULL },
@@ -368,6 +415,32 @@ static void test_paths(void **state)
 	run_table("paths", cases, SG_ARRAY_SIZE(cases));
 	expect_init_error("paths", "mask=proc", "'proc' is not an absolute path");
 	expect_init_error("paths", "unmask=/proc/kcore", "unknown argument");
+}
+
+/* A mount another module changed already (mounts adds options) and that is read-only: no
+ * "forced ro" note, which would put a change this module did not make in the audit trail. */
+static void test_paths_note_own_change(void **state)
+{
+	json_auto_t *config = sg_test_json(
+		"{\"process\":{\"args\":[\"/bin/true\"],\"cwd\":\"/\"},"
+		"\"linux\":{\"maskedPaths\":[" CTR_MASKED ",\"/sys/devices/virtual/powercap\"],"
+		"\"readonlyPaths\":[" CTR_RO "]},\"mounts\":[{\"destination\":\"/sys\","
+		"\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\",\"ro\"]}]}");
+	_cleanup_request_ struct sg_request *req = NULL;
+	const struct sg_module *m;
+	struct sg_module_state *st = NULL;
+	struct sg_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(sg_test_module_init("paths", SG_OP_CREATE, "", NULL, &m, &st, &err), 0);
+	assert_int_equal(sg_oci_create_request("default", "c1", config, NULL, 0, &req, &err), 0);
+	assert_int_equal(req->n_mounts, 1);
+	req->mounts[0].changed = true;
+	assert_int_equal(m->check(st, req, &err), SG_VERDICT_SUCCESS);
+	if (req->notes.n)
+		fail_msg("unexpected note '%s'", req->notes.v[0]);
+	assert_true(req->mounts[0].changed);
+	m->fini(st);
 }
 
 #define DENY_ALL "{\"allow\":false,\"access\":\"rwm\"}"
@@ -476,6 +549,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hooks),      cmocka_unit_test(test_root),
 		cmocka_unit_test(test_namespaces), cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_paths_note_own_change),
 		cmocka_unit_test(test_devices),    cmocka_unit_test(test_sysctl),
 	};
 
