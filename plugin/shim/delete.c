@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE
 /* `delete` and `-info`: the real shim's own answers, with two guards of the gate's. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,15 +96,17 @@ static bool real_daemon_of(const char *pid, const char *want, const struct sg_sh
 	       strcmp(c.address, a->address) == 0;
 }
 
-/* A dead gate leaves its real shim without a front, and containerd, which lost the gate's
- * connection, now deletes every container of that shim. The real shim of this container
- * goes first, as if it had died with the gate: alive, it would publish the exit of the
- * container the real `delete` is about to kill before containerd has dropped the task, and
- * a client that starts the container again at once (Docker's restart policy) would be told
- * "task <id>: already exists". The runc shim writes no pid file, so its daemon is found by
- * its command line (a grouped container's shim runs under the group's id: it is asked to
- * shut down afterwards instead). */
-static void kill_unfronted(const struct sg_shim_args *a, const char *binary)
+/* containerd runs `delete` only when it has given up on a shim connection: the gate died (or
+ * is dying: its listening socket may still accept for a moment, so its liveness cannot
+ * decide), containerd restarted and could not reach it, or a start failed. containerd then
+ * deletes every container of that shim. The real shim of this container goes first, as if it
+ * had died with the gate: alive, it would publish the exit of the container the real
+ * `delete` is about to kill before containerd has dropped the task, and a client that starts
+ * the container again at once (Docker's restart policy) would be told "task <id>: already
+ * exists". The runc shim writes no pid file, so its daemon is found by its command line; a
+ * grouped container's shim runs under the group's id and is asked to shut down afterwards,
+ * once nothing is left in it. */
+static void stop_real(const struct sg_shim_args *a, const char *binary)
 {
 	_cleanup_free_ char *want = realpath(binary, NULL);
 	DIR *proc;
@@ -112,11 +115,17 @@ static void kill_unfronted(const struct sg_shim_args *a, const char *binary)
 	if (!want || !a->ns || !a->address || !(proc = opendir("/proc")))
 		return;
 	while ((e = readdir(proc))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9' || !real_daemon_of(e->d_name, want, a))
+		unsigned long pid;
+		char *end;
+
+		errno = 0;
+		pid = strtoul(e->d_name, &end, 10);
+		if (errno || end == e->d_name || *end || pid < 2 || pid > INT_MAX ||
+		    !real_daemon_of(e->d_name, want, a))
 			continue;
-		if (kill((pid_t)strtol(e->d_name, NULL, 10), SIGKILL) < 0)
-			fprintf(stderr, "shimgate: cannot stop the real shim (pid %s): %s\n",
-				e->d_name, strerror(errno));
+		if (kill((pid_t)pid, SIGKILL) < 0)
+			fprintf(stderr, "shimgate: cannot stop the real shim (pid %lu): %s\n", pid,
+				strerror(errno));
 	}
 	closedir(proc);
 }
@@ -149,7 +158,7 @@ int sg_shim_delete(const struct sg_shim_args *a, char **argv)
 	_cleanup_free_ char *real = NULL, *cwd = NULL, *runtime = NULL;
 	char gate[SG_SOCKET_PATH_MAX];
 	const char *bundle = a->bundle;
-	bool unfronted;
+	bool fronted;
 	struct sg_error err = { 0 };
 	int status = 0;
 
@@ -167,14 +176,14 @@ int sg_shim_delete(const struct sg_shim_args *a, char **argv)
 	real = real_shim_path();
 	if (!real)
 		return 1;
-	unfronted = a->id && gate_of_bundle(bundle, gate) == 0 && !sg_unix_alive(gate);
-	if (unfronted)
-		kill_unfronted(a, real);
+	fronted = a->id && gate_of_bundle(bundle, gate) == 0;
+	if (fronted)
+		stop_real(a, real);
 	if ((access(runtime, F_OK) == 0 || errno != ENOENT) && sg_realshim_wait(real, argv, &err) < 0) {
 		fprintf(stderr, "shimgate: %s\n", err.msg);
 		status = 1;
 	}
-	if (unfronted)
+	if (fronted && !sg_unix_alive(gate))
 		shutdown_unfronted(gate, a->id);
 	return status;
 }

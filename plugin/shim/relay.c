@@ -23,9 +23,6 @@
 #define RELAY_HIGH (1u << 20)
 /* containerd opens one connection per task; a pod has a few dozen at most. */
 #define RELAY_MAX_CONNS 256
-/* How long the gate, at its exit, waits for a real shim that closed its connections to stop
- * listening too (polls of 20 ms). */
-#define RELAY_REAL_EXIT_POLLS 50
 
 struct buf {
 	uint8_t *data;
@@ -438,13 +435,20 @@ static void cleanup_files(const struct sg_relay_config *cfg)
 	if (stat(cfg->listen_path, &st) == 0 && st.st_ino == cfg->listen_ino)
 		(void)unlink(cfg->listen_path);
 	sg_real_record_remove(cfg->listen_path);
-	/* The real shim closes its connections a moment before it exits, and until then its
-	 * listener still accepts: seen alive at once, its socket file would be left behind.
-	 * A later real shim may listen on the path already, so the wait is bounded. */
-	for (int i = 0; i < RELAY_REAL_EXIT_POLLS && sg_unix_alive(cfg->real_path); i++)
-		usleep(20 * 1000);
-	if (!sg_unix_alive(cfg->real_path))
-		(void)unlink(cfg->real_path);
+	/* The real shim removes the socket its bundle's address names, which is ours, so its
+	 * own is ours to remove. It closes our connections a moment before its listening socket;
+	 * a later real shim on the path (another pid) is left alone. */
+	for (int i = 0; i < 100; i++) {
+		pid_t pid;
+
+		if (sg_unix_listener_pid(cfg->real_path, &pid) < 0) {
+			(void)unlink(cfg->real_path);
+			break;
+		}
+		if (pid != cfg->real_pid)
+			break;
+		usleep(10 * 1000);
+	}
 }
 
 static int watch_add(int epfd, struct endpoint *ep, int fd)

@@ -131,6 +131,21 @@ static int identify_real(const struct sg_bootstrap *boot, pid_t *pid, struct sg_
 	return 0;
 }
 
+/* The gate's idle connection to the real shim identified above: its end is the real shim's. */
+static int watch_real(const struct sg_bootstrap *boot, pid_t real_pid, struct sg_error *err)
+{
+	int fd = sg_unix_connect(boot->path);
+	pid_t pid;
+
+	if (fd < 0)
+		return sg_error_set(err, fd, "cannot connect to %s: %s", boot->path, strerror(-fd));
+	if (sg_unix_peer_pid(fd, &pid) < 0 || pid != real_pid) {
+		close(fd);
+		return sg_error_set(err, -ESRCH, "another process now listens on %s", boot->path);
+	}
+	return fd;
+}
+
 static int fail(const char *what, const struct sg_error *err)
 {
 	fprintf(stderr, "shimgate: %s: %s\n", what, err->msg);
@@ -203,8 +218,7 @@ int sg_shim_start(const struct sg_shim_args *a, char **argv)
 		close(fd);
 		return abandon(&boot, a->id, "cannot record the real shim", &err);
 	}
-	if (fd >= 0 && (watch = sg_unix_connect(boot.path)) < 0) {
-		sg_error_set(&err, watch, "cannot connect to %s: %s", boot.path, strerror(-watch));
+	if (fd >= 0 && (watch = watch_real(&boot, real_pid, &err)) < 0) {
 		close(fd);
 		return abandon(&boot, a->id, "cannot watch the real shim", &err);
 	}

@@ -121,6 +121,8 @@ cri_pod_config() {
 cri_run_pod() {
 	local cfg req
 	cfg=$(cri_pod_config "$1" "${3:-{\}}")
+	# CreateContainer repeats the pod's config (CRI checks a privileged container against it).
+	echo "$cfg" >"$E2E_TMP/out/pod.$1.json"
 	req=$("$E2E_PY" -c 'import json,sys; print(json.dumps({"config": json.loads(sys.argv[1]), "runtime_handler": sys.argv[2]}))' \
 		"$cfg" "${2:-}")
 	CRI_ID=
@@ -128,13 +130,14 @@ cri_run_pod() {
 	CRI_ID=$(cri_field pod_sandbox_id)
 }
 
-# CreateContainer in pod POD (made by cri_run_pod NAME); the container id in CRI_ID.
+# CreateContainer in pod POD_ID (made by cri_run_pod POD_NAME); the container id in CRI_ID.
 # usage: cri_create POD_ID POD_NAME CONTAINER_NAME CONFIG_JSON (merged into the container config)
 cri_create() {
 	local req
-	req=$("$E2E_PY" - "$1" "$(cri_pod_config "$2")" "$3" "$CRI_IMAGE" "$4" <<-'EOF'
+	req=$("$E2E_PY" - "$1" "$E2E_TMP/out/pod.$2.json" "$3" "$CRI_IMAGE" "$4" <<-'EOF'
 		import json, sys
-		pod, sandbox, name, image, extra = sys.argv[1:6]
+		pod, sandbox_file, name, image, extra = sys.argv[1:6]
+		sandbox = open(sandbox_file).read()
 		cfg = {"metadata": {"name": name}, "image": {"image": image},
 		       "command": ["/bin/sh", "-c", "sleep 1000000"], "log_path": name + ".log",
 		       "linux": {"security_context": {"namespace_options": {"network": "NODE", "pid": "POD"}}}}
@@ -149,6 +152,22 @@ cri_create() {
 }
 
 cri_start() { cri_call StartContainer "{\"container_id\": \"$1\"}"; }
+
+# RunPodSandbox with no runtime handler (the default handler's); the id in CRI_POD.
+cri_pod() {
+	cri_run_pod "$1" "" || e2e_fail "RunPodSandbox $1: $(cat "$E2E_ERR")"
+	CRI_POD=$CRI_ID
+	e2e_note_cid "$CRI_POD"
+}
+
+# CreateContainer (which must work) and StartContainer; the id in CRI_ID; returns
+# StartContainer's status (the gate judges the create there).
+# usage: cri_run_container POD_ID POD_NAME NAME CONFIG_JSON
+cri_run_container() {
+	cri_create "$@" || e2e_fail "CreateContainer $3: $(cat "$E2E_ERR")"
+	e2e_note_cid "$CRI_ID"
+	cri_start "$CRI_ID"
+}
 
 # ExecSync of ARGV in container ID; stdout/stderr of the process in $E2E_OUT.stdout/.stderr.
 # usage: cri_exec_sync ID ARGV...

@@ -67,8 +67,8 @@ dk_start_dockerd() {
 		>>"$E2E_TMP/dockerd.log" 2>&1 </dev/null &
 	DK_PID=$!
 	disown "$DK_PID"
-	e2e_wait_for 60 "dockerd to serve $DK_SOCK" dk_up
-	kill -0 "$DK_PID" 2>/dev/null || e2e_fail "dockerd exited at start: $(tail -n 5 "$E2E_TMP/dockerd.log")"
+	e2e_poll 60 dk_up || dk_fail "timed out after 60s waiting for dockerd to serve $DK_SOCK"
+	kill -0 "$DK_PID" 2>/dev/null || dk_fail "dockerd exited at start"
 	[ "$(cat "/proc/$DK_PID/comm" 2>/dev/null)" = dockerd ] || e2e_fail "pid $DK_PID is not dockerd"
 }
 
@@ -111,16 +111,17 @@ dk_fail() {
 	e2e_fail "$@"
 }
 
-# docker run -d of the image with no network (no CNI, no bridge here).
+# docker run -d of the image, with no network (no bridge here) unless the options name one.
 # usage: dk_run NAME [docker run options...] -- CMD...; output in $E2E_OUT/$E2E_ERR
 dk_run() {
 	local name=$1 opts=() rc=0
 	shift
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
 	[ "${1:-}" = -- ] && shift
+	[[ " ${opts[*]-} " == *" --network "* ]] || opts+=(--network none)
 	E2E_OUT=$E2E_TMP/out/docker.$name.run.out
 	E2E_ERR=$E2E_TMP/out/docker.$name.run.err
-	dk run -d --name "$name" --network none ${opts[@]+"${opts[@]}"} "$DK_IMAGE" "$@" \
+	dk run -d --name "$name" ${opts[@]+"${opts[@]}"} "$DK_IMAGE" "$@" \
 		</dev/null >"$E2E_OUT" 2>"$E2E_ERR" || rc=$?
 	[ "$rc" -ne 0 ] || echo "$DK_NS $(tr -d '\n' <"$E2E_OUT")" >>"$E2E_TMP/cids"
 	return "$rc"

@@ -10,23 +10,26 @@
 cri_setup "$@"
 
 # --- a pod with no runtime handler: the default handler is the gate ------------------------
-cri_run_pod web "" || e2e_fail "RunPodSandbox: $(cat "$E2E_ERR")"
-pod=$CRI_ID
-e2e_note_cid "$pod"
+cri_pod web
+pod=$CRI_POD
 cri_assert_gated "$pod" "RunPodSandbox without runtime_handler"
+
+# A pod that names the `runc` handler reaches the gate too: that handler's shim name,
+# containerd-shim-runc-v2, is the gate on this containerd's PATH.
+cri_run_pod runc-handler runc || e2e_fail "RunPodSandbox with handler runc: $(cat "$E2E_ERR")"
+e2e_note_cid "$CRI_ID"
+cri_assert_gated "$CRI_ID" "RunPodSandbox with runtime_handler runc"
 
 # --- kubelet-style binds: a volume and the termination log under the kubelet's pods dir -----
 vol=$CRI_KUBELET/uid-web/volumes/kubernetes.io~empty-dir/data
 term=$CRI_KUBELET/uid-web/containers/app/termlog
 mkdir -p "$vol" "$(dirname "$term")"
 : >"$term"
-cri_create "$pod" web app "$(printf '{"mounts": [
+cri_run_container "$pod" web app "$(printf '{"mounts": [
 	{"container_path": "/data", "host_path": "%s"},
 	{"container_path": "/dev/termination-log", "host_path": "%s"}]}' "$vol" "$term")" ||
-	e2e_fail "CreateContainer app: $(cat "$E2E_ERR")"
+	e2e_fail "StartContainer app: $(cat "$E2E_ERR")"
 app=$CRI_ID
-e2e_note_cid "$app"
-cri_start "$app" || e2e_fail "StartContainer app: $(cat "$E2E_ERR")"
 cri_assert_gated "$app" "StartContainer with kubelet volume binds"
 cri_save_status "$app" "$E2E_TMP/out/app.status"
 e2e_assert_confined "$E2E_TMP/out/app.status" "the CRI container (unsigned create)" 2
@@ -35,13 +38,10 @@ grep -q "\"destination\": *\"/data\"" "$(e2e_bundle "$app")/config.json" ||
 e2e_ok "the kubelet's volume and termination-log binds are in the container"
 
 # A hostPath outside the kubelet's directory: the create is refused at StartContainer.
-cri_create "$pod" web hostpath '{"mounts": [{"container_path": "/x", "host_path": "/etc"}],
-	"command": ["/bin/sh", "-c", "cat /x/shadow > /dev/termination-log"]}' ||
-	e2e_fail "CreateContainer hostpath: $(cat "$E2E_ERR")"
-hp=$CRI_ID
-e2e_note_cid "$hp"
 rc=0
-cri_start "$hp" || rc=$?
+cri_run_container "$pod" web hostpath '{"mounts": [{"container_path": "/x", "host_path": "/etc"}],
+	"command": ["/bin/sh", "-c", "cat /x/shadow > /dev/termination-log"]}' || rc=$?
+hp=$CRI_ID
 e2e_expect_refused "$rc" "refused by mount policy.*'/etc'" "" \
 	"StartContainer of a hostPath /etc bind"
 cri_call RemoveContainer "{\"container_id\": \"$hp\"}" || e2e_fail "RemoveContainer hostpath: $(cat "$E2E_ERR")"
@@ -88,6 +88,24 @@ cri_call ListContainers '{}' || e2e_fail "ListContainers: $(cat "$E2E_ERR")"
 ! grep -q '"id"' "$E2E_OUT" || e2e_fail "containers left after the removals: $(cat "$E2E_OUT")"
 e2e_assert_gone "$app" "RemoveContainer"
 e2e_assert_gone "$pod" "RemovePodSandbox"
+
+# --- kill -9 of a pod's gate: the pod dies, and the kubelet can run it again, gated ---------------
+cri_pod again
+cri_run_container "$CRI_POD" again app '{}' || e2e_fail "StartContainer again/app: $(cat "$E2E_ERR")"
+gate=$(e2e_socket_owner "$(e2e_address "$CRI_ID")") || e2e_fail "no gate for again/app"
+kill -KILL "$gate"
+cri_exited() {
+	cri_call ContainerStatus "{\"container_id\": \"$1\"}" && grep -q CONTAINER_EXITED "$E2E_OUT"
+}
+e2e_wait_for 20 "again/app to be EXITED after kill -9 of its gate" cri_exited "$CRI_ID"
+cri_call StopPodSandbox "{\"pod_sandbox_id\": \"$CRI_POD\"}" || e2e_fail "StopPodSandbox again: $(cat "$E2E_ERR")"
+cri_call RemovePodSandbox "{\"pod_sandbox_id\": \"$CRI_POD\"}" || e2e_fail "RemovePodSandbox again: $(cat "$E2E_ERR")"
+cri_pod again
+cri_run_container "$CRI_POD" again app '{}' || e2e_fail "StartContainer of the pod run again: $(cat "$E2E_ERR")"
+cri_assert_gated "$CRI_ID" "the pod run again after kill -9 of its gate"
+rc=0
+cri_exec_sync "$CRI_ID" /bin/touch /tmp/again || rc=$?
+e2e_expect_refused "$rc" "no signature" "" "ExecSync unsigned in the pod run again"
 
 # containerd's CRI logs ExecSync/Exec argv (argv[0] token included) at debug level, as here.
 e2e_assert_no_secrets gate-lines

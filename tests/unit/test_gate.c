@@ -193,6 +193,57 @@ static void test_audit_only(void **state)
 	sg_gate_free(gate);
 }
 
+/* A chmod alone (no key file added or removed: the directory's mtime stays) reaches a running
+ * gate: every decision fails with the reason until the mode is safe again. */
+static void test_keys_follow_modes(void **state)
+{
+	struct fixture *f = *state;
+	struct sg_decision d = { 0 };
+	struct sg_request *req = NULL;
+	struct sg_config *cfg = NULL;
+	struct sg_gate *gate = NULL;
+	struct sg_error err = { 0 };
+	char *keys = NULL, *key;
+
+	policy(f, "required permit\n", "required permit\n", "required permit\n");
+	assert_true(asprintf(&keys, "%s/keys", f->dir) > 0);
+	assert_int_equal(mkdir(keys, 0700), 0);
+	key = sg_test_write(keys, "k1", 0600, "secret = %s\n",
+			    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+	assert_int_equal(sg_config_defaults(&cfg, NULL), 0);
+	free(cfg->policy_dir);
+	cfg->policy_dir = strdup(f->policy);
+	free(cfg->key_dir);
+	cfg->key_dir = strdup(keys);
+	free(cfg->replay_store);
+	assert_true(asprintf(&cfg->replay_store, "%s/replay.db", f->dir) > 0);
+	cfg->replay_capacity = 64;
+	if (sg_gate_open_config(cfg, 0, &gate, &err) < 0)
+		fail_msg("gate: %s", err.msg);
+	assert_int_equal(sg_request_new(SG_OP_EXEC, "default", "c1", &req, NULL), 0);
+	assert_int_equal(sg_gate_decide(gate, req, &d, NULL), 0);
+	assert_true(d.allowed);
+	sg_decision_clear(&d);
+
+	for (int i = 0; i < 2; i++) {
+		const char *target = i ? key : keys;
+
+		assert_int_equal(chmod(target, i ? 0620 : 0720), 0);
+		assert_true(sg_gate_decide(gate, req, &d, &err) < 0);
+		assert_non_null(strstr(err.msg, "keys changed and do not load"));
+		assert_non_null(strstr(err.msg, target));
+		sg_decision_clear(&d);
+		assert_int_equal(chmod(target, i ? 0600 : 0700), 0);
+		assert_int_equal(sg_gate_decide(gate, req, &d, NULL), 0);
+		assert_true(d.allowed);
+		sg_decision_clear(&d);
+	}
+	sg_request_free(req);
+	sg_gate_free(gate);
+	free(key);
+	free(keys);
+}
+
 static void test_open_errors(void **state)
 {
 	struct fixture *f = *state;
@@ -240,6 +291,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_mounts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_follow_modes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
