@@ -2,6 +2,7 @@
 /* shimgate doctor: the command, and its checks of containerd's and dockerd's configuration. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,12 +19,15 @@
 #include "core/cleanup.h"
 #include "core/safepath.h"
 #include "doctor.h"
+#include "sig/grant.h"
 
 #define FIX_SHADOW "shimgate setup containerd: a directory first on containerd's PATH holds " \
 		   "links to the gate under every shim name"
 #define FIX_V1 "shimgate setup containerd: the gate as the v1 runtime's shim, which refuses it"
 #define FIX_CRI "shimgate setup kubernetes: every CRI handler, the default one included, runs the gate"
 #define FIX_DOCKER "shimgate setup docker, or remove it from daemon.json"
+#define FIX_CRI_ANNOTATIONS \
+	"list only io.shimgate.* patterns (setup writes io.shimgate.token and io.shimgate.grant.*)"
 
 int sg_finding_add(struct sg_findings *f, const char *check, const char *fix, const char *fmt, ...)
 {
@@ -165,6 +169,40 @@ static int check_cri_handler(const struct sg_host *host, const char *handler, co
 	return 0;
 }
 
+/* A pattern of pod_annotations or container_annotations that passes one of the identity
+ * annotations a create grant binds lets a pod claim another pod's name (FORMAT.md 8.1). CRI
+ * matches with Go's path.Match, which fnmatch without flags follows for keys without '/'. */
+static int check_cri_annotations(const struct sg_toml *doc, const char *handler,
+				 struct sg_findings *f, struct sg_error *err)
+{
+	static const char *const lists[] = { "pod_annotations", "container_annotations" };
+	static const char *const identity[] = { SG_CRI_CONTAINER_TYPE, SG_CRI_SANDBOX_NAMESPACE,
+						SG_CRI_SANDBOX_NAME, SG_CRI_CONTAINER_NAME,
+						SG_CRI_SANDBOX_ID };
+
+	for (size_t l = 0; l < SG_ARRAY_SIZE(lists); l++) {
+		_cleanup_free_ char *key = NULL;
+		const struct sg_toml_entry *e;
+
+		if (asprintf(&key, SG_CRI_RUNTIMES ".%s.%s", handler, lists[l]) < 0)
+			return oom(err);
+		e = sg_toml_get(doc, key);
+		for (size_t i = 0; e && i < e->n_items; i++) {
+			size_t k = 0;
+
+			while (k < SG_ARRAY_SIZE(identity) && fnmatch(e->items[i], identity[k], 0) != 0)
+				k++;
+			if (k < SG_ARRAY_SIZE(identity) &&
+			    sg_finding_add(f, "cri", FIX_CRI_ANNOTATIONS,
+					   "CRI runtime handler '%s': %s pattern \"%s\" passes %s "
+					   "through, so a pod could claim another pod's identity for a "
+					   "create grant", handler, lists[l], e->items[i], identity[k]) < 0)
+				return oom(err);
+		}
+	}
+	return 0;
+}
+
 static int check_cri(const struct sg_host *host, const struct sg_toml *doc, struct sg_findings *f,
 		     struct sg_error *err)
 {
@@ -190,6 +228,8 @@ static int check_cri(const struct sg_host *host, const struct sg_toml *doc, stru
 		have_default |= is_default;
 		r = check_cri_handler(host, names[i], sg_host_cri_type(doc, names[i]),
 				      sg_host_cri_path(doc, names[i]), is_default, f, err);
+		if (r == 0)
+			r = check_cri_annotations(doc, names[i], f, err);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);

@@ -21,6 +21,9 @@ static void explain_usage(FILE *out)
 		"Prints the exact bytes a token for this request signs (see FORMAT.md). With\n"
 		"--token, its key id, timestamp and nonce are used (the MAC is ignored); otherwise\n"
 		"the defaults are key id '" EXPLAIN_KEY_ID "', timestamp now, nonce all zeros.\n"
+		"A grant (--token sg3..., or the grant flags) prints what it covers: the pod\n"
+		"identity, process, env, host mounts, host namespaces, devices, capabilities and\n"
+		"hooks, and its not-after (default +30 days, or --not-after).\n"
 		"  --view       print instead the view a refused exec's message shows ('gate saw\n"
 		"               ...'): user, groups, cwd, terminal, names of the signed env\n"
 		"               entries, argc and a digest of each group of fields; compare the\n"
@@ -65,6 +68,7 @@ int sg_cmd_explain(int argc, char **argv)
 		p.key_id = t.key_id;
 		p.timestamp = t.timestamp;
 		p.nonce = t.nonce;
+		rf.grant |= t.version == 3; /* a grant's request is built as one */
 	}
 	if (sg_reqflags_build(&rf, &req, &err) < 0) {
 		rc = sg_reqflags_fail("explain", &err);
@@ -78,6 +82,10 @@ int sg_cmd_explain(int argc, char **argv)
 		/* The token says which form it signed. */
 		p.version = t.version;
 		p.rel = t.rel;
+	} else if (p.version == 3 &&
+		   sg_reqflags_not_after(&rf, NULL, p.timestamp, &p.timestamp, &err) < 0) {
+		rc = sg_reqflags_fail("explain", &err);
+		goto out;
 	}
 	if (rf.view) {
 		char view[768];

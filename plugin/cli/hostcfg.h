@@ -40,6 +40,8 @@
 /* The handler setup writes, and the name the CRI default runtime gets. */
 #define SG_CRI_HANDLER "shimgate"
 #define SG_POD_ANNOTATION "io.shimgate.token"
+/* The create grants of a pod, one per container (FORMAT.md section 8). */
+#define SG_POD_ANNOTATION_GRANTS "io.shimgate.grant.*"
 
 /* CRI's deprecated runtime tables under SG_CRI_CONTAINERD: one with a runtime_type becomes a
  * handler (containerd 1.6: "default", which then is the default handler, and "untrusted"). */

@@ -28,6 +28,7 @@ struct keygen_args {
 	const char *master, *node;
 	const char *key_id, *dir, *out;
 	const char *namespaces, *containers, *operations, *not_before, *not_after;
+	const char *pod_namespaces, *pods;
 };
 
 static void keygen_usage(FILE *out)
@@ -46,6 +47,8 @@ static void keygen_usage(FILE *out)
 		"  --namespaces A,B      namespaces the key may sign for (default: any)\n"
 		"  --containers P,Q      container id patterns (fnmatch; default: any)\n"
 		"  --operations OPS      exec,create,mount (default: all)\n"
+		"  --pod-namespaces A,B  create grants: Kubernetes namespaces (default: any)\n"
+		"  --pods P,Q            create grants: pod name patterns (fnmatch; default: any)\n"
 		"  --not-before N        valid from unix time N\n"
 		"  --not-after N         valid until unix time N\n");
 }
@@ -53,7 +56,7 @@ static void keygen_usage(FILE *out)
 /* Checks the scope values with the same rules the keyring loader applies. */
 static int check_scope(const struct keygen_args *a)
 {
-	const char *lists[] = { a->namespaces, a->containers };
+	const char *lists[] = { a->namespaces, a->containers, a->pod_namespaces, a->pods };
 	int64_t t;
 	unsigned ops;
 
@@ -103,6 +106,34 @@ static int make_secret(const struct keygen_args *a, uint8_t raw[KEYGEN_SECRET_BY
 	return r;
 }
 
+/* The key file's text: a comment, the secret, then one line per scope keyword given. */
+static int scope_text(const struct keygen_args *a, const char *hex, char **text)
+{
+	const struct {
+		const char *kw, *value;
+	} lines[] = {
+		{ "namespaces", a->namespaces },	 { "containers", a->containers },
+		{ "operations", a->operations },	 { "not_before", a->not_before },
+		{ "not_after", a->not_after },		 { "pod_namespaces", a->pod_namespaces },
+		{ "pods", a->pods },
+	};
+	char *t = NULL, *more;
+	int n = asprintf(&t, "# shimgate key '%s'%s%s%s\nsecret = %s\n", a->key_id,
+			 a->derive ? ", host key of node '" : "", a->derive ? a->node : "",
+			 a->derive ? "'" : "", hex);
+
+	for (size_t i = 0; n >= 0 && i < SG_ARRAY_SIZE(lines); i++) {
+		if (!lines[i].value)
+			continue;
+		n = asprintf(&more, "%s%s = %s\n", t, lines[i].kw, lines[i].value);
+		OPENSSL_cleanse(t, strlen(t));
+		free(t);
+		t = n < 0 ? NULL : more;
+	}
+	*text = t;
+	return n;
+}
+
 static int write_key(const char *path, const struct keygen_args *a)
 {
 	uint8_t raw[KEYGEN_SECRET_BYTES];
@@ -115,19 +146,7 @@ static int write_key(const char *path, const struct keygen_args *a)
 		return -EINVAL;
 	sg_hex_encode(raw, sizeof(raw), hex);
 	OPENSSL_cleanse(raw, sizeof(raw));
-	n = asprintf(&text, "# shimgate key '%s'%s%s%s\nsecret = %s\n%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s",
-		     a->key_id, a->derive ? ", host key of node '" : "", a->derive ? a->node : "",
-		     a->derive ? "'" : "", hex,
-		     a->namespaces ? "namespaces = " : "", a->namespaces ? a->namespaces : "",
-		     a->namespaces ? "\n" : "",
-		     a->containers ? "containers = " : "", a->containers ? a->containers : "",
-		     a->containers ? "\n" : "",
-		     a->operations ? "operations = " : "", a->operations ? a->operations : "",
-		     a->operations ? "\n" : "",
-		     a->not_before ? "not_before = " : "", a->not_before ? a->not_before : "",
-		     a->not_before ? "\n" : "",
-		     a->not_after ? "not_after = " : "", a->not_after ? a->not_after : "",
-		     a->not_after ? "\n" : "");
+	n = scope_text(a, hex, &text);
 	OPENSSL_cleanse(hex, sizeof(hex));
 	if (n < 0) {
 		fprintf(stderr, "shimgate keygen: out of memory\n");
@@ -158,6 +177,8 @@ int sg_cmd_keygen(int argc, char **argv)
 		{ "namespaces", required_argument, NULL, 'n' },
 		{ "containers", required_argument, NULL, 'c' },
 		{ "operations", required_argument, NULL, 'p' },
+		{ "pod-namespaces", required_argument, NULL, 'P' },
+		{ "pods", required_argument, NULL, 'Q' },
 		{ "not-before", required_argument, NULL, 'b' },
 		{ "not-after", required_argument, NULL, 'a' },
 		{ "derive", no_argument, NULL, 'D' },
@@ -180,6 +201,8 @@ int sg_cmd_keygen(int argc, char **argv)
 		case 'n': a.namespaces = optarg; break;
 		case 'c': a.containers = optarg; break;
 		case 'p': a.operations = optarg; break;
+		case 'P': a.pod_namespaces = optarg; break;
+		case 'Q': a.pods = optarg; break;
 		case 'b': a.not_before = optarg; break;
 		case 'a': a.not_after = optarg; break;
 		case 'D': a.derive = true; break;

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +20,7 @@
 #include "oci/oci.h"
 #include "reqflags.h"
 #include "sig/canon.h"
+#include "sig/grant.h"
 #include "sig/keyring.h"
 #include "sig/token.h"
 #include "sig/verify.h"
@@ -27,8 +29,12 @@ enum {
 	OPT_NAMESPACE = 0x100, OPT_ID, OPT_EXEC_ID, OPT_PROCESS, OPT_SPEC, OPT_REQUEST,
 	OPT_BASE_ENV, OPT_USER, OPT_CWD, OPT_ENV, OPT_TERMINAL, OPT_NO_BIND, OPT_KEY,
 	OPT_KEY_DIR, OPT_TOKEN, OPT_NOW, OPT_REPLAY, OPT_KEY_ID, OPT_TIMESTAMP, OPT_NONCE,
-	OPT_RELATIVE, OPT_TOKEN_VERSION, OPT_VIEW, OPT_FULL_VIEW, OPT_HELP,
+	OPT_RELATIVE, OPT_TOKEN_VERSION, OPT_VIEW, OPT_FULL_VIEW, OPT_HELP, OPT_POD,
+	OPT_CONTAINER, OPT_SANDBOX, OPT_GRANT, OPT_NOT_AFTER, OPT_POD_JSON,
 };
+
+/* What a grant without --not-after is valid for. */
+#define GRANT_DEFAULT_LIFETIME (30 * 86400)
 
 static const struct option options[] = {
 	{ "namespace", required_argument, NULL, OPT_NAMESPACE },
@@ -56,6 +62,12 @@ static const struct option options[] = {
 	{ "view", no_argument, NULL, OPT_VIEW },
 	{ "full-view", no_argument, NULL, OPT_FULL_VIEW },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "pod", required_argument, NULL, OPT_POD },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
+	{ "sandbox", no_argument, NULL, OPT_SANDBOX },
+	{ "grant", no_argument, NULL, OPT_GRANT },
+	{ "not-after", required_argument, NULL, OPT_NOT_AFTER },
+	{ "pod-json", required_argument, NULL, OPT_POD_JSON },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -110,6 +122,16 @@ void sg_reqflags_usage(FILE *out)
 		"                            not given by flags; none with --process or --request)\n"
 		"  --token-version 1         exec: the version 1 form (absolute values; for gates\n"
 		"                            older than version 2 tokens)\n"
+		"Create grants (version 3, FORMAT.md section 8; need --spec):\n"
+		"  --pod NS/NAME             a Kubernetes grant for this pod (namespace k8s.io)\n"
+		"  --pod-json FILE           ... for the pod of this manifest (JSON), whose container\n"
+		"                            (--container) must agree with --spec: command/args,\n"
+		"                            env, runAsUser/runAsGroup, hostPath volumes, hostNetwork\n"
+		"  --container NAME          ... for this container of the pod\n"
+		"  --sandbox                 ... for the pod's sandbox instead of a container\n"
+		"  --grant                   a grant that binds content only (Docker; namespace moby)\n"
+		"  --not-after T             valid until unix time T, or +SECONDS from now (default\n"
+		"                            +2592000, 30 days; never past the key's not_after)\n"
 		"  [--] ARGV...              the process arguments\n");
 }
 
@@ -166,6 +188,18 @@ int sg_reqflags_parse(int argc, char **argv, unsigned extra, struct sg_reqflags 
 		case OPT_KEY_ID: rf->key_id = optarg; break;
 		case OPT_NONCE: rf->nonce = optarg; break;
 		case OPT_VIEW: rf->view = true; break;
+		case OPT_POD: rf->pod = optarg; rf->grant = true; break;
+		case OPT_CONTAINER: rf->container_name = optarg; rf->grant = true; break;
+		case OPT_SANDBOX: rf->sandbox = rf->grant = true; break;
+		case OPT_POD_JSON: rf->pod_json = optarg; rf->grant = true; break;
+		case OPT_GRANT: rf->grant = true; break;
+		case OPT_NOT_AFTER:
+			rf->not_after_rel = optarg[0] == '+';
+			if (parse_i64(optarg + rf->not_after_rel, &rf->not_after) < 0)
+				return usage_error(cmd, "--not-after wants unix seconds or +SECONDS",
+						   optarg);
+			rf->not_after_set = rf->grant = true;
+			break;
 		case OPT_FULL_VIEW: rf->view = rf->full_view = true; break;
 		case OPT_RELATIVE:
 			if (sg_rel_parse(optarg, strlen(optarg), &rf->rel) < 0)
@@ -174,8 +208,9 @@ int sg_reqflags_parse(int argc, char **argv, unsigned extra, struct sg_reqflags 
 			rf->rel_set = true;
 			break;
 		case OPT_TOKEN_VERSION:
-			if (strcmp(optarg, "1") != 0 && strcmp(optarg, "2") != 0)
-				return usage_error(cmd, "--token-version wants 1 or 2", optarg);
+			if (strcmp(optarg, "1") != 0 && strcmp(optarg, "2") != 0 &&
+			    strcmp(optarg, "3") != 0)
+				return usage_error(cmd, "--token-version wants 1, 2 or 3", optarg);
 			rf->token_version = (unsigned)(optarg[0] - '0');
 			break;
 		case OPT_ENV:
@@ -448,11 +483,122 @@ static int build_create(const struct sg_reqflags *rf, struct sg_request **out,
 	return 0;
 }
 
+/* Sets one annotation of doc (creating the object). */
+static int set_annotation(json_t *doc, const char *key, const char *value, struct sg_error *err)
+{
+	json_t *ann = json_object_get(doc, "annotations");
+
+	if (!ann) {
+		ann = json_object();
+		if (!ann || json_object_set_new(doc, "annotations", ann) < 0)
+			return sg_error_set(err, -ENOMEM, "out of memory");
+	}
+	if (!json_is_object(ann))
+		return sg_error_set(err, -EINVAL, "annotations: not an object");
+	if (!value) {
+		(void)json_object_del(ann, key); /* absent is what is wanted */
+		return 0;
+	}
+	if (json_object_set_new(ann, key, json_string(value)) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The identity the CRI plugin writes into the spec, from --pod and --container/--sandbox
+ * (--sandbox: no container name); without --pod the spec is taken as it is. */
+static int grant_identity(const struct sg_reqflags *rf, json_t *doc, struct sg_error *err)
+{
+	_cleanup_free_ char *pod_ns = NULL;
+	const char *slash = rf->pod ? strchr(rf->pod, '/') : NULL;
+	int r;
+
+	if (rf->pod && (!slash || slash == rf->pod || !slash[1] || strchr(slash + 1, '/')))
+		return sg_error_set(err, -EINVAL, "--pod wants NAMESPACE/NAME");
+	if (rf->pod && !rf->sandbox == !rf->container_name)
+		return sg_error_set(err, -EINVAL, "--pod wants --container NAME or --sandbox");
+	if (!rf->pod && (rf->sandbox || rf->container_name))
+		return sg_error_set(err, -EINVAL, "--container and --sandbox need --pod");
+	if (!rf->pod)
+		return 0; /* the spec's own identity, if it has one */
+	pod_ns = strndup(rf->pod, (size_t)(slash - rf->pod));
+	if (!pod_ns)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	r = set_annotation(doc, SG_CRI_CONTAINER_TYPE, rf->sandbox ? "sandbox" : "container", err);
+	if (r == 0)
+		r = set_annotation(doc, SG_CRI_SANDBOX_NAMESPACE, pod_ns, err);
+	if (r == 0)
+		r = set_annotation(doc, SG_CRI_SANDBOX_NAME, slash + 1, err);
+	if (r == 0)
+		r = set_annotation(doc, SG_CRI_CONTAINER_NAME, rf->container_name, err);
+	return r;
+}
+
+/* A grant: the spec with the identity flags applied, under a placeholder id (the id is not
+ * part of what a grant signs). */
+static int build_grant(const struct sg_reqflags *rf, struct sg_request **out,
+		       struct sg_error *err)
+{
+	struct sg_reqflags g = *rf;
+	_cleanup_free_ char *pod_id = NULL;
+	json_auto_t *pod = NULL;
+	int r;
+
+	if (rf->op != SG_OP_CREATE || !rf->spec_file)
+		return sg_error_set(err, -EINVAL, "a grant signs a create: want create --spec FILE");
+	if (rf->pod_json) {
+		if (rf->pod || rf->sandbox || !rf->container_name)
+			return sg_error_set(err, -EINVAL, "--pod-json wants --container NAME and no --pod");
+		r = sg_grant_pod_load(rf->pod_json, &pod, &pod_id, err);
+		if (r < 0)
+			return r;
+		g.pod = pod_id;
+	}
+	if (!g.ns)
+		g.ns = g.pod ? "k8s.io" : "moby";
+	if (!g.id)
+		g.id = "grant";
+	r = build_create(&g, out, err);
+	if (r == 0)
+		r = grant_identity(&g, (*out)->doc, err);
+	if (r == 0 && pod)
+		r = sg_grant_pod_check(rf->pod_json, pod, rf->container_name, *out, err);
+	if (r < 0) {
+		sg_request_free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+int sg_reqflags_not_after(const struct sg_reqflags *rf, const struct sg_key *k, int64_t now,
+			  int64_t *out, struct sg_error *err)
+{
+	int64_t key_end, t = now + GRANT_DEFAULT_LIFETIME;
+
+	if (rf->not_after_set)
+		t = rf->not_after_rel ? now + rf->not_after : rf->not_after;
+	if (k && sg_key_not_after(k, &key_end) && t > key_end) {
+		if (rf->not_after_set)
+			return sg_error_set(err, -EINVAL,
+					    "--not-after %" PRId64 " is past key '%s''s not_after %" PRId64,
+					    t, sg_key_id(k), key_end);
+		t = key_end;
+	}
+	if (t > SG_TOKEN_TS_MAX)
+		return sg_error_set(err, -EINVAL, "--not-after out of range");
+	*out = t;
+	return 0;
+}
+
 int sg_reqflags_build(const struct sg_reqflags *rf, struct sg_request **out,
 		      struct sg_error *err)
 {
 	if (rf->request_file)
 		return build_from_envelope(rf, out, err);
+	if (rf->grant || rf->token_version == 3) {
+		if (!rf->op_set)
+			return sg_error_set(err, -EINVAL, "want the operation: create");
+		return build_grant(rf, out, err);
+	}
 	if (!rf->op_set)
 		return sg_error_set(err, -EINVAL, "want the operation: exec or create");
 	if (!rf->ns || !rf->id)
@@ -490,6 +636,13 @@ int sg_reqflags_params(const struct sg_reqflags *rf, const struct sg_request *re
 		       struct sg_canon_params *p, struct sg_error *err)
 {
 	p->bind_exec_id = sg_reqflags_bind_exec_id(rf, req);
+	if (rf->grant || rf->token_version == 3) {
+		if (req->op != SG_OP_CREATE || (rf->rel_set && rf->rel))
+			return sg_error_set(err, -EINVAL, "a grant (version 3) signs a create");
+		p->version = 3;
+		p->rel = 0;
+		return 0;
+	}
 	if (req->op != SG_OP_EXEC || rf->token_version == 1) {
 		if ((rf->rel_set && rf->rel) || rf->token_version == 2)
 			return sg_error_set(err, -EINVAL,
@@ -571,6 +724,9 @@ int sg_reqflags_sign(const struct sg_reqflags *rf, const struct sg_keyring *kr,
 	p.nonce = nonce;
 	p.timestamp = rf->timestamp_set ? rf->timestamp : (int64_t)time(NULL);
 	r = sg_reqflags_params(rf, req, &p, err);
+	if (r == 0 && p.version == 3)
+		r = sg_reqflags_not_after(rf, sg_keyring_find(kr, key_id), p.timestamp,
+					  &p.timestamp, err);
 	if (r == 0)
 		r = sg_sign_request_params(kr, &p, req, token, SG_TOKEN_MAX + 1, err);
 	return r;

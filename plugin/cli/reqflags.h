@@ -11,6 +11,7 @@
 #include "sig/token.h"
 
 struct sg_keyring;
+struct sg_key;
 
 /* Options a command accepts besides the request flags. */
 enum sg_rf_extra {
@@ -35,6 +36,15 @@ struct sg_reqflags {
 	bool rel_set;           /* --relative given */
 	unsigned rel;           /* its SG_REL_* bits */
 	unsigned token_version; /* --token-version, 0 when not given */
+	/* create grants (version 3): --pod NS/NAME, --container C or --sandbox, --grant
+	 * (content only, Docker), --not-after T */
+	bool grant;
+	const char *pod, *container_name;
+	const char *pod_json;   /* --pod-json FILE: the pod's identity, and checks of the spec */
+	bool sandbox;
+	bool not_after_set;
+	int64_t not_after;      /* absolute, or seconds from now when not_after_rel */
+	bool not_after_rel;
 	struct sg_strv env;
 	char **argv; /* the command line after the options */
 	int argc;
@@ -73,6 +83,17 @@ int sg_reqflags_params(const struct sg_reqflags *rf, const struct sg_request *re
 int sg_reqflags_sign(const struct sg_reqflags *rf, const struct sg_keyring *kr,
 		     const struct sg_request *req, char token[SG_TOKEN_MAX + 1],
 		     struct sg_error *err);
+
+/* A grant's not-after: --not-after (absolute, or +SECONDS from now), else now + 30 days,
+ * never past the key's own not_after (k may be NULL: no bound). */
+int sg_reqflags_not_after(const struct sg_reqflags *rf, const struct sg_key *k, int64_t now,
+			  int64_t *out, struct sg_error *err);
+
+/* grant_pod.c: a Pod manifest's identity ("ns/name") and the checks of a template spec
+ * against its container (args, env, runAsUser/runAsGroup, hostPath volumes, hostNetwork). */
+int sg_grant_pod_load(const char *file, json_t **pod, char **pod_id, struct sg_error *err);
+int sg_grant_pod_check(const char *file, const json_t *pod, const char *container,
+		       const struct sg_request *req, struct sg_error *err);
 
 /* Prints "shimgate CMD: message" to stderr; returns SG_EXIT_USAGE. */
 int sg_reqflags_fail(const char *cmd, const struct sg_error *err);

@@ -250,7 +250,8 @@ static int gate_cri_handlers(char **text, const char *path, const char *gate, FI
 				     err) < 0 ||
 		    sg_toml_edit_set(text, path, own[i], "runtime_path", qgate, err) < 0 ||
 		    sg_toml_edit_set(text, path, own[i], "pod_annotations",
-				     "[\"" SG_POD_ANNOTATION "\"]", err) < 0)
+				     "[\"" SG_POD_ANNOTATION "\", \"" SG_POD_ANNOTATION_GRANTS "\"]",
+				     err) < 0)
 			return err->code;
 	}
 	return sg_toml_edit_set(text, path, SG_CRI_CONTAINERD, "default_runtime_name",

@@ -10,6 +10,8 @@
 #include "commands.h"
 #include "reqflags.h"
 #include "signer_client.h"
+#include "oci/oci.h"
+#include "sig/grant.h"
 #include "sig/keyring.h"
 #include "sig/token.h"
 #include "sig/verify.h"
@@ -25,12 +27,28 @@ static void sign_usage(FILE *out)
 		"requires those fields to equal the container's config.json. Give it to the client as\n"
 		"env SHIMGATE_TOKEN=<token>, as argv[0] SHIMGATE_TOKEN=<token> (ctr task exec), or\n"
 		"as the annotation io.shimgate.token (create).\n"
+		"A create grant (--pod NS/NAME --container C | --sandbox, or --grant for Docker;\n"
+		"with --spec) binds the pod identity instead of the container id, has no nonce and\n"
+		"is valid until --not-after: the second line says where it goes.\n"
 		"  --key FILE           the key file (its name is the key id)\n"
 		"  --key-dir DIR --key-id ID   or a key directory and the key id\n"
 		"  --timestamp N        signing time (default: now)\n"
 		"  --nonce HEX          32 lowercase hex characters (default: random; tests only)\n");
 	sg_signer_client_usage(out);
 	sg_reqflags_usage(out);
+}
+
+/* Where a grant goes: the pod annotation for this container (containerd passes it through
+ * with pod_annotations), or Docker's env. The token alone stays on the first line. */
+static void print_carrier(const struct sg_reqflags *rf, const char *token)
+{
+	if (!rf->grant)
+		return;
+	if (rf->pod || rf->pod_json)
+		printf("# pod annotation: " SG_GRANT_ANNOTATION_PREFIX "%s: \"%s\"\n",
+		       rf->sandbox ? SG_GRANT_SANDBOX_NAME : rf->container_name, token);
+	else
+		printf("# docker run -e " SG_TOKEN_ENV "=%s ...\n", token);
 }
 
 int sg_cmd_sign(int argc, char **argv)
@@ -68,6 +86,7 @@ int sg_cmd_sign(int argc, char **argv)
 		goto out;
 	}
 	printf("%s\n", token);
+	print_carrier(&rf, token);
 	OPENSSL_cleanse(token, sizeof(token));
 	rc = SG_EXIT_OK;
 out:

@@ -163,6 +163,10 @@ char *sg_audit_format(const struct sg_request *req, const struct sg_decision *d)
 	if (d->mount)
 		bad |= json_object_set_new(o, "mount", mount_object(d->mount));
 	bad |= json_object_set_new(o, "key_id", string_or_null(sg_request_key_id(req)));
+	/* A create grant is reused until it expires: its end says how long this one is good. */
+	if (sg_request_grant_not_after(req))
+		bad |= json_object_set_new(o, "grant_not_after",
+					   json_integer(sg_request_grant_not_after(req)));
 	bad |= json_object_set_new(o, "decision", json_string(decision_name(d)));
 	bad |= json_object_set_new(o, "module", string_or_null(d->module));
 	bad |= json_object_set_new(o, "where", string_or_null(d->where));

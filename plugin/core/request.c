@@ -440,6 +440,13 @@ const char *sg_request_key_id(const struct sg_request *req)
 	return sig->status == SG_SIG_VALID ? sig->key_id : NULL;
 }
 
+int64_t sg_request_grant_not_after(const struct sg_request *req)
+{
+	const struct sg_sig_state *sig = req->parent ? &req->parent->sig : &req->sig;
+
+	return sig->status == SG_SIG_VALID ? sig->grant_not_after : 0;
+}
+
 int sg_request_note(struct sg_request *req, const char *fmt, ...)
 {
 	struct sg_request *owner = req->parent ? req->parent : req;

@@ -93,6 +93,7 @@ struct sg_sig_state {
 	enum sg_sig_status status;
 	char key_id[SG_LIMIT_KEY_ID + 1];
 	struct sg_error why; /* for SG_SIG_INVALID, SG_SIG_FAILED and SG_SIG_ABSENT */
+	int64_t grant_not_after; /* a valid create grant (sg3): its not_after; 0 for a token */
 };
 
 /* stdin, stdout, stderr of a create or exec. */
@@ -164,6 +165,10 @@ static inline void sg_request_freep(struct sg_request **req)
 	sg_request_free(*req);
 }
 #define _cleanup_request_ __attribute__((cleanup(sg_request_freep)))
+
+/* The not_after of the valid create grant req (or its create) was signed with; 0 when it was
+ * not a grant (FORMAT.md section 8). */
+int64_t sg_request_grant_not_after(const struct sg_request *req);
 
 /* Sets the token (copied). Refuses a second token: a request carries at most one. */
 int sg_request_set_token(struct sg_request *req, const char *token, struct sg_error *err);

@@ -16,6 +16,8 @@
 /* Generous upper bounds for the window: a day in the past, an hour ahead. */
 #define HMAC_MAX_AGE_LIMIT 86400u
 #define HMAC_MAX_FUTURE_LIMIT 3600u
+/* A grant may be bounded to at most ten years ahead. */
+#define HMAC_GRANT_LIFETIME_LIMIT (10u * 366u * 86400u)
 
 struct sg_module_state {
 	struct sg_verify_opts opts;
@@ -49,6 +51,9 @@ static int hmac_init(const struct sg_module_init *in, struct sg_module_state **s
 		} else if (strncmp(a, "max_future=", 11) == 0) {
 			r = arg_seconds(in, "max_future", a + 11, HMAC_MAX_FUTURE_LIMIT,
 					&o.max_future, err);
+		} else if (strncmp(a, "grant_max_lifetime=", 19) == 0) {
+			r = arg_seconds(in, "grant_max_lifetime", a + 19, HMAC_GRANT_LIFETIME_LIMIT,
+					&o.grant_max_lifetime, err);
 		} else if (strcmp(a, "exec_id=optional") == 0) {
 			o.exec_id_required = false;
 			r = 0;
@@ -104,7 +109,8 @@ static void hmac_fini(struct sg_module_state *s)
 const struct sg_module sg_module_hmac = {
 	SG_MODULE_HEADER,
 	.name = "hmac",
-	.summary = "require a valid HMAC-SHA256 signature token (max_age=, max_future=, exec_id=)",
+	.summary = "require a valid HMAC-SHA256 signature token or create grant (max_age=, "
+		   "max_future=, exec_id=, grant_max_lifetime=)",
 	.ops = SG_OP_ALL,
 	.init = hmac_init,
 	.check = hmac_check,

@@ -10,6 +10,7 @@
 
 #include "oci/carrier.h"
 #include "oci/oci.h"
+#include "sig/grant.h"
 
 #define TOKEN_PREFIX SG_TOKEN_ENV "="
 #define TOKEN_PREFIX_LEN (sizeof(TOKEN_PREFIX) - 1)
@@ -128,26 +129,71 @@ int sg_carrier_take_argv0(struct sg_strv *args, json_t *process, struct sg_carri
 	return r;
 }
 
+/* The grant annotation meant for this container: "io.shimgate.grant.<container name>", or
+ * ".POD" for the pod sandbox (FORMAT.md section 8); NULL outside a CRI spec. */
+static bool own_grant_key(json_t *ann, char *buf, size_t size)
+{
+	const char *type = json_string_value(json_object_get(ann, SG_CRI_CONTAINER_TYPE));
+	const char *name = json_string_value(json_object_get(ann, SG_CRI_CONTAINER_NAME));
+	int n;
+
+	if (!type)
+		return false;
+	if (strcmp(type, "sandbox") == 0)
+		name = SG_GRANT_SANDBOX_NAME;
+	if (!name)
+		return false;
+	n = snprintf(buf, size, SG_GRANT_ANNOTATION_PREFIX "%s", name);
+	return n > 0 && (size_t)n < size;
+}
+
+/* Every pod annotation reaches every container of the pod: all the pod's grants leave the
+ * document, and only this container's is taken. */
+static int take_grants(json_t *ann, struct sg_carrier *c, struct sg_error *err)
+{
+	char own[256];
+	bool have_own = own_grant_key(ann, own, sizeof(own));
+	const char *key;
+	json_t *v, *tmp;
+	int r = 0;
+
+	json_object_foreach_safe(ann, tmp, key, v) {
+		if (strncmp(key, SG_GRANT_ANNOTATION_PREFIX, strlen(SG_GRANT_ANNOTATION_PREFIX)) != 0)
+			continue;
+		if (r == 0 && have_own && strcmp(key, own) == 0) {
+			if (!json_is_string(v))
+				r = sg_error_set(err, -EINVAL, "annotations.%.200s: not a string", key);
+			else
+				r = record(c, json_string_value(v), "grant annotation", err);
+		}
+		wipe_json_string(v);
+		(void)json_object_del(ann, key); /* present: cannot fail */
+	}
+	return r;
+}
+
 int sg_carrier_take_annotation(json_t *config, struct sg_carrier *c, struct sg_error *err)
 {
 	json_t *ann = json_object_get(config, "annotations");
 	json_t *v;
-	int r;
+	int r = 0, r2;
 
 	if (!ann)
 		return 0;
 	if (!json_is_object(ann))
 		return sg_error_set(err, -EINVAL, "annotations: not an object");
 	v = json_object_get(ann, SG_TOKEN_ANNOTATION);
-	if (!v)
-		return 0;
-	if (!json_is_string(v))
-		r = sg_error_set(err, -EINVAL, "annotations." SG_TOKEN_ANNOTATION ": not a string");
-	else
-		r = record(c, json_string_value(v), "annotation", err);
-	wipe_json_string(v);
-	(void)json_object_del(ann, SG_TOKEN_ANNOTATION); /* present: cannot fail */
-	return r;
+	if (v) {
+		if (!json_is_string(v))
+			r = sg_error_set(err, -EINVAL,
+					 "annotations." SG_TOKEN_ANNOTATION ": not a string");
+		else
+			r = record(c, json_string_value(v), "annotation", err);
+		wipe_json_string(v);
+		(void)json_object_del(ann, SG_TOKEN_ANNOTATION); /* present: cannot fail */
+	}
+	r2 = take_grants(ann, c, r < 0 ? NULL : err);
+	return r < 0 ? r : r2;
 }
 
 int sg_carrier_finish(struct sg_carrier *c, struct sg_request *req, struct sg_error *err)

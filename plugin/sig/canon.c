@@ -13,6 +13,7 @@
 #include "canon.h"
 #include "core/request.h"
 #include "digest.h"
+#include "grant.h"
 #include "token.h"
 
 /* A growing buffer whose old copies are wiped: it holds what the MAC covers. */
@@ -20,6 +21,9 @@ struct canon_buf {
 	char *p;
 	size_t len, cap;
 	int err;
+	/* A grant (version 3): its fields, and the ids written as marks in every value. */
+	const struct sg_grant_fields *grant;
+	const char *id, *sandbox_id;
 };
 
 static void buf_put(struct canon_buf *b, const void *data, size_t n)
@@ -70,11 +74,23 @@ static void buf_printf(struct canon_buf *b, const char *fmt, ...)
 /* "<len>:<bytes>" then a newline: the length makes any byte inside the value harmless. */
 static void put_value(struct canon_buf *b, const char *v)
 {
-	size_t n = strlen(v);
+	char *marked = NULL;
+	size_t n;
 
+	if (b->grant) {
+		marked = sg_grant_subst(v, b->id, b->sandbox_id);
+		if (!marked) {
+			b->err = -ENOMEM;
+			return;
+		}
+		v = marked;
+	}
+	n = strlen(v);
 	buf_printf(b, "%zu:", n);
 	buf_put(b, v, n);
 	buf_put(b, "\n", 1);
+	if (marked)
+		sg_canon_free(marked, n);
 }
 
 static void put_scalar(struct canon_buf *b, const char *name, const char *v)
@@ -265,12 +281,42 @@ enum canon_group {
 	G_TERMINAL,
 	G_ENV,
 	G_MOUNTS,   /* create */
+	G_HOSTNS,   /* grant: host namespaces */
+	G_DEVICES,  /* grant: devices and device cgroup allow rules */
+	G_CAPS,     /* grant: capabilities */
+	G_HOOKS,    /* grant: hooks */
 	G_COUNT,
 };
+#define G_GRANT_FIRST G_HOSTNS
 
 static const char *const group_names[G_COUNT] = {
 	"target", "args", "cwd", "user", "terminal", "env", "mounts",
+	"hostns", "devices", "caps", "hooks",
 };
+
+static void put_hooks(struct canon_buf *b, const struct sg_grant_fields *g)
+{
+	buf_printf(b, "hooks *%zu\n", g->n_hooks);
+	for (size_t i = 0; i < g->n_hooks; i++) {
+		put_scalar(b, "stage", g->hooks[i].stage);
+		put_scalar(b, "path", g->hooks[i].path);
+		put_list(b, "args", &g->hooks[i].args);
+	}
+}
+
+/* The grant's target: the orchestrator identity instead of the container id. */
+static void put_grant_target(struct canon_buf *b, const struct sg_request *req)
+{
+	const struct sg_grant_fields *g = b->grant;
+
+	put_scalar(b, "op", sg_op_name(req->op));
+	put_scalar(b, "namespace", req->ns);
+	put_scalar(b, "identity", g->k8s ? "kubernetes" : "content");
+	put_scalar(b, "pod-namespace", g->pod_ns);
+	put_scalar(b, "pod-name", g->pod_name);
+	put_scalar(b, "container-name", g->container_name);
+	put_scalar(b, "container-type", g->container_type);
+}
 
 /* Writes one group's lines. The exec id and the token's own fields belong to no group. */
 static int put_group(struct canon_buf *b, const struct sg_request *req,
@@ -281,6 +327,10 @@ static int put_group(struct canon_buf *b, const struct sg_request *req,
 
 	switch (g) {
 	case G_TARGET:
+		if (b->grant) {
+			put_grant_target(b, req);
+			break;
+		}
 		put_scalar(b, "op", sg_op_name(req->op));
 		put_scalar(b, "namespace", req->ns);
 		put_scalar(b, "container", req->id);
@@ -317,6 +367,24 @@ static int put_group(struct canon_buf *b, const struct sg_request *req,
 		if (req->op == SG_OP_CREATE)
 			put_mounts(b, req);
 		break;
+	case G_HOSTNS:
+		if (b->grant)
+			put_list(b, "host-namespaces", &b->grant->host_ns);
+		break;
+	case G_DEVICES:
+		if (b->grant) {
+			put_list(b, "devices", &b->grant->devices);
+			put_list(b, "device-rules", &b->grant->device_rules);
+		}
+		break;
+	case G_CAPS:
+		if (b->grant)
+			put_list(b, "capabilities", &b->grant->caps);
+		break;
+	case G_HOOKS:
+		if (b->grant)
+			put_hooks(b, b->grant);
+		break;
 	case G_COUNT:
 		break;
 	}
@@ -329,19 +397,24 @@ static int check_params(const struct sg_request *req, const struct sg_canon_para
 	if (req->op != SG_OP_EXEC && req->op != SG_OP_CREATE)
 		return sg_error_set(err, -EINVAL, "operation '%s' has no signing input of its own",
 				    sg_op_name(req->op));
-	if (p->version > 2)
-		return sg_error_set(err, -EINVAL, "signature version %u is not 1 or 2", p->version);
+	if (p->version > 3)
+		return sg_error_set(err, -EINVAL, "signature version %u is not 1, 2 or 3", p->version);
+	if (p->version == 3 && req->op != SG_OP_CREATE)
+		return sg_error_set(err, -EINVAL, "a version 3 signature is a create grant, not for '%s'",
+				    sg_op_name(req->op));
+	if (p->version == 3 && !req->doc)
+		return sg_error_set(err, -EINVAL, "a grant needs the create's config.json");
 	if (p->version == 2 && req->op != SG_OP_EXEC)
 		return sg_error_set(err, -EINVAL,
 				    "a version 2 (container-relative) signature signs an exec, not a %s",
 				    sg_op_name(req->op));
-	if ((p->rel & ~(unsigned)SG_REL_ALL) || (p->version == 1 && p->rel))
+	if ((p->rel & ~(unsigned)SG_REL_ALL) || (p->version != 2 && p->rel))
 		return sg_error_set(err, -EINVAL, "container-relative fields need version 2");
 	if (sg_key_id_valid(p->key_id) < 0)
 		return sg_error_set(err, -EINVAL, "invalid key id");
 	if (p->timestamp < 0 || p->timestamp > SG_TOKEN_TS_MAX)
 		return sg_error_set(err, -EINVAL, "timestamp out of range");
-	if (sg_nonce_valid(p->nonce) < 0)
+	if (p->version != 3 && sg_nonce_valid(p->nonce) < 0)
 		return sg_error_set(err, -EINVAL, "nonce is not %u lowercase hex characters",
 				    SG_NONCE_HEX);
 	return 0;
@@ -360,16 +433,62 @@ static int buf_done(struct canon_buf *b, char **out, size_t *len, struct sg_erro
 	return 0;
 }
 
+/* A grant's own lines (section 8): identity for the target, not-after for the time, no nonce. */
+static int grant_build(const struct sg_request *req, const struct sg_canon_params *p,
+		       struct canon_buf *b, struct sg_error *err)
+{
+	char ts[24];
+	int r;
+
+	(void)snprintf(ts, sizeof(ts), "%" PRId64, p->timestamp);
+	buf_put(b, SG_CANON_MAGIC_V3 "\n", strlen(SG_CANON_MAGIC_V3) + 1);
+	(void)put_group(b, req, p, G_TARGET, err);
+	put_scalar(b, "key-id", p->key_id);
+	put_scalar(b, "not-after", ts);
+	for (int g = G_ARGS; g < G_COUNT; g++) {
+		r = put_group(b, req, p, (enum canon_group)g, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Fills b's grant context from req; the caller clears g. */
+static int grant_begin(const struct sg_request *req, struct canon_buf *b,
+		       struct sg_grant_fields *g, struct sg_error *err)
+{
+	int r = sg_grant_fields_read(req, g, err);
+
+	if (r < 0)
+		return r;
+	b->grant = g;
+	b->id = req->id;
+	b->sandbox_id = g->sandbox_id;
+	return 0;
+}
+
 int sg_canon_build(const struct sg_request *req, const struct sg_canon_params *p, char **out,
 		   size_t *len, struct sg_error *err)
 {
 	struct canon_buf b = { 0 };
+	struct sg_grant_fields grant;
 	char ts[24], rel[SG_REL_MAX + 1];
 	int r;
 
 	r = check_params(req, p, err);
 	if (r < 0)
 		return r;
+	if (p->version == 3) {
+		r = grant_begin(req, &b, &grant, err);
+		if (r == 0)
+			r = grant_build(req, p, &b, err);
+		sg_grant_fields_clear(&grant);
+		if (r < 0) {
+			sg_canon_free(b.p, b.cap);
+			return r;
+		}
+		return buf_done(&b, out, len, err);
+	}
 	(void)snprintf(ts, sizeof(ts), "%" PRId64, p->timestamp);
 
 	if (p->version == 2)
@@ -386,7 +505,7 @@ int sg_canon_build(const struct sg_request *req, const struct sg_canon_params *p
 	}
 	if (req->op == SG_OP_EXEC)
 		put_scalar(&b, "exec-id", p->bind_exec_id ? req->exec_id : NULL);
-	for (int g = G_ARGS; g < G_COUNT; g++) {
+	for (int g = G_ARGS; g < G_GRANT_FIRST; g++) {
 		r = put_group(&b, req, p, (enum canon_group)g, err);
 		if (r < 0) {
 			sg_canon_free(b.p, b.cap);
@@ -559,9 +678,10 @@ static void view_env(struct view_buf *v, const struct sg_request *req,
 /* The first 8 hex digits of SHA-256 over one group's lines; "????????" if it cannot be
  * built. */
 static void view_digest(struct view_buf *v, const struct sg_request *req,
-			const struct sg_canon_params *p, enum canon_group g)
+			const struct sg_canon_params *p, const struct canon_buf *ctx,
+			enum canon_group g)
 {
-	struct canon_buf b = { 0 };
+	struct canon_buf b = { .grant = ctx->grant, .id = ctx->id, .sandbox_id = ctx->sandbox_id };
 	uint8_t md[SG_SHA256_LEN];
 	char hex[9];
 
@@ -576,33 +696,58 @@ static void view_digest(struct view_buf *v, const struct sg_request *req,
 	sg_canon_free(b.p, b.cap);
 }
 
+/* A grant's identity, so a refusal shows which pod and container the gate saw. */
+static void view_identity(struct view_buf *v, const struct sg_grant_fields *g)
+{
+	if (!g->k8s) {
+		view_printf(v, " identity=content");
+		return;
+	}
+	view_printf(v, " pod=%.63s/%.63s container=%.63s type=%.16s", g->pod_ns ? g->pod_ns : "-",
+		    g->pod_name ? g->pod_name : "-", g->container_name ? g->container_name : "-",
+		    g->container_type);
+}
+
 void sg_canon_view(const struct sg_request *req, const struct sg_canon_params *p, bool full,
 		   char *buf, size_t size)
 {
 	struct view_buf v = { .p = buf, .size = size };
+	struct canon_buf ctx = { 0 };
+	struct sg_grant_fields grant = { 0 };
 	char rel[SG_REL_MAX + 1];
+	int last = p->version == 3 ? G_COUNT : G_GRANT_FIRST;
 
 	if (!size)
 		return;
 	buf[0] = '\0';
-	if (check_params(req, p, NULL) < 0) {
+	if (check_params(req, p, NULL) < 0 ||
+	    (p->version == 3 && grant_begin(req, &ctx, &grant, NULL) < 0)) {
 		view_printf(&v, "no signing input for this request and token");
 		return;
 	}
 	sg_rel_format(p->rel, rel);
 	if (full)
-		view_printf(&v, "v%u binding=%s ns=%s id=%s exec-id=%s", p->version == 2 ? 2 : 1,
-			    rel, req->ns, req->id, req->exec_id ? req->exec_id : "-");
+		view_printf(&v, "v%u binding=%s ns=%s id=%s exec-id=%s",
+			    p->version ? p->version : 1, rel, req->ns, req->id,
+			    req->exec_id ? req->exec_id : "-");
 	else
-		view_printf(&v, "v%u", p->version == 2 ? 2 : 1);
+		view_printf(&v, "v%u", p->version ? p->version : 1);
+	if (ctx.grant)
+		view_identity(&v, ctx.grant);
 	view_user(&v, req, p->version, p->rel);
 	view_cwd(&v, req, p->rel);
 	view_printf(&v, " terminal=%s", req->proc.terminal ? "true" : "false");
-	view_env(&v, req, p);
+	/* A pod's env can hold dozens of service variables: a grant's view counts them, so the
+	 * digests still fit a client's error line. */
+	if (p->version == 3)
+		view_printf(&v, " envc=%zu", req->proc.env.n);
+	else
+		view_env(&v, req, p);
 	view_printf(&v, " argc=%zu; sha256/8:", req->proc.args.n);
-	for (int g = G_TARGET; g < G_COUNT; g++) {
+	for (int g = G_TARGET; g < last; g++) {
 		if (g == G_TERMINAL || (g == G_MOUNTS && req->op != SG_OP_CREATE))
 			continue;
-		view_digest(&v, req, p, (enum canon_group)g);
+		view_digest(&v, req, p, &ctx, (enum canon_group)g);
 	}
+	sg_grant_fields_clear(&grant);
 }

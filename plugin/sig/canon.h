@@ -14,6 +14,7 @@ struct sg_mount;
 
 #define SG_CANON_MAGIC "shimgate-signature-v1"
 #define SG_CANON_MAGIC_V2 "shimgate-signature-v2"
+#define SG_CANON_MAGIC_V3 "shimgate-grant-v3"
 
 /* What a signer chose besides the request: key, time, nonce, and whether the exec id is bound. */
 struct sg_canon_params {
@@ -21,7 +22,8 @@ struct sg_canon_params {
 	int64_t timestamp;
 	const char *nonce;
 	bool bind_exec_id; /* exec only: false encodes "exec-id -" */
-	unsigned version;  /* 1 (or 0), or 2 (exec only: groups as a set, TERM=xterm of a terminal) */
+	unsigned version;  /* 1 (or 0), or 2 (exec only: groups as a set, TERM=xterm of a terminal),
+			    * or 3 (a create grant: timestamp is its not_after, no nonce) */
 	unsigned rel;      /* version 2: the SG_REL_* fields bound as the container's own */
 };
 

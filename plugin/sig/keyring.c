@@ -42,6 +42,8 @@ struct sg_key {
 	size_t secret_len;
 	struct sg_strv namespaces; /* absent: any */
 	struct sg_strv containers; /* fnmatch patterns; absent: any */
+	struct sg_strv pod_namespaces; /* grants: Kubernetes namespaces; absent: any */
+	struct sg_strv pods;           /* grants: fnmatch patterns of pod names; absent: any */
 	unsigned ops;              /* SG_OP_BIT set */
 	bool has_not_before, has_not_after;
 	int64_t not_before, not_after;
@@ -65,6 +67,8 @@ static void key_clear(struct sg_key *k)
 {
 	sg_strv_clear(&k->namespaces);
 	sg_strv_clear(&k->containers);
+	sg_strv_clear(&k->pod_namespaces);
+	sg_strv_clear(&k->pods);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -201,6 +205,8 @@ enum key_kw {
 	KW_OPERATIONS = 1u << 3,
 	KW_NOT_BEFORE = 1u << 4,
 	KW_NOT_AFTER = 1u << 5,
+	KW_POD_NAMESPACES = 1u << 6,
+	KW_PODS = 1u << 7,
 };
 
 static const struct {
@@ -210,6 +216,7 @@ static const struct {
 	{ "secret", KW_SECRET },         { "namespaces", KW_NAMESPACES },
 	{ "containers", KW_CONTAINERS }, { "operations", KW_OPERATIONS },
 	{ "not_before", KW_NOT_BEFORE }, { "not_after", KW_NOT_AFTER },
+	{ "pod_namespaces", KW_POD_NAMESPACES }, { "pods", KW_PODS },
 };
 
 /* Gives k the len bytes at secret (already in the region, at region_used) and their HMAC state
@@ -291,6 +298,10 @@ static int key_line(struct sg_keyring *kr, const char *path, unsigned line, char
 		return parse_list(path, line, kw, value, &k->namespaces, err);
 	case KW_CONTAINERS:
 		return parse_list(path, line, kw, value, &k->containers, err);
+	case KW_POD_NAMESPACES:
+		return parse_list(path, line, kw, value, &k->pod_namespaces, err);
+	case KW_PODS:
+		return parse_list(path, line, kw, value, &k->pods, err);
 	case KW_OPERATIONS:
 		if (sg_key_ops_parse(value, &k->ops) < 0)
 			return sg_error_set(err, -EINVAL,
@@ -475,6 +486,40 @@ int sg_key_check_scope(const struct sg_key *k, enum sg_op op, const char *ns, co
 	if (k->has_not_after && now > k->not_after)
 		return sg_error_set(err, -EACCES, "key '%s' expired at %" PRId64, k->id,
 				    k->not_after);
+	return 0;
+}
+
+bool sg_key_not_after(const struct sg_key *k, int64_t *not_after)
+{
+	*not_after = k->not_after;
+	return k->has_not_after;
+}
+
+static bool matches_any(const struct sg_strv *patterns, const char *s)
+{
+	for (size_t i = 0; i < patterns->n; i++)
+		if (fnmatch(patterns->v[i], s, 0) == 0)
+			return true;
+	return false;
+}
+
+int sg_key_check_grant(const struct sg_key *k, const char *pod_ns, const char *pod_name,
+		       int64_t not_after, struct sg_error *err)
+{
+	if (k->has_not_after && not_after > k->not_after)
+		return sg_error_set(err, -EACCES,
+				    "grant valid until %" PRId64 ", past key '%s''s not_after %" PRId64,
+				    not_after, k->id, k->not_after);
+	if ((k->pod_namespaces.present || k->pods.present) && (!pod_ns || !pod_name))
+		return sg_error_set(err, -EACCES,
+				    "key '%s' signs grants for Kubernetes pods only (pod_namespaces, pods), and this create has no pod identity",
+				    k->id);
+	if (k->pod_namespaces.present && !sg_strv_contains(&k->pod_namespaces, pod_ns))
+		return sg_error_set(err, -EACCES, "key '%s' may not grant for pod namespace '%.63s'",
+				    k->id, pod_ns);
+	if (k->pods.present && !matches_any(&k->pods, pod_name))
+		return sg_error_set(err, -EACCES, "key '%s' may not grant for pod '%.63s'", k->id,
+				    pod_name);
 	return 0;
 }
 

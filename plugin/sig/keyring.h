@@ -3,6 +3,7 @@
 #ifndef SG_SIG_KEYRING_H
 #define SG_SIG_KEYRING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,13 @@ const char *sg_key_id(const struct sg_key *k);
  * the scope rule otherwise. */
 int sg_key_check_scope(const struct sg_key *k, enum sg_op op, const char *ns, const char *id,
 		       int64_t now, struct sg_error *err);
+/* 0 when k may sign a create grant valid until not_after for the pod pod_ns/pod_name (both
+ * NULL for a grant that binds content only): not past the key's not_after, and inside its
+ * pod_namespaces and pods scope. -EACCES with a reason naming the key otherwise. */
+int sg_key_check_grant(const struct sg_key *k, const char *pod_ns, const char *pod_name,
+		       int64_t not_after, struct sg_error *err);
+/* The key's not_after; false when it has none. */
+bool sg_key_not_after(const struct sg_key *k, int64_t *not_after);
 /* HMAC-SHA256 of data under k. */
 int sg_key_hmac(const struct sg_key *k, const void *data, size_t len, uint8_t mac[SG_MAC_LEN],
 		struct sg_error *err);

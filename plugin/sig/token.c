@@ -176,11 +176,16 @@ int sg_token_parse(const char *s, struct sg_token *out, struct sg_error *err)
 			return MALFORMED(err, "binding is not '-' or letters of '" SG_REL_LETTERS "' in that order");
 		t.version = 2;
 		k = 2;
+	} else if (len[0] == 3 && memcmp(f[0], SG_TOKEN_PREFIX_V3, 3) == 0) {
+		if (nf != 4)
+			return MALFORMED(err, "want 4 fields separated by dots (version, key id, not-after, mac)");
+		t.version = 3;
 	} else if (len[0] == 3 && memcmp(f[0], SG_TOKEN_PREFIX, 3) == 0) {
 		if (nf != 5)
 			return MALFORMED(err, "want 5 fields separated by dots (version, key id, timestamp, nonce, mac)");
 	} else {
-		return MALFORMED(err, "version prefix is not '" SG_TOKEN_PREFIX "' or '" SG_TOKEN_PREFIX_V2 "'");
+		return MALFORMED(err, "version prefix is not '" SG_TOKEN_PREFIX "', '" SG_TOKEN_PREFIX_V2
+				 "' or '" SG_TOKEN_PREFIX_V3 "'");
 	}
 
 	if (len[k] == 0 || len[k] > SG_LIMIT_KEY_ID)
@@ -190,18 +195,23 @@ int sg_token_parse(const char *s, struct sg_token *out, struct sg_error *err)
 		return MALFORMED(err, "key id is not [A-Za-z0-9][A-Za-z0-9_-]*");
 
 	if (len[k + 1] == 0 || len[k + 1] > SG_TOKEN_TS_DIGITS)
-		return MALFORMED(err, "timestamp is empty or longer than %u digits",
-				 SG_TOKEN_TS_DIGITS);
+		return MALFORMED(err, "%s is empty or longer than %u digits",
+				 t.version == 3 ? "not-after" : "timestamp", SG_TOKEN_TS_DIGITS);
 	memcpy(ts, f[k + 1], len[k + 1]);
 	ts[len[k + 1]] = '\0';
 	if (sg_timestamp_parse(ts, &t.timestamp) < 0)
-		return MALFORMED(err, "timestamp is not a plain decimal (no sign, no leading zero)");
-
-	if (len[k + 2] != SG_NONCE_HEX)
-		return MALFORMED(err, "nonce is not %u hex characters", SG_NONCE_HEX);
-	memcpy(t.nonce, f[k + 2], len[k + 2]);
-	if (sg_nonce_valid(t.nonce) < 0)
-		return MALFORMED(err, "nonce is not lowercase hex");
+		return MALFORMED(err, "%s is not a plain decimal (no sign, no leading zero)",
+				 t.version == 3 ? "not-after" : "timestamp");
+	/* A grant has no nonce: its MAC follows its not-after. */
+	if (t.version == 3) {
+		k--;
+	} else {
+		if (len[k + 2] != SG_NONCE_HEX)
+			return MALFORMED(err, "nonce is not %u hex characters", SG_NONCE_HEX);
+		memcpy(t.nonce, f[k + 2], len[k + 2]);
+		if (sg_nonce_valid(t.nonce) < 0)
+			return MALFORMED(err, "nonce is not lowercase hex");
+	}
 
 	if (len[k + 3] != SG_MAC_HEX || sg_hex_decode(f[k + 3], len[k + 3], t.mac) < 0) {
 		sg_token_clear(&t);
@@ -219,16 +229,21 @@ int sg_token_format(const struct sg_token *t, char *buf, size_t size, struct sg_
 	int n;
 
 	if (sg_key_id_valid(t->key_id) < 0 || t->timestamp < 0 || t->timestamp > SG_TOKEN_TS_MAX ||
-	    sg_nonce_valid(t->nonce) < 0 || (t->version != 1 && t->version != 2) ||
-	    (t->rel & ~(unsigned)SG_REL_ALL) || (t->version == 1 && t->rel))
+	    (t->version != 3 && sg_nonce_valid(t->nonce) < 0) ||
+	    (t->version < 1 || t->version > 3) || (t->rel & ~(unsigned)SG_REL_ALL) ||
+	    (t->version != 2 && t->rel))
 		return sg_error_set(err, -EINVAL, "cannot format a token from invalid fields");
 	sg_hex_encode(t->mac, SG_MAC_LEN, mac);
 	/* Version 2 puts its binding after the version word: "sg2.<binding>." */
 	sg_rel_format(t->rel, rel + 1);
 	rel[0] = '.';
-	n = snprintf(buf, size, "%s%s.%s.%" PRId64 ".%s.%s",
-		     t->version == 2 ? SG_TOKEN_PREFIX_V2 : SG_TOKEN_PREFIX,
-		     t->version == 2 ? rel : "", t->key_id, t->timestamp, t->nonce, mac);
+	if (t->version == 3)
+		n = snprintf(buf, size, SG_TOKEN_PREFIX_V3 ".%s.%" PRId64 ".%s", t->key_id,
+			     t->timestamp, mac);
+	else
+		n = snprintf(buf, size, "%s%s.%s.%" PRId64 ".%s.%s",
+			     t->version == 2 ? SG_TOKEN_PREFIX_V2 : SG_TOKEN_PREFIX,
+			     t->version == 2 ? rel : "", t->key_id, t->timestamp, t->nonce, mac);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	if (n < 0 || (size_t)n >= size)
 		return sg_error_set(err, -ENOBUFS, "token buffer too small");

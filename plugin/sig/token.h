@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The signature token, parsed strictly and formatted:
  *   sg1.<key-id>.<timestamp>.<nonce>.<mac>            (absolute values)
- *   sg2.<binding>.<key-id>.<timestamp>.<nonce>.<mac>  (exec; fields bound as the container's own) */
+ *   sg2.<binding>.<key-id>.<timestamp>.<nonce>.<mac>  (exec; fields bound as the container's own)
+ *   sg3.<key-id>.<not-after>.<mac>                    (create grant: no nonce, reusable) */
 #ifndef SG_SIG_TOKEN_H
 #define SG_SIG_TOKEN_H
 
@@ -15,6 +16,7 @@
 
 #define SG_TOKEN_PREFIX "sg1"
 #define SG_TOKEN_PREFIX_V2 "sg2"
+#define SG_TOKEN_PREFIX_V3 "sg3"
 #define SG_TOKEN_TS_DIGITS 11u           /* at most 99999999999 (year 5138) */
 #define SG_TOKEN_TS_MAX 99999999999LL
 #define SG_NONCE_BYTES 16u
@@ -35,11 +37,11 @@ enum sg_rel_field {
 #define SG_TOKEN_MAX (3u + 1u + SG_REL_MAX + 1u + SG_LIMIT_KEY_ID + 1u + SG_TOKEN_TS_DIGITS + 1u + SG_NONCE_HEX + 1u + SG_MAC_HEX)
 
 struct sg_token {
-	unsigned version; /* 1 or 2 */
+	unsigned version; /* 1, 2 or 3 (a create grant) */
 	unsigned rel;     /* version 2: SG_REL_* bits */
 	char key_id[SG_LIMIT_KEY_ID + 1];
-	int64_t timestamp;
-	char nonce[SG_NONCE_HEX + 1]; /* lowercase hex, as in the token */
+	int64_t timestamp;            /* version 3: the grant's not_after */
+	char nonce[SG_NONCE_HEX + 1]; /* lowercase hex, as in the token; version 3: empty */
 	uint8_t mac[SG_MAC_LEN];
 };
 

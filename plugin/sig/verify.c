@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "canon.h"
+#include "grant.h"
 #include "keyring.h"
 #include "replay.h"
 #include "token.h"
@@ -76,7 +77,7 @@ static void bad_signature(const struct sg_verify_opts *o, struct sg_request *req
 	struct sg_canon_params p = { .key_id = t->key_id, .timestamp = t->timestamp,
 				     .nonce = t->nonce, .version = t->version, .rel = t->rel,
 				     .bind_exec_id = o->exec_id_required && req->exec_id };
-	char view[320], full[768];
+	char view[448], full[896]; /* a grant's view has four more groups */
 
 	sg_canon_view(req, &p, false, view, sizeof(view));
 	sg_error_set(&req->sig.why, -EBADMSG,
@@ -87,6 +88,46 @@ static void bad_signature(const struct sg_verify_opts *o, struct sg_request *req
 	sg_canon_view(req, &p, true, full, sizeof(full));
 	free(req->sig_view);
 	req->sig_view = strdup(full);
+}
+
+/* A Kubernetes identity annotation, only in the form a grant binds (with the container type). */
+static const char *cri_annotation(const struct sg_request *req, const char *key)
+{
+	const json_t *ann = json_object_get(req->doc, "annotations");
+
+	if (!json_is_string(json_object_get(ann, SG_CRI_CONTAINER_TYPE)))
+		return NULL;
+	return json_string_value(json_object_get(ann, key));
+}
+
+/* A create grant (FORMAT.md section 8): valid until its not-after, never past its key's, in
+ * the key's scope; no nonce, so nothing is recorded and a restart verifies again. */
+static enum sg_sig_status verify_grant(const struct sg_verify_opts *o, struct sg_request *req,
+				       int64_t now, const struct sg_key *k, const struct sg_token *t)
+{
+	struct sg_error *why = &req->sig.why;
+	int r;
+
+	if (now > t->timestamp) {
+		sg_error_set(why, -ETIMEDOUT, "grant expired: not after %" PRId64 ", %" PRId64
+			     " s ago", t->timestamp, now - t->timestamp);
+		return set_invalid(req, -ETIMEDOUT);
+	}
+	if (o->grant_max_lifetime && t->timestamp - now > o->grant_max_lifetime) {
+		sg_error_set(why, -ETIMEDOUT,
+			     "grant valid for %" PRId64 " s more, the policy's grant_max_lifetime is %"
+			     PRId64 " s", t->timestamp - now, o->grant_max_lifetime);
+		return set_invalid(req, -ETIMEDOUT);
+	}
+	r = sg_key_check_grant(k, cri_annotation(req, SG_CRI_SANDBOX_NAMESPACE),
+			       cri_annotation(req, SG_CRI_SANDBOX_NAME), t->timestamp, why);
+	if (r == 0)
+		r = sg_key_check_scope(k, req->op, req->ns, req->id, now, why);
+	if (r < 0)
+		return set_invalid(req, r);
+	req->sig.status = SG_SIG_VALID;
+	req->sig.grant_not_after = t->timestamp;
+	return SG_SIG_VALID;
 }
 
 static enum sg_sig_status verify_token(const struct sg_verify_opts *o, struct sg_request *req,
@@ -122,6 +163,8 @@ static enum sg_sig_status verify_token(const struct sg_verify_opts *o, struct sg
 		bad_signature(o, req, t);
 		return set_invalid(req, -EBADMSG);
 	}
+	if (t->version == 3)
+		return verify_grant(o, req, now, k, t);
 	if (now - t->timestamp > o->max_age) {
 		sg_error_set(why, -ETIMEDOUT,
 			     "signature expired: signed at %" PRId64 ", %" PRId64
@@ -232,7 +275,8 @@ int sg_sign_request_params(const struct sg_keyring *kr, const struct sg_canon_pa
 			   struct sg_error *err)
 {
 	const struct sg_key *k = sg_keyring_find(kr, p->key_id);
-	struct sg_token t = { .timestamp = p->timestamp, .version = p->version == 2 ? 2 : 1,
+	struct sg_token t = { .timestamp = p->timestamp,
+			      .version = p->version == 2 || p->version == 3 ? p->version : 1,
 			      .rel = p->rel };
 	const char *key_id = p->key_id;
 	char *input = NULL;
@@ -251,7 +295,8 @@ int sg_sign_request_params(const struct sg_keyring *kr, const struct sg_canon_pa
 	if (r < 0)
 		return r;
 	(void)snprintf(t.key_id, sizeof(t.key_id), "%s", key_id);
-	(void)snprintf(t.nonce, sizeof(t.nonce), "%s", p->nonce);
+	if (t.version != 3) /* a grant has no nonce */
+		(void)snprintf(t.nonce, sizeof(t.nonce), "%s", p->nonce);
 	r = sg_token_format(&t, token, token_size, err);
 	sg_token_clear(&t);
 	return r;

@@ -20,6 +20,7 @@ struct sg_verify_opts {
 	int64_t max_age;           /* seconds a token may be old */
 	int64_t max_future;        /* seconds a token may be ahead of req->now */
 	bool exec_id_required;     /* refuse exec tokens signed with "exec-id -" */
+	int64_t grant_max_lifetime; /* seconds a grant may still be valid for; 0: its key's bound only */
 };
 
 /* Checks req's token once and caches the outcome in req->sig (a second call returns the

@@ -56,7 +56,7 @@ e2e_before_containerd() {
 		    default_runtime_name = "shimgate"
 		    [$cri.containerd.runtimes.shimgate]
 		      runtime_type = "io.containerd.runc.v2"
-		      pod_annotations = ["io.shimgate.token"]
+		      pod_annotations = ["io.shimgate.token", "io.shimgate.grant.*"]
 		      [$cri.containerd.runtimes.shimgate.options]
 		        Root = "$E2E_RUNC_ROOT"
 		    [$cri.containerd.runtimes.runc]

@@ -3,33 +3,9 @@
 # The CLI round trip: keygen -> sign exec -> verify, and each attack failing with its own
 # reason (tampered argv, other container, other operation, old timestamp, second use).
 # Usage: cli_roundtrip.sh path/to/shimgate
-set -u
 SG=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-chmod 700 "$T"
-mkdir -m 700 "$T/keys"
-failures=0
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-
-# expect CODE SUBSTRING -- command...: exit status and a line of output.
-expect() {
-	want_rc=$1 want_out=$2
-	shift 3
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" != "$want_rc" ]; then
-		fail "$* -> exit $rc, want $want_rc: $out"
-	elif ! printf '%s\n' "$out" | grep -qF -- "$want_out"; then
-		fail "$* -> '$out', want '$want_out'"
-	else
-		echo "ok: $want_out"
-	fi
-}
+# shellcheck source=tests/unit/cli_lib.sh
+. "$(dirname "$0")/cli_lib.sh"
 
 NOW=$(date +%s)
 REQ="--namespace default --id c1 --exec-id e1"

@@ -246,6 +246,17 @@ static void run_toml_case(const char *root, const char *dir)
 		/* The kata handler setup leaves alone is the one finding left. */
 		assert_int_equal(containerd_findings(judged, &host),
 				 strstr(judged, "io.containerd.kata.v2") ? 1 : 0);
+		/* A pass-through pattern that reaches the CRI identity annotations a create grant
+		 * binds is reported once per handler that lists it. */
+		if (strstr(judged, "\"io.shimgate.grant.*\"")) {
+			size_t base = containerd_findings(judged, &host), lists = 0;
+
+			while ((p = strstr(judged, "\"io.shimgate.grant.*\""))) {
+				memcpy(p, "\"io.kubernetes.*\"    ", 21);
+				lists++;
+			}
+			assert_int_equal(containerd_findings(judged, &host), base + lists);
+		}
 	}
 }
 

@@ -82,7 +82,13 @@ static const struct bad_case bad_cases[] = {
 	{ "sg1.k1.1700000000." NONCE, "5 fields separated by dots" },
 	{ "sg1.k1.1700000000." NONCE "." MAC ".x", "5 fields separated by dots" },
 	{ "sg1.k1.1700000000." NONCE "." "00112233", "mac is not 64" },
-	{ "sg3.k1.1700000000." NONCE "." MAC, "version prefix" },
+	{ "sg4.k1.1700000000." NONCE "." MAC, "version prefix" },
+	{ "sg3.k1.1700000000." NONCE "." MAC, "want 4 fields" },
+	{ "sg3.k1.1700000000", "want 4 fields" },
+	{ "sg3.k1.01700000000." MAC, "not-after is not a plain decimal" },
+	{ "sg3.k1.." MAC, "not-after is empty" },
+	{ "sg3._k.1700000000." MAC, "key id is not" },
+	{ "sg3.k1.1700000000." NONCE, "mac is not 64" },
 	{ "sg2.k1.1700000000." NONCE "." MAC, "6 fields separated by dots" },
 	{ "sg2.ugsw.k1.1700000000." NONCE, "6 fields separated by dots" },
 	{ "sg2.wu.k1.1700000000." NONCE "." MAC, "binding is not" },
@@ -134,6 +140,25 @@ static void test_parse_bad(void **state)
 	}
 }
 
+/* A grant has no nonce and keeps its not-after where the timestamp was. */
+static void test_parse_v3(void **state)
+{
+	const char *in = "sg3.k1.1800000000." MAC;
+	struct sg_error err = { 0 };
+	char out[SG_TOKEN_MAX + 1];
+	struct sg_token t;
+
+	(void)state;
+	assert_int_equal(sg_token_parse(in, &t, &err), 0);
+	assert_int_equal(t.version, 3);
+	assert_int_equal(t.timestamp, 1800000000);
+	assert_string_equal(t.nonce, "");
+	assert_int_equal(sg_token_format(&t, out, sizeof(out), &err), 0);
+	assert_string_equal(out, in);
+	t.rel = SG_REL_UID;
+	assert_int_equal(sg_token_format(&t, out, sizeof(out), &err), -EINVAL);
+}
+
 static void test_overlong(void **state)
 {
 	char buf[SG_TOKEN_MAX + 16];
@@ -182,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_v2),
 		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_parse_v3),
 		cmocka_unit_test(test_overlong),
 		cmocka_unit_test(test_timestamp_parse),
 		cmocka_unit_test(test_nonce_generate),

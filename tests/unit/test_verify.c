@@ -25,11 +25,7 @@
 #define NONCE "0123456789abcdef0123456789abcdef"
 
 struct fixture {
-	char *dir;
-	struct sg_keyring *kr;
-	struct sg_replay *replay;
-	struct sg_context ctx;
-	struct sg_module_state *mod;
+	struct sg_test_sig sig;
 	unsigned nonce_seq;
 };
 
@@ -48,25 +44,17 @@ static struct sg_module_state *mod_init(struct sg_context *ctx, int argc, const 
 
 static int setup(void **state)
 {
+	static const char *const keys[] = {
+		"k1", "",
+		"scoped", "namespaces = default\ncontainers = c*\noperations = create\n",
+		NULL,
+	};
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct sg_error err = { 0 };
-	_cleanup_free_ char *keys = NULL, *store = NULL;
 
-	f->dir = sg_test_mkdtemp();
-	if (asprintf(&keys, "%s/keys", f->dir) < 0 || asprintf(&store, "%s/replay", f->dir) < 0)
-		return -1;
-	if (mkdir(keys, 0700) < 0)
-		return -1;
-	free(sg_test_write(keys, "k1", 0600, "secret = %s\n", SECRET));
-	free(sg_test_write(keys, "scoped", 0600,
-			   "secret = %s\nnamespaces = default\ncontainers = c*\noperations = create\n",
-			   SECRET));
-	if (sg_keyring_load(keys, &f->kr, &err) < 0 || sg_replay_open(store, 4096, &f->replay, &err) < 0)
-		fail_msg("setup: %s", err.msg);
-	f->ctx.keyring = f->kr;
-	f->ctx.replay = f->replay;
-	f->mod = mod_init(&f->ctx, 0, NULL, &err);
-	assert_non_null(f->mod);
+	sg_test_sig_open(&f->sig, SECRET, keys);
+	f->sig.mod = mod_init(&f->sig.ctx, 0, NULL, &err);
+	assert_non_null(f->sig.mod);
 	*state = f;
 	return 0;
 }
@@ -75,11 +63,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	sg_module_hmac.fini(f->mod);
-	sg_keyring_free(f->kr);
-	sg_replay_free(f->replay);
-	sg_test_rmtree(f->dir);
-	free(f->dir);
+	sg_test_sig_close(&f->sig);
 	free(f);
 	return 0;
 }
@@ -121,7 +105,7 @@ static void sign(struct fixture *f, struct sg_request *req, const char *key_id, 
 	struct sg_error err = { 0 };
 
 	snprintf(nonce, sizeof(nonce), "%032x", ++f->nonce_seq);
-	if (sg_sign_request(f->kr, key_id, ts, nonce, bind, req, token, sizeof(token), &err) < 0)
+	if (sg_sign_request(f->sig.kr, key_id, ts, nonce, bind, req, token, sizeof(token), &err) < 0)
 		fail_msg("sign: %s", err.msg);
 	assert_int_equal(sg_request_set_token(req, token, NULL), 0);
 }
@@ -137,7 +121,7 @@ static void expect(struct fixture *f, struct sg_request *req, int verdict, const
 	/* The last 16 characters of a token are MAC hex: they must not reappear. */
 	if (req->token && strlen(req->token) >= 16)
 		snprintf(tail, sizeof(tail), "%s", req->token + strlen(req->token) - 16);
-	v = sg_module_hmac.check(f->mod, req, &why);
+	v = sg_module_hmac.check(f->sig.mod, req, &why);
 
 	if (v != verdict)
 		fail_msg("verdict %d, want %d (%s)", v, verdict, why.msg);
@@ -164,17 +148,17 @@ static void test_machinery_failure(void **state)
 	_cleanup_request_ struct sg_request *b = exec_req("c1", "b");
 	_cleanup_request_ struct sg_request *c = create_req();
 	_cleanup_request_ struct sg_request *m = NULL;
-	struct sg_context ctx = { .keyring = f->kr };
+	struct sg_context ctx = { .keyring = f->sig.kr };
 	struct sg_module_state *mod;
 	struct sg_error err = { 0 };
-	struct sg_module_state *saved = f->mod;
+	struct sg_module_state *saved = f->sig.mod;
 
-	assert_true(asprintf(&path, "%s/tiny", f->dir) > 0);
+	assert_true(asprintf(&path, "%s/tiny", f->sig.dir) > 0);
 	if (sg_replay_open(path, 1, &ctx.replay, &err) < 0)
 		fail_msg("replay: %s", err.msg);
 	mod = mod_init(&ctx, 0, NULL, &err);
 	assert_non_null(mod);
-	f->mod = mod;
+	f->sig.mod = mod;
 	sign(f, a, "k1", NOW, true);
 	expect(f, a, SG_VERDICT_SUCCESS, NULL);
 	sign(f, b, "k1", NOW, true);
@@ -184,7 +168,7 @@ static void test_machinery_failure(void **state)
 	assert_int_equal(sg_request_for_mount(c, 0, &m, NULL), 0);
 	expect(f, m, -ENOSPC, "cannot record the nonce: replay store full");
 	expect(f, c, -ENOSPC, "cannot record the nonce: replay store full");
-	f->mod = saved;
+	f->sig.mod = saved;
 	sg_module_hmac.fini(mod);
 	sg_replay_free(ctx.replay);
 }
@@ -331,8 +315,8 @@ static void test_exec_id_binding(void **state)
 	struct fixture *f = *state;
 	const char *req_args[] = { "exec_id=required", "max_age=10" };
 	struct sg_error err = { 0 };
-	struct sg_module_state *strict = mod_init(&f->ctx, 2, req_args, &err);
-	struct sg_module_state *lax = f->mod;
+	struct sg_module_state *strict = mod_init(&f->sig.ctx, 2, req_args, &err);
+	struct sg_module_state *lax = f->sig.mod;
 	struct sg_request *r;
 
 	assert_non_null(strict);
@@ -343,7 +327,7 @@ static void test_exec_id_binding(void **state)
 	expect(f, r, SG_VERDICT_SUCCESS, NULL);
 	sg_request_free(r);
 	/* Unbound token with exec_id=required: refused. */
-	f->mod = strict;
+	f->sig.mod = strict;
 	r = exec_req("c1", "id");
 	sign(f, r, "k1", NOW, false);
 	expect(f, r, SG_VERDICT_DENY,
@@ -355,7 +339,7 @@ static void test_exec_id_binding(void **state)
 	assert_int_equal(sg_request_set_exec_id(r, "e2", NULL), 0);
 	expect(f, r, SG_VERDICT_DENY, NULL);
 	sg_request_free(r);
-	f->mod = lax;
+	f->sig.mod = lax;
 	r = exec_req("c1", "id");
 	sign(f, r, "k1", NOW, true);
 	assert_int_equal(sg_request_set_exec_id(r, "e2", NULL), 0);
@@ -423,7 +407,7 @@ static void sign_v2(struct fixture *f, struct sg_request *req, unsigned rel)
 	struct sg_error err = { 0 };
 
 	snprintf(nonce, sizeof(nonce), "%032x", ++f->nonce_seq);
-	if (sg_sign_request_params(f->kr, &p, req, token, sizeof(token), &err) < 0)
+	if (sg_sign_request_params(f->sig.kr, &p, req, token, sizeof(token), &err) < 0)
 		fail_msg("sign: %s", err.msg);
 	assert_int_equal(sg_request_set_token(req, token, NULL), 0);
 }
@@ -518,14 +502,14 @@ static void test_reasons_distinct(void **state)
 static void test_init_errors(void **state)
 {
 	struct fixture *f = *state;
-	struct sg_context empty = { 0 }, no_replay = { .keyring = f->kr };
+	struct sg_context empty = { 0 }, no_replay = { .keyring = f->sig.kr };
 	const char *bad[] = { "max_age=abc" }, *unknown[] = { "strict" }, *lead[] = { "max_age=010" };
 	struct sg_error err = { 0 };
 
-	assert_null(mod_init(&f->ctx, 1, bad, &err));
+	assert_null(mod_init(&f->sig.ctx, 1, bad, &err));
 	assert_string_equal(err.msg, "exec:3: hmac: 'max_age' wants seconds in 0..86400");
-	assert_null(mod_init(&f->ctx, 1, lead, &err));
-	assert_null(mod_init(&f->ctx, 1, unknown, &err));
+	assert_null(mod_init(&f->sig.ctx, 1, lead, &err));
+	assert_null(mod_init(&f->sig.ctx, 1, unknown, &err));
 	assert_string_equal(err.msg, "exec:3: hmac: unknown argument 'strict'");
 	assert_null(mod_init(&empty, 0, NULL, &err));
 	assert_string_equal(err.msg, "exec:3: hmac: no keyring loaded (keys directory)");

@@ -12,6 +12,10 @@
 
 #include "testutil.h"
 
+#include "core/registry.h"
+#include "sig/keyring.h"
+#include "sig/replay.h"
+
 char *sg_test_mkdtemp(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -153,4 +157,34 @@ int sg_test_each_case(const char *root, void (*run)(const char *root, const char
 	}
 	free(names);
 	return cases;
+}
+
+void sg_test_sig_open(struct sg_test_sig *k, const char *secret, const char *const *keys)
+{
+	struct sg_error err = { 0 };
+	char *dir = NULL, *store = NULL;
+
+	k->dir = sg_test_mkdtemp();
+	if (asprintf(&dir, "%s/keys", k->dir) < 0 || asprintf(&store, "%s/replay", k->dir) < 0 ||
+	    mkdir(dir, 0700) < 0)
+		fail_msg("keys: cannot make %s", k->dir);
+	for (size_t i = 0; keys[i]; i += 2)
+		free(sg_test_write(dir, keys[i], 0600, "secret = %s\n%s", secret, keys[i + 1]));
+	if (sg_keyring_load(dir, &k->kr, &err) < 0 || sg_replay_open(store, 4096, &k->replay, &err) < 0)
+		fail_msg("keys: %s", err.msg);
+	k->ctx.keyring = k->kr;
+	k->ctx.replay = k->replay;
+	free(dir);
+	free(store);
+}
+
+void sg_test_sig_close(struct sg_test_sig *k)
+{
+	if (k->mod)
+		sg_module_hmac.fini(k->mod);
+	sg_keyring_free(k->kr);
+	sg_replay_free(k->replay);
+	sg_test_rmtree(k->dir);
+	free(k->dir);
+	memset(k, 0, sizeof(*k));
 }

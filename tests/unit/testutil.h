@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "core/context.h"
+
 /* A fresh directory under $TMPDIR (mode 0700); removed recursively by sg_test_rmtree. */
 char *sg_test_mkdtemp(void);
 void sg_test_rmtree(const char *path);
@@ -33,6 +35,24 @@ int sg_test_dir_setup(void **state);
 int sg_test_dir_teardown(void **state);
 #define SG_TEST_WITH_DIR(fn) \
 	cmocka_unit_test_setup_teardown(fn, sg_test_dir_setup, sg_test_dir_teardown)
+
+/* The signature tests' fixture: a scratch directory with a keys directory and a replay store
+ * (4096 slots), loaded into ctx: one key file per pair of keys ("name", "extra lines", ...,
+ * NULL), each "secret = SECRET" and then its extra lines (scope keywords). The test inits the
+ * hmac module into mod; sg_test_sig_close finalises it, frees the rest and removes the
+ * directory. */
+struct sg_keyring;
+struct sg_replay;
+struct sg_module_state;
+struct sg_test_sig {
+	char *dir;
+	struct sg_keyring *kr;
+	struct sg_replay *replay;
+	struct sg_context ctx;
+	struct sg_module_state *mod;
+};
+void sg_test_sig_open(struct sg_test_sig *k, const char *secret, const char *const *keys);
+void sg_test_sig_close(struct sg_test_sig *k);
 
 /* Golden cases: calls run(root, root/NAME) for each subdirectory NAME of root in name order,
  * skipping dot entries and plain files; returns how many ran. */

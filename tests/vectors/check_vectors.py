@@ -120,7 +120,121 @@ def field_groups(vec):
     return g
 
 
+HOST_NS = ("pid", "network", "ipc", "uts", "mount")
+HOOK_STAGES = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart",
+               "poststop")
+CAP_NAMES = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+             "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+             "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
+             "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
+             "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
+             "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+             "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
+             "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND",
+             "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE"]
+
+
+def generated(i):
+    """FORMAT.md 8.3: only a 64-lowercase-hex id is written as a mark."""
+    return i if i and len(i) == 64 and all(c in "0123456789abcdef" for c in i) else None
+
+
+def marked(v, cid, sbx):
+    """FORMAT.md 8.3: the container id, the sandbox id and the id's first 12 characters."""
+    marks = [(m, w) for m, w in ((cid, "{id}"), (sbx, "{sandbox}"),
+                                 (cid[:12] if cid else None, "{id12}")) if m]
+    out, i = "", 0
+    while i < len(v):
+        for needle, mark in marks:
+            if v.startswith(needle, i):
+                out += mark
+                i += len(needle)
+                break
+        else:
+            out += v[i]
+            i += 1
+    return out
+
+
+def grant_groups(vec):
+    """FORMAT.md section 8: the grant's field groups, each as its lines."""
+    req = vec["request"]
+    spec = req["spec"]
+    ann = spec.get("annotations", {})
+    k8s = "io.kubernetes.cri.container-type" in ann
+    cid = generated(req["id"])
+    sbx = generated(ann.get("io.kubernetes.cri.sandbox-id")) if k8s else None
+
+    def sc(name, v):
+        return scalar(name, None if v is None else marked(v, cid, sbx))
+
+    def ls(name, items):
+        return lst(name, None if items is None else [marked(v, cid, sbx) for v in items])
+
+    def k(name):
+        return ann.get("io.kubernetes.cri." + name) if k8s else None
+
+    proc = spec["process"]
+    user = proc.get("user", {})
+    gids = user.get("additionalGids")
+    g = {"target": sc("op", "create") + sc("namespace", req["namespace"])
+         + sc("identity", "kubernetes" if k8s else "content")
+         + sc("pod-namespace", k("sandbox-namespace")) + sc("pod-name", k("sandbox-name"))
+         + sc("container-name", k("container-name")) + sc("container-type", k("container-type")),
+         "args": ls("args", proc.get("args")), "cwd": sc("cwd", proc.get("cwd")),
+         "user": sc("uid", str(user.get("uid", 0))) + sc("gid", str(user.get("gid", 0)))
+         + ls("additional-gids", None if gids is None else [str(x) for x in gids]),
+         "terminal": sc("terminal", "true" if proc.get("terminal") else "false"),
+         "env": ls("env", proc.get("env"))}
+    hosts = [m for m in spec.get("mounts", []) if is_host_mount(m)]
+    g["mounts"] = b"mounts *%d\n" % len(hosts)
+    for m in hosts:
+        g["mounts"] += sc("type", m.get("type")) + sc("source", m.get("source")) \
+            + sc("destination", m.get("destination")) + ls("options", m.get("options"))
+    linux = spec.get("linux", {})
+    own = {n.get("type") for n in linux.get("namespaces", [])}
+    g["hostns"] = ls("host-namespaces", [t for t in HOST_NS if t not in own])
+
+    def num(d, key):
+        return str(d[key]) if key in d else "*"
+    devs = ["%s %s:%s %s" % (d.get("type", "-"), num(d, "major"), num(d, "minor"),
+                             d.get("path", "-")) for d in linux.get("devices", [])]
+    rules = ["%s %s:%s %s" % (d.get("type", "a"), num(d, "major"), num(d, "minor"),
+                              d.get("access", "rwm"))
+             for d in linux.get("resources", {}).get("devices", []) if d.get("allow") is True]
+    g["devices"] = ls("devices", devs) + ls("device-rules", rules)
+    caps = set()
+    for names in proc.get("capabilities", {}).values():
+        caps.update(CAP_NAMES.index(n) for n in names)
+    g["caps"] = ls("capabilities", [CAP_NAMES[c] for c in sorted(caps)])
+    hooks = [(st, h) for st in HOOK_STAGES for h in spec.get("hooks", {}).get(st, [])]
+    g["hooks"] = b"hooks *%d\n" % len(hooks)
+    for st, h in hooks:
+        path = h.get("path", "")
+        parts = path.split("/")
+        if len(parts) == 4 and parts[:2] == ["", "proc"] and parts[2].isdigit() \
+                and parts[3] == "exe":
+            path = "/proc/{pid}/exe"
+        g["hooks"] += sc("stage", st) + sc("path", path) + ls("args", h.get("args"))
+    return g
+
+
+GRANT_GROUPS = ("args", "cwd", "user", "terminal", "env", "mounts", "hostns", "devices", "caps",
+                "hooks")
+
+
+def grant_input(vec):
+    g = grant_groups(vec)
+    out = b"shimgate-grant-v3\n" + g["target"]
+    out += scalar("key-id", vec["key_id"]) + scalar("not-after", str(vec["timestamp"]))
+    for name in GRANT_GROUPS:
+        out += g[name]
+    return out
+
+
 def signing_input(vec):
+    if vec.get("version", 1) == 3:
+        return grant_input(vec)
     req = vec["request"]
     version = vec.get("version", 1)
     g = field_groups(vec)
@@ -140,8 +254,13 @@ def signing_input(vec):
 
 def view_digests(vec):
     """The "sha256/8:" part of the what-differs view: 8 hex of SHA-256 per group."""
-    g = field_groups(vec)
-    names = ["target", "args", "cwd", "user", "env"] + (["mounts"] if "mounts" in g else [])
+    if vec.get("version", 1) == 3:
+        g = grant_groups(vec)
+        names = ["target", "args", "cwd", "user", "env", "mounts", "hostns", "devices", "caps",
+                 "hooks"]
+    else:
+        g = field_groups(vec)
+        names = ["target", "args", "cwd", "user", "env"] + (["mounts"] if "mounts" in g else [])
     return "sha256/8: " + " ".join("%s=%s" % (n, hashlib.sha256(g[n]).hexdigest()[:8])
                                    for n in names)
 
@@ -166,6 +285,8 @@ def host_key(vec):
 def token(vec, data, key=None):
     key = key if key is not None else bytes.fromhex(vec["key_hex"])
     mac = hmac.new(key, data, hashlib.sha256).hexdigest()
+    if vec.get("version", 1) == 3:
+        return "sg3.%s.%d.%s" % (vec["key_id"], vec["timestamp"], mac)
     if vec.get("version", 1) == 2:
         return "sg2.%s.%s.%d.%s.%s" % (vec["relative"], vec["key_id"], vec["timestamp"],
                                        vec["nonce"], mac)

@@ -65,6 +65,35 @@ def app_exec(args, user=None, cwd="/srv", env=(), terminal=False, exec_id="e1", 
             "container": APP}
 
 
+# Create grants (version 3, FORMAT.md section 8): valid until this not-after, no nonce.
+NOT_AFTER = 1735689600
+CID = "3b1f" + "0" * 56 + "c0de"
+SBX = "5a1d" + "e" * 56 + "beef"
+CRI_ANN = {"io.kubernetes.cri.container-type": "container",
+           "io.kubernetes.cri.sandbox-namespace": "monitoring",
+           "io.kubernetes.cri.sandbox-name": "node-exporter-x7k2p",
+           "io.kubernetes.cri.container-name": "exporter",
+           "io.kubernetes.cri.sandbox-id": SBX,
+           "io.kubernetes.cri.image-name": "example.org/exporter:1.0"}
+
+
+def grant_spec(args, env, mounts, linux, annotations=None, hooks=None, caps=None):
+    spec = {"ociVersion": "1.0.2",
+            "process": {"terminal": False, "user": {"uid": 65534, "gid": 65534},
+                        "args": args, "env": env, "cwd": "/",
+                        "capabilities": {k: caps or ["CAP_CHOWN", "CAP_KILL"]
+                                         for k in ("bounding", "effective", "permitted")}},
+            "root": {"path": "rootfs"}, "mounts": mounts, "linux": linux}
+    if annotations:
+        spec["annotations"] = annotations
+    if hooks:
+        spec["hooks"] = hooks
+    return spec
+
+
+OWN_NS = [{"type": t} for t in ("pid", "ipc", "uts", "mount")]
+PROC_MOUNT = {"destination": "/proc", "type": "proc", "source": "proc"}
+
 # name: (request, bind exec id, key id, nonce index, token version, relative fields)
 VECTORS = {
     "exec_minimal": (exec_req(proc(["true"])), True, "k1", 5, 1, "-"),
@@ -137,6 +166,53 @@ VECTORS = {
     "v2_exec_groups_set": (app_exec(["id"], user={"uid": 1000, "gid": 1000,
                                                   "additionalGids": [20, 10, 1000, 20]}),
                            True, "k1", 13, 2, "w"),
+    # A hostNetwork DaemonSet container: the pod identity instead of the id, the sandbox's
+    # /etc/hosts (its path holds the sandbox id), the host's /proc read-only, NET_ADMIN.
+    "v3_grant_kubernetes": ({
+        "op": "create", "namespace": "k8s.io", "id": CID,
+        "spec": grant_spec(
+            ["/bin/exporter", "--path.procfs=/host/proc"], ["PATH=/bin", "HOSTNAME=node1"],
+            [PROC_MOUNT,
+             {"destination": "/etc/hosts", "type": "bind",
+              "source": "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/%s/hosts" % SBX,
+              "options": ["rbind", "rprivate", "ro"]},
+             {"destination": "/host/proc", "type": "bind", "source": "/proc",
+              "options": ["rbind", "ro"]}],
+            {"namespaces": OWN_NS,
+             "resources": {"devices": [{"allow": False, "access": "rwm"}]}},
+            annotations=CRI_ANN, caps=["CAP_CHOWN", "CAP_NET_ADMIN"]),
+    }, False, "k1", 15, 3, "-"),
+    # The same pod's sandbox: no container name, every namespace but the network its own.
+    "v3_grant_sandbox": ({
+        "op": "create", "namespace": "k8s.io", "id": SBX,
+        "spec": grant_spec(
+            ["/pause"], ["PATH=/bin"], [PROC_MOUNT], {"namespaces": OWN_NS},
+            annotations={k: v for k, v in CRI_ANN.items()
+                         if k not in ("io.kubernetes.cri.container-name",
+                                      "io.kubernetes.cri.image-name")}
+            | {"io.kubernetes.cri.container-type": "sandbox"}),
+    }, False, "k1", 16, 3, "-"),
+    # docker run -e SHIMGATE_TOKEN=... -v /srv/backup:/backup --device /dev/fuse: content
+    # only; Docker's hostname, /etc/hosts path and setkey hook hold the id or dockerd's pid.
+    "v3_grant_docker": ({
+        "op": "create", "namespace": "moby", "id": CID,
+        "spec": grant_spec(
+            ["/bin/backup", "--to", "/backup"], ["PATH=/bin", "HOSTNAME=" + CID[:12]],
+            [PROC_MOUNT,
+             {"destination": "/etc/hosts", "type": "bind",
+              "source": "/var/lib/docker/containers/%s/hosts" % CID,
+              "options": ["rbind", "rprivate"]},
+             {"destination": "/backup", "type": "bind", "source": "/srv/backup",
+              "options": ["rbind"]}],
+            {"namespaces": OWN_NS + [{"type": "network"}],
+             "devices": [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}],
+             "resources": {"devices": [{"allow": False, "access": "rwm"},
+                                       {"allow": True, "type": "c", "major": 10,
+                                        "minor": 229, "access": "rwm"}]}},
+            hooks={"prestart": [{"path": "/proc/4242/exe",
+                                 "args": ["libnetwork-setkey", "-exec-root=/var/run/docker",
+                                          CID, "0123456789ab"]}]}),
+    }, False, "ops-2024", 17, 3, "-"),
 }
 
 
@@ -198,7 +274,11 @@ def main():
             with open(rpath, "w") as f:
                 json.dump(req, f)
             flags = ["--request", rpath, "--timestamp", str(TS), "--nonce", nonce]
-            if not bind:
+            if version == 3:
+                nonce = ""
+                flags = ["--request", rpath, "--token-version", "3",
+                         "--not-after", str(NOT_AFTER)]
+            if not bind and version != 3:
                 flags.append("--no-bind-exec-id")
             if req["op"] == "exec":
                 flags += ["--token-version", str(version), "--relative", rel]
@@ -206,10 +286,12 @@ def main():
                                  check=True, capture_output=True).stdout.decode()
             view = subprocess.run([shimgate, "explain", "--view", "--key-id", key_id] + flags,
                                   check=True, capture_output=True).stdout.decode().rstrip("\n")
+            # The first line: a grant's second line says where it goes.
             tok = subprocess.run([shimgate, "sign", "--key", key] + flags,
-                                 check=True, capture_output=True).stdout.decode().strip()
+                                 check=True, capture_output=True).stdout.decode().split("\n")[0]
             vec = {"description": name.replace("_", " "), "key_hex": KEY_HEX,
-                   "key_id": key_id, "request": req, "bind_exec_id": bind, "timestamp": TS,
+                   "key_id": key_id, "request": req, "bind_exec_id": bind,
+                   "timestamp": NOT_AFTER if version == 3 else TS,
                    "nonce": nonce, "version": version, "relative": rel,
                    "signing_input": sin, "token": tok, "view": view}
             with open(os.path.join(here, name + ".json"), "w") as f:
