@@ -48,9 +48,10 @@ printf '{"exec-root": "%s", "data-root": "%s", "storage-driver": "vfs"}\n' "$E2E
 	--containerd-config "$CFG" --docker-config "$DJ" --dropin "$DROPIN" --shim-path "$HOST_STOCK_PATH" \
 	--gate "$GATE" --audit "$AUDIT" --replay-store "$E2E_TMP/replay/setup.db" >"$OUT/setup" 2>&1 ||
 	e2e_fail "setup docker: $(cat "$OUT/setup")"
-# dockerd hands runc its vfs directory as root.path: setup allowed that, and only that.
-grep -qx "required root allow=$E2E_TMP/docker/vfs/dir/\*" "$ETC/policy.d/create" ||
-	e2e_fail "setup's root line is not for the vfs driver under data-root: $(grep root "$ETC/policy.d/create")"
+# dockerd hands runc its storage driver's mount of the container's layer as root.path: setup
+# names the data root, under which the root module takes only the container's own layer.
+grep -qx "required root docker_root=$E2E_TMP/docker" "$ETC/policy.d/create" ||
+	e2e_fail "setup's root line does not name the data-root: $(grep '^required root' "$ETC/policy.d/create")"
 e2e_ok "setup docker on private paths (the create stack's root line for vfs under data-root)"
 host_restart_as_dropin "$DROPIN"
 
