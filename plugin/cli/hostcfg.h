@@ -23,14 +23,11 @@
 #define SG_HOST_REAL_SHIM "/usr/bin/containerd-shim-runc-v2"
 #define SG_HOST_GATE_NAME "containerd-shim-shimgate-v2"
 #define SG_HOST_CONTAINERD_ADDRESS "/run/containerd/containerd.sock"
+#define SG_HOST_CONTAINERD_ROOT "/var/lib/containerd"
 #define SG_HOST_CONTAINERD_STATE "/run/containerd"
 #define SG_HOST_DOCKER_EXEC_ROOT "/var/run/docker"
 #define SG_HOST_DOCKER_DATA_ROOT "/var/lib/docker"
 #define SG_HOST_CONTAINERD_RUNC_ROOT "/run/containerd/runc"
-/* The mounts module's default runtime_dir list (CRI's sandbox directories), which a
- * runtime_dir= written out replaces. */
-#define SG_CRI_SANDBOXES_VAR "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes"
-#define SG_CRI_SANDBOXES_RUN "/run/containerd/io.containerd.grpc.v1.cri/sandboxes"
 
 #define SG_PLUGIN_V1_LINUX "io.containerd.runtime.v1.linux"
 #define SG_V1_LINUX_TABLE "plugins.\"io.containerd.runtime.v1.linux\""

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "hostcfg.h"
 #include "setup_edit.h"
 #include "setup_files.h"
+#include "toml.h"
 
 #ifndef SG_DATADIR
 #define SG_DATADIR "/usr/share/shimgate"
@@ -27,6 +29,7 @@ struct setup {
 	enum sg_engine engine;
 	struct sg_host host;
 	const char *etc, *shim_dir, *policies, *real_shim, *key_id, *audit, *replay_store;
+	const char *kubelet_dir;
 	bool dry_run;
 	char *owned_config;
 };
@@ -50,7 +53,11 @@ static void setup_usage(FILE *out)
 		"    runc_binary/runc_root for Docker in shimgate.conf; while they are the shipped\n"
 		"    ones, Docker's container directory in the mount stack's internal line and its\n"
 		"    storage driver's root mounts (daemon.json's data-root, storage-driver) in the\n"
-		"    create stack's root line.\n"
+		"    create stack's root line;\n"
+		"  - kubernetes: restrict_oom_score_adj where the host lacks CAP_SYS_RESOURCE; while\n"
+		"    the mount stack is the shipped one, a line admitting binds under KUBELET_DIR/pods\n"
+		"    (the kubelet's volumes and termination log) and, for a containerd root or state\n"
+		"    other than the default, CRI's sandbox and snapshotter directories.\n"
 		"Then restart containerd (and dockerd) and run shimgate doctor.\n"
 		"  --dry-run                  print what would change, as diffs; write nothing\n"
 		"  --etc DIR                  default " SG_SYSCONFDIR "\n"
@@ -60,6 +67,7 @@ static void setup_usage(FILE *out)
 		"  --key-id ID                the first key's id, default ops1\n"
 		"  --audit VALUE              shimgate.conf audit (default syslog)\n"
 		"  --replay-store FILE        shimgate.conf replay_store (default built in)\n"
+		"  --kubelet-dir DIR          the kubelet's root, default /var/lib/kubelet\n"
 		"  --containerd-config FILE   default " SG_HOST_CONTAINERD_CONFIG "\n"
 		"  --docker-config FILE       default " SG_HOST_DOCKER_CONFIG "\n"
 		"  --dropin FILE              default " SG_HOST_DROPIN "\n"
@@ -147,6 +155,26 @@ static int setup_shadow(struct setup *s, struct sg_error *err)
 			       s->dry_run, err);
 }
 
+/* Whether capability cap is in this process's bounding set (/proc/self/status CapBnd). */
+static bool bounding_has(unsigned cap)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *end;
+		unsigned long long set;
+
+		if (strncmp(line, "CapBnd:", 7) != 0)
+			continue;
+		errno = 0;
+		set = strtoull(line + 7, &end, 16);
+		return errno == 0 && end != line + 7 && (set >> cap & 1);
+	}
+	/* Unknown: CRI's default (restrict_oom_score_adj false) is kept. */
+	return true;
+}
+
 static int setup_containerd(struct setup *s, struct sg_error *err)
 {
 	_cleanup_free_ char *old = NULL, *text = NULL;
@@ -160,6 +188,15 @@ static int setup_containerd(struct setup *s, struct sg_error *err)
 	if (sg_setup_containerd_text(&text, s->host.containerd_config, s->engine, s->host.gate,
 				     stdout, err) < 0)
 		return err->code;
+	if (s->engine == SG_ENGINE_KUBERNETES && !bounding_has(CAP_SYS_RESOURCE)) {
+		/* runc cannot lower a pod's oom_score_adj below containerd's own without it: CRI
+		 * then keeps the scores at or above containerd's. */
+		printf("note: CAP_SYS_RESOURCE is not in this host's bounding set (a container or "
+		       "a restricted host): restrict_oom_score_adj = true\n");
+		if (sg_toml_edit_set(&text, s->host.containerd_config, "plugins.\"" SG_PLUGIN_CRI "\"",
+				     "restrict_oom_score_adj", "true", err) < 0)
+			return err->code;
+	}
 	return sg_setup_write(s->host.containerd_config, old, text, 0644, s->dry_run, err);
 }
 
@@ -191,40 +228,120 @@ static int setup_docker(struct setup *s, struct sg_error *err)
 	return sg_setup_write(s->host.docker_config, old, text, 0644, s->dry_run, err);
 }
 
-/* While policy.d/<stack> is the shipped file, its line that starts with `start` becomes line;
- * an edited stack is left alone, and the line Docker needs is printed for the operator. */
-static int setup_stack_line(const struct setup *s, const char *stack, const char *start,
-			    const char *line, struct sg_error *err)
+/* One line of a stack setup writes: the line starting with `start` becomes `line`, or with
+ * `before`, `line` goes in before it. */
+struct stack_edit {
+	const char *start;
+	char *line;
+	bool before;
+};
+
+/* Applies e to text; 1 when its line is not in text. */
+static int stack_edit_apply(char **text, const struct stack_edit *e, struct sg_error *err)
 {
-	_cleanup_free_ char *path = NULL, *from = NULL, *shipped = NULL, *old = NULL;
-	_cleanup_free_ char *text = NULL, *want = NULL, *head = NULL;
+	_cleanup_free_ char *head = NULL, *out = NULL;
 	const char *at, *end;
 
+	if (asprintf(&head, "\n%s", e->start) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	for (at = strstr(*text, head); at && at[strlen(head)] != ' ' && at[strlen(head)] != '\n';
+	     at = strstr(at + 1, head))
+		;
+	if (!at)
+		return 1;
+	end = e->before ? at : strchr(at + 1, '\n');
+	if (asprintf(&out, "%.*s\n%s%s", (int)(at - *text), *text, e->line, end ? end : "\n") < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	free(*text);
+	*text = steal_pointer(&out);
+	return 0;
+}
+
+/* While policy.d/<stack> is the shipped file, the edits are made to it; an edited stack is
+ * left alone, and the lines the engine needs are printed for the operator. */
+static int setup_stack_lines(const struct setup *s, const char *stack, const struct stack_edit *edits,
+			     size_t n, struct sg_error *err)
+{
+	static const char *const section[] = {
+		[SG_ENGINE_CONTAINERD] = "Install", [SG_ENGINE_DOCKER] = "Docker",
+		[SG_ENGINE_KUBERNETES] = "Kubernetes",
+	};
+	_cleanup_free_ char *path = NULL, *from = NULL, *shipped = NULL, *old = NULL, *text = NULL;
+	bool is_shipped;
+
 	if (asprintf(&path, "%s/policy.d/%s", s->etc, stack) < 0 ||
-	    asprintf(&from, "%s/%s", s->policies, stack) < 0 ||
-	    asprintf(&want, "\n%s\n", line) < 0 || asprintf(&head, "\n%s", start) < 0)
+	    asprintf(&from, "%s/%s", s->policies, stack) < 0)
 		return sg_error_set(err, -ENOMEM, "out of memory");
 	if (sg_setup_read(from, &shipped, err) < 0)
 		return err->code;
 	/* In a dry run the stack is not copied yet: it would be the shipped one. */
 	if (sg_setup_read(path, &old, err) == -ENOENT && s->dry_run)
 		old = strdup(shipped);
-	if (!old)
+	if (!old || !(text = strdup(old)))
 		return err->code ? err->code : sg_error_set(err, -ENOMEM, "out of memory");
-	if (strstr(old, want))
-		return 0;
-	for (at = strstr(old, head); at && at[strlen(head)] != ' ' && at[strlen(head)] != '\n';
-	     at = strstr(at + 1, head))
-		;
-	if (strcmp(old, shipped) != 0 || !at) {
-		printf("note: %s is not the shipped stack: for Docker, its `%s` line should read "
-		       "(README.md, Docker):\n  %s\n", path, start, line);
-		return 0;
+	is_shipped = strcmp(old, shipped) == 0;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *want = NULL;
+		int r;
+
+		if (asprintf(&want, "\n%s\n", edits[i].line) < 0)
+			return sg_error_set(err, -ENOMEM, "out of memory");
+		if (strstr(text, want))
+			continue;
+		r = is_shipped ? stack_edit_apply(&text, &edits[i], err) : 1;
+		if (r < 0)
+			return r;
+		if (r > 0)
+			printf("note: %s is not the shipped stack: %s its `%s` line it needs this line "
+			       "(README.md, %s):\n  %s\n", path, edits[i].before ? "before" : "as",
+			       edits[i].start, section[s->engine], edits[i].line);
 	}
-	end = strchr(at + 1, '\n');
-	if (asprintf(&text, "%.*s\n%s%s", (int)(at - old), old, line, end ? end : "\n") < 0)
-		return sg_error_set(err, -ENOMEM, "out of memory");
 	return sg_setup_write(path, old, text, 0644, s->dry_run, err);
+}
+
+/* One word of a policy argument: an absolute path free of commas, blanks and patterns. */
+static int policy_path(const char *path, const char *what, struct sg_error *err)
+{
+	if (path[0] != '/' || strpbrk(path, ", \t\n*?[\\"))
+		return sg_error_set(err, -EINVAL, "%s '%s' is not an absolute path free of commas, "
+				    "blanks and pattern characters", what, path);
+	return 0;
+}
+
+/* containerd's root and state directories (config.toml's, else the defaults). */
+static int containerd_dirs(const struct setup *s, char **root, char **state, struct sg_error *err)
+{
+	_cleanup_(sg_toml_freep) struct sg_toml *doc = NULL;
+	_cleanup_free_ char *text = NULL;
+	int r = sg_setup_read(s->host.containerd_config, &text, err);
+
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (text && sg_toml_parse(s->host.containerd_config, text, &doc, err) < 0)
+		return err->code;
+	*root = strdup(doc ? sg_toml_string(doc, "root", SG_HOST_CONTAINERD_ROOT) : SG_HOST_CONTAINERD_ROOT);
+	*state = strdup(doc ? sg_toml_string(doc, "state", SG_HOST_CONTAINERD_STATE)
+			    : SG_HOST_CONTAINERD_STATE);
+	if (!*root || !*state)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	if (policy_path(*root, "containerd's root", err) < 0 ||
+	    policy_path(*state, "containerd's state", err) < 0)
+		return sg_error_prefix(err, "%s", s->host.containerd_config);
+	return 0;
+}
+
+/* The mount stack's internal line: CRI's sandbox directories of this containerd, then extra
+ * (Docker's containers directory) when not NULL. */
+static int internal_line(const struct setup *s, const char *extra, char **line, struct sg_error *err)
+{
+	_cleanup_free_ char *root = NULL, *state = NULL;
+
+	if (containerd_dirs(s, &root, &state, err) < 0)
+		return err->code;
+	if (asprintf(line, "sufficient mounts internal runtime_dir=%s/" SG_PLUGIN_CRI "/sandboxes,%s/"
+		     SG_PLUGIN_CRI "/sandboxes%s%s", root, state, extra ? "," : "", extra ? extra : "") < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	return 0;
 }
 
 /* The storage drivers whose mount of a container's root the root module finds itself, from
@@ -243,7 +360,11 @@ static int setup_docker_root(const struct setup *s, const char *data_root, const
 			continue;
 		if (asprintf(&line, "required root docker_root=%s", data_root) < 0)
 			return sg_error_set(err, -ENOMEM, "out of memory");
-		return setup_stack_line(s, "create", "required root", line, err);
+		struct stack_edit e = { "required root", steal_pointer(&line), false };
+		int r = setup_stack_lines(s, "create", &e, 1, err);
+
+		free(e.line);
+		return r;
 	}
 	printf("note: Docker's storage driver '%s' is not one the root module knows (overlay2, "
 	       "fuse-overlayfs, vfs): the create stack's `required root` line refuses its "
@@ -256,8 +377,10 @@ static int setup_docker_root(const struct setup *s, const char *data_root, const
  * binds /etc/hosts etc. from there), its driver's root mounts in the create stack's root line. */
 static int setup_docker_policy(struct setup *s, struct sg_error *err)
 {
-	_cleanup_free_ char *line = NULL, *real = NULL;
+	_cleanup_free_ char *containers = NULL, *real = NULL;
+	struct stack_edit e = { "sufficient mounts internal", NULL, false };
 	json_auto_t *cfg = json_load_file(s->host.docker_config, 0, NULL);
+	int r;
 	const char *data_root = json_string_value(json_object_get(cfg, "data-root"));
 	const char *driver = json_string_value(json_object_get(cfg, "storage-driver"));
 
@@ -268,21 +391,71 @@ static int setup_docker_policy(struct setup *s, struct sg_error *err)
 	if (real)
 		data_root = real;
 	/* A policy argument is one word, split at commas. */
-	if (data_root[0] != '/' || strpbrk(data_root, ", \t\n*?[\\"))
-		return sg_error_set(err, -EINVAL, "%s: data-root '%s' is not an absolute path free of "
-				    "commas, blanks and pattern characters", s->host.docker_config,
-				    data_root);
+	if (policy_path(data_root, "data-root", err) < 0)
+		return sg_error_prefix(err, "%s", s->host.docker_config);
 	if (!driver) {
 		driver = "overlay2";
 		printf("note: %s sets no storage-driver: overlay2, Docker's default, is assumed "
 		       "(README.md, Docker)\n", s->host.docker_config);
 	}
-	if (asprintf(&line, "sufficient mounts internal runtime_dir=%s,%s,%s/containers",
-		     SG_CRI_SANDBOXES_VAR, SG_CRI_SANDBOXES_RUN, data_root) < 0)
+	if (asprintf(&containers, "%s/containers", data_root) < 0)
 		return sg_error_set(err, -ENOMEM, "out of memory");
-	if (setup_stack_line(s, "mount", "sufficient mounts internal", line, err) < 0)
+	if (internal_line(s, containers, &e.line, err) < 0)
 		return err->code;
+	r = setup_stack_lines(s, "mount", &e, 1, err);
+	free(e.line);
+	if (r < 0)
+		return r;
 	return setup_docker_root(s, data_root, driver, err);
+}
+
+/* modules/mounts.c's default deny list without /var/lib/kubelet, under which the kubelet's
+ * own binds are. */
+#define KUBELET_DENY                                                                          \
+	"/,/proc,/sys,/dev,/etc,/root,/boot,/home/root,/run/containerd,/var/run/containerd,"  \
+	"/var/lib/containerd,/run/kubelet,/etc/kubernetes,/run/docker.sock,"                 \
+	"/var/run/docker.sock,/run/docker,/var/run/docker,/var/lib/docker,/run/crio,"         \
+	"/var/run/crio,/var/lib/containers,/run/containers,/run/runc,/run/shimgate,"          \
+	"/var/lib/shimgate,/run/systemd,/var/run/dbus,/run/dbus,/var/log"
+
+/* The mount stack a kubelet needs: its per-pod binds (volumes, termination log, under
+ * KUBELET_DIR/pods) admitted before the host line; for a containerd root or state other than
+ * the default, CRI's sandbox files and the snapshotter's rootfs mounts under them. */
+static int setup_kubelet_policy(const struct setup *s, struct sg_error *err)
+{
+	struct stack_edit e[3] = {
+		{ "requisite mounts host", NULL, true },
+		{ "sufficient mounts internal", NULL, false },
+		{ "[success=done deny=die ignore=ignore default=die] mounts rootfs", NULL, false },
+	};
+	_cleanup_free_ char *root = NULL, *state = NULL;
+	size_t n = 1;
+	int r;
+
+	if (policy_path(s->kubelet_dir, "--kubelet-dir", err) < 0 ||
+	    containerd_dirs(s, &root, &state, err) < 0)
+		return err->code;
+	if (asprintf(&e[0].line, "sufficient mounts host deny=" KUBELET_DENY " allow=%s/pods "
+		     "force=nosuid,nodev", s->kubelet_dir) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	r = 0;
+	if (strcmp(root, SG_HOST_CONTAINERD_ROOT) != 0 || strcmp(state, SG_HOST_CONTAINERD_STATE) != 0) {
+		n = 3;
+		if (internal_line(s, NULL, &e[1].line, err) < 0 ||
+		    asprintf(&e[2].line, "%s prefix=%s/io.containerd.snapshotter.v1.", e[2].start,
+			     root) < 0)
+			r = err->code ? err->code : sg_error_set(err, -ENOMEM, "out of memory");
+	}
+	if (r == 0) {
+		printf("note: the mount stack admits binds under %s/pods, the kubelet's volumes; a "
+		       "hostPath into another pod's directory is one of them: enforce Pod Security "
+		       "`baseline` or stricter, which forbids hostPath (README.md, Kubernetes)\n",
+		       s->kubelet_dir);
+		r = setup_stack_lines(s, "mount", e, n, err);
+	}
+	for (size_t i = 0; i < SG_ARRAY_SIZE(e); i++)
+		free(e[i].line);
+	return r;
 }
 
 static int parse_engine(const char *name, enum sg_engine *engine)
@@ -317,6 +490,7 @@ static int parse_args(struct setup *s, int argc, char **argv)
 		{ "key-id", required_argument, NULL, 'k' },
 		{ "audit", required_argument, NULL, 'a' },
 		{ "replay-store", required_argument, NULL, 'y' },
+		{ "kubelet-dir", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -341,6 +515,7 @@ static int parse_args(struct setup *s, int argc, char **argv)
 		case 'k': s->key_id = optarg; break;
 		case 'a': s->audit = optarg; break;
 		case 'y': s->replay_store = optarg; break;
+		case 'b': s->kubelet_dir = optarg; break;
 		case 'h': return sg_cli_usage(setup_usage, SG_EXIT_OK);
 		default: return sg_cli_usage(setup_usage, SG_EXIT_USAGE);
 		}
@@ -368,6 +543,7 @@ int sg_cmd_setup(int argc, char **argv)
 		.policies = SG_DATADIR "/policies",
 		.real_shim = SG_HOST_REAL_SHIM,
 		.key_id = "ops1",
+		.kubelet_dir = "/var/lib/kubelet",
 	};
 	struct sg_error err = { 0 };
 	int rc = parse_args(&s, argc, argv);
@@ -379,7 +555,8 @@ int sg_cmd_setup(int argc, char **argv)
 	    setup_conf(&s, &err) < 0 || setup_shadow(&s, &err) < 0 ||
 	    setup_containerd(&s, &err) < 0 ||
 	    (s.engine == SG_ENGINE_DOCKER &&
-	     (setup_docker(&s, &err) < 0 || setup_docker_policy(&s, &err) < 0))) {
+	     (setup_docker(&s, &err) < 0 || setup_docker_policy(&s, &err) < 0)) ||
+	    (s.engine == SG_ENGINE_KUBERNETES && setup_kubelet_policy(&s, &err) < 0)) {
 		fprintf(stderr, "shimgate setup: %s\n", err.msg);
 		goto out;
 	}

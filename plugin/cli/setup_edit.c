@@ -13,8 +13,6 @@
 #include "setup_edit.h"
 #include "toml.h"
 
-SG_DEFINE_FREEP(struct sg_toml *, sg_toml_free)
-
 static int oom(struct sg_error *err)
 {
 	return sg_error_set(err, -ENOMEM, "out of memory");

@@ -9,6 +9,8 @@
 
 #include <shimgate/shimgate.h>
 
+#include "core/cleanup.h"
+
 /* A config.toml larger than this is not containerd's. */
 #define SG_TOML_MAX_BYTES (1u << 20)
 
@@ -52,6 +54,7 @@ int sg_toml_parse(const char *path, const char *text, struct sg_toml **out, stru
 /* Reads and parses a file; a missing file is -ENOENT with the error set. */
 int sg_toml_load(const char *path, struct sg_toml **out, struct sg_error *err);
 void sg_toml_free(struct sg_toml *doc);
+SG_DEFINE_FREEP(struct sg_toml *, sg_toml_free)
 
 const struct sg_toml_entry *sg_toml_get(const struct sg_toml *doc, const char *key);
 /* The string at key, or dflt when absent or not a string. */

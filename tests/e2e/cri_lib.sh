@@ -5,16 +5,26 @@
 # lines a kubelet node needs, and a kubelet-role client (tests/e2e/cri/cri.py).
 #
 # A test does:   . lib.sh; . cri_lib.sh; cri_setup "$@"; ...checks...; e2e_pass
+# (or, with containerd configured by `shimgate setup kubernetes`: e2e_setup, its own config
+# and restart, . cri_lib.sh, cri_client_setup: only the client functions below then)
 
 CRI_NS=k8s.io
 CRI_IMAGE=docker.io/sge2e/busybox:1
 CRI_PY=$E2E_SRC/tests/e2e/cri/cri.py
 
 cri_setup() {
-	command -v protoc >/dev/null || e2e_fail "protoc (protobuf-compiler) is not installed"
 	e2e_setup "$@"
+	mkdir -p "$CRI_KUBELET"
+	cri_client_setup
+}
+
+# The kubelet-role client against the running containerd's CRI plugin: the generated stubs,
+# the image in the k8s.io namespace, lib.sh's helpers switched to that namespace. A test
+# that configures containerd itself (test_setup_kubernetes) calls this after its restart.
+cri_client_setup() {
+	command -v protoc >/dev/null || e2e_fail "protoc (protobuf-compiler) is not installed"
 	CRI_GEN=$E2E_TMP/cri-gen
-	mkdir -p "$CRI_GEN" "$CRI_KUBELET"
+	mkdir -p "$CRI_GEN"
 	tar -C "$E2E_ROOTFS" -cf "$E2E_TMP/layer.tar" . || e2e_fail "tar of the rootfs"
 	"$E2E_PY" "$E2E_SRC/tests/e2e/cri/oci_image.py" "$E2E_TMP/layer.tar" "$E2E_TMP/image.tar" \
 		"$CRI_IMAGE" /bin/sleep 1000000 || e2e_fail "building the image archive"
