@@ -236,27 +236,6 @@ struct stack_edit {
 	bool before;
 };
 
-/* Applies e to text; 1 when its line is not in text. */
-static int stack_edit_apply(char **text, const struct stack_edit *e, struct sg_error *err)
-{
-	_cleanup_free_ char *head = NULL, *out = NULL;
-	const char *at, *end;
-
-	if (asprintf(&head, "\n%s", e->start) < 0)
-		return sg_error_set(err, -ENOMEM, "out of memory");
-	for (at = strstr(*text, head); at && at[strlen(head)] != ' ' && at[strlen(head)] != '\n';
-	     at = strstr(at + 1, head))
-		;
-	if (!at)
-		return 1;
-	end = e->before ? at : strchr(at + 1, '\n');
-	if (asprintf(&out, "%.*s\n%s%s", (int)(at - *text), *text, e->line, end ? end : "\n") < 0)
-		return sg_error_set(err, -ENOMEM, "out of memory");
-	free(*text);
-	*text = steal_pointer(&out);
-	return 0;
-}
-
 /* While policy.d/<stack> is the shipped file, the edits are made to it; an edited stack is
  * left alone, and the lines the engine needs are printed for the operator. */
 static int setup_stack_lines(const struct setup *s, const char *stack, const struct stack_edit *edits,
@@ -288,7 +267,9 @@ static int setup_stack_lines(const struct setup *s, const char *stack, const str
 			return sg_error_set(err, -ENOMEM, "out of memory");
 		if (strstr(text, want))
 			continue;
-		r = is_shipped ? stack_edit_apply(&text, &edits[i], err) : 1;
+		r = is_shipped ? sg_setup_stack_line(&text, edits[i].start, edits[i].line,
+						   edits[i].before, err)
+				: 1;
 		if (r < 0)
 			return r;
 		if (r > 0)

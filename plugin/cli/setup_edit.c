@@ -347,3 +347,27 @@ int sg_setup_docker_json(json_t *cfg, FILE *notes, struct sg_error *err)
 	}
 	return 0;
 }
+
+int sg_setup_stack_line(char **text, const char *start, const char *line, bool before,
+			struct sg_error *err)
+{
+	_cleanup_free_ char *head = NULL, *out = NULL;
+	size_t len;
+	const char *at, *end;
+
+	/* A line starts with start and then a blank or its end: "required root" is not
+	 * "required rootfs". The first line of a stack is a comment, never matched. */
+	if (asprintf(&head, "\n%s", start) < 0)
+		return oom(err);
+	len = strlen(head);
+	for (at = strstr(*text, head); at && at[len] != ' ' && at[len] != '\n'; at = strstr(at + 1, head))
+		;
+	if (!at)
+		return 1;
+	end = before ? at : strchr(at + 1, '\n');
+	if (asprintf(&out, "%.*s\n%s%s", (int)(at - *text), *text, line, end ? end : "\n") < 0)
+		return oom(err);
+	free(*text);
+	*text = steal_pointer(&out);
+	return 0;
+}

@@ -30,5 +30,9 @@ int sg_setup_containerd_text(char **text, const char *path, enum sg_engine engin
 			     const char *gate, FILE *notes, struct sg_error *err);
 /* dockerd's daemon.json: BuildKit off, no runtime but runc, no other default runtime. */
 int sg_setup_docker_json(json_t *cfg, FILE *notes, struct sg_error *err);
+/* In a policy stack's text (*text replaced): the line that starts with start (then a blank or
+ * its end) becomes line, or with before, line is put before it. 1 when no line starts so. */
+int sg_setup_stack_line(char **text, const char *start, const char *line, bool before,
+			struct sg_error *err);
 
 #endif

@@ -17,6 +17,7 @@
 #include "cli/doctor.h"
 #include "cli/hostcfg.h"
 #include "cli/setup_edit.h"
+#include "cli/setup_files.h"
 #include "cli/toml.h"
 #include "core/cleanup.h"
 
@@ -145,6 +146,32 @@ static void test_edit_set(void **state)
 	/* A table defined by dotted keys in its parent cannot take a [header] after it. */
 	assert_int_equal(sg_toml_edit_set(&text, "t", "b.c", "e", "1", &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "table b.c is written as dotted keys"));
+}
+
+/* The stack edits of setup docker|kubernetes, on the shipped mount stack. */
+static void test_stack_line(void **state)
+{
+	_cleanup_free_ char *path = sg_test_src("policies/mount"), *text = NULL;
+	struct sg_error err = { 0 };
+	const char *kubelet, *host;
+	(void)state;
+
+	assert_int_equal(sg_setup_read(path, &text, &err), 0);
+	assert_int_equal(sg_setup_stack_line(&text, "requisite mounts host", "sufficient mounts host "
+					     "allow=/k/pods", true, &err), 0);
+	assert_int_equal(sg_setup_stack_line(&text, "sufficient mounts internal",
+					     "sufficient mounts internal runtime_dir=/r", false, &err), 0);
+	/* The kubelet's line goes right before the host line, which stays as shipped. */
+	kubelet = strstr(text, "\nsufficient mounts host allow=/k/pods\n");
+	host = strstr(text, "\nrequisite mounts host deny=default allow=/srv/shimgate force=ro,nosuid,nodev\n");
+	assert_non_null(kubelet);
+	assert_ptr_equal(kubelet + strlen("\nsufficient mounts host allow=/k/pods"), host);
+	assert_non_null(strstr(text, "\nsufficient mounts internal runtime_dir=/r\n"));
+	assert_null(strstr(text, "\nsufficient mounts internal\n"));
+	/* A line is matched by whole words: "mounts root" is no line of it. */
+	assert_int_equal(sg_setup_stack_line(&text, "[success=done deny=die ignore=ignore "
+					     "default=die] mounts root", "x", false, &err), 1);
+	assert_null(strstr(text, "\nx\n"));
 }
 
 static void check_golden(const char *dir, const char *name, const char *got)
@@ -322,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_toml_values),
 		cmocka_unit_test(test_toml_refuses),
 		cmocka_unit_test(test_edit_set),
+		cmocka_unit_test(test_stack_line),
 		SG_TEST_WITH_DIR(test_golden),
 		SG_TEST_WITH_DIR(test_doctor_stock),
 	};
