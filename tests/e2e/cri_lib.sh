@@ -228,6 +228,18 @@ cri_sign_exec() {
 	echo "$tok"
 }
 
+# The kubelet's binds for container app of pod NAME (made by cri_run_pod): an emptyDir volume
+# at /data (its host directory in CRI_VOL) and the termination log, both under CRI_KUBELET;
+# the container config's mounts as JSON in CRI_MOUNTS.
+cri_kubelet_mounts() {
+	local term=$CRI_KUBELET/uid-$1/containers/app/termlog
+	CRI_VOL=$CRI_KUBELET/uid-$1/volumes/kubernetes.io~empty-dir/data
+	mkdir -p "$CRI_VOL" "$(dirname "$term")"
+	: >"$term"
+	printf -v CRI_MOUNTS '{"mounts": [{"container_path": "/data", "host_path": "%s"},
+		{"container_path": "/dev/termination-log", "host_path": "%s"}]}' "$CRI_VOL" "$term"
+}
+
 # The gate serves container ID: the bundle's address is a gate socket owned by the gate binary.
 cri_gated() {
 	local a pid

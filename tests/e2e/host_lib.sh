@@ -1,9 +1,19 @@
 # SPDX-License-Identifier: Apache-2.0
-# For the tests of `shimgate setup` and `doctor` (sourced after lib.sh and e2e_setup): a
-# private containerd configured like a stock Debian 12 host, and its restart with the
+# For the tests of `shimgate setup` and `doctor` (sourced after lib.sh and e2e_setup): their
+# paths, a private containerd configured like a stock Debian 12 host, and its restart with the
 # environment of setup's systemd drop-in.
 
 HOST_STOCK_PATH=/usr/sbin:/usr/bin:/sbin:/bin
+# The paths these tests give setup and doctor, all under the test's own directory.
+CLI=$E2E_CLI
+GATE=$E2E_SHIM_DIR/containerd-shim-shimgate-v2
+CFG=$E2E_TMP/config.toml
+DJ=$E2E_TMP/daemon.json
+ETC=$E2E_TMP/etc
+SHADOW=$E2E_TMP/shadow
+DROPIN=$E2E_TMP/containerd.service.d/shimgate.conf
+AUDIT=$E2E_TMP/setup-audit.log
+OUT=$E2E_TMP/out
 
 # Debian 12's /etc/containerd/config.toml, with this test's own root, state and sockets.
 host_stock_config() {

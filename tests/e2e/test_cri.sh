@@ -21,14 +21,9 @@ e2e_note_cid "$CRI_ID"
 cri_assert_gated "$CRI_ID" "RunPodSandbox with runtime_handler runc"
 
 # --- kubelet-style binds: a volume and the termination log under the kubelet's pods dir -----
-vol=$CRI_KUBELET/uid-web/volumes/kubernetes.io~empty-dir/data
-term=$CRI_KUBELET/uid-web/containers/app/termlog
-mkdir -p "$vol" "$(dirname "$term")"
-: >"$term"
-cri_run_container "$pod" web app "$(printf '{"mounts": [
-	{"container_path": "/data", "host_path": "%s"},
-	{"container_path": "/dev/termination-log", "host_path": "%s"}]}' "$vol" "$term")" ||
-	e2e_fail "StartContainer app: $(cat "$E2E_ERR")"
+cri_kubelet_mounts web
+vol=$CRI_VOL
+cri_run_container "$pod" web app "$CRI_MOUNTS" || e2e_fail "StartContainer app: $(cat "$E2E_ERR")"
 app=$CRI_ID
 cri_assert_gated "$app" "StartContainer with kubelet volume binds"
 cri_save_status "$app" "$E2E_TMP/out/app.status"

@@ -11,16 +11,7 @@
 e2e_setup "$@"
 . "$E2E_SRC/tests/e2e/host_lib.sh"
 
-CLI=$E2E_CLI
-GATE=$E2E_SHIM_DIR/containerd-shim-shimgate-v2
 STOCK_PATH=$HOST_STOCK_PATH
-CFG=$E2E_TMP/config.toml
-DJ=$E2E_TMP/daemon.json
-ETC=$E2E_TMP/etc
-SHADOW=$E2E_TMP/shadow
-DROPIN=$E2E_TMP/containerd.service.d/shimgate.conf
-AUDIT=$E2E_TMP/setup-audit.log
-OUT=$E2E_TMP/out
 
 doctor() {
 	"$CLI" doctor --containerd-config "$CFG" --docker-config "$DJ" --gate "$GATE" "$@"

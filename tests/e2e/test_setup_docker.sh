@@ -13,14 +13,6 @@ e2e_setup "$@"
 
 DOCKER=/usr/bin/docker # not /usr/local/bin/docker, an unrelated newer client
 command -v dockerd >/dev/null || [ -x /usr/sbin/dockerd ] || e2e_fail "dockerd is not installed (docker.io)"
-CLI=$E2E_CLI
-GATE=$E2E_SHIM_DIR/containerd-shim-shimgate-v2
-CFG=$E2E_TMP/config.toml
-DJ=$E2E_TMP/daemon.json
-ETC=$E2E_TMP/etc
-DROPIN=$E2E_TMP/containerd.service.d/shimgate.conf
-AUDIT=$E2E_TMP/setup-audit.log
-OUT=$E2E_TMP/out
 DSOCK=$E2E_TMP/docker.sock
 DNS=$E2E_NS-docker
 DPID=

@@ -13,15 +13,6 @@ e2e_setup "$@"
 . "$E2E_SRC/tests/e2e/host_lib.sh"
 . "$E2E_SRC/tests/e2e/cri_lib.sh"
 
-CLI=$E2E_CLI
-GATE=$E2E_SHIM_DIR/containerd-shim-shimgate-v2
-CFG=$E2E_TMP/config.toml
-DJ=$E2E_TMP/daemon.json
-ETC=$E2E_TMP/etc
-SHADOW=$E2E_TMP/shadow
-DROPIN=$E2E_TMP/containerd.service.d/shimgate.conf
-AUDIT=$E2E_TMP/setup-audit.log
-OUT=$E2E_TMP/out
 CRI_KUBELET=$E2E_TMP/kubelet/pods
 SETUP=(--etc "$ETC" --shim-dir "$SHADOW" --policies "$E2E_SRC/policies" --containerd-config "$CFG"
 	--dropin "$DROPIN" --shim-path "$HOST_STOCK_PATH" --gate "$GATE" --audit "$AUDIT"
@@ -93,14 +84,9 @@ for handler in "" runc; do
 	cri_assert_gated "$pod" "RunPodSandbox with handler '${handler:-(none)}'"
 	confined "$pod" "the sandbox of $name"
 	# The kubelet's own binds: an emptyDir and the termination log under its pods directory.
-	vol=$CRI_KUBELET/uid-$name/volumes/kubernetes.io~empty-dir/data
-	term=$CRI_KUBELET/uid-$name/containers/app/termlog
-	mkdir -p "$vol" "$(dirname "$term")"
-	: >"$term"
-	cri_run_container "$pod" "$name" app "$(printf '{"mounts": [
-		{"container_path": "/data", "host_path": "%s"},
-		{"container_path": "/dev/termination-log", "host_path": "%s"}]}' "$vol" "$term")" ||
-		e2e_fail "StartContainer in $name: $(cat "$E2E_ERR")"
+	cri_kubelet_mounts "$name"
+	vol=$CRI_VOL
+	cri_run_container "$pod" "$name" app "$CRI_MOUNTS" || e2e_fail "StartContainer in $name: $(cat "$E2E_ERR")"
 	app=$CRI_ID
 	cri_assert_gated "$app" "the container of $name"
 	confined "$app" "the container of $name (with kubelet volume binds)"
