@@ -535,6 +535,29 @@ static void test_derive(void **state)
 	sg_keyring_free(master);
 }
 
+/* A request the gate could not see is the client's fault (400, its reason); the signer's own
+ * failures stay 500. */
+static void test_status(void **state)
+{
+	char ns[] = "a/b", id[] = "c1", arg0[] = "/bin/true";
+	char *argv[] = { arg0 };
+	struct sg_sign_req r = { .op = SG_OP_EXEC, .ns = ns, .id = id,
+				 .argv = { .v = argv, .n = 1, .present = true } };
+	struct sg_request *req = NULL;
+	struct sg_error err = { 0 };
+	int rc;
+
+	(void)state;
+	rc = sg_sign_req_build(&r, &req, &err);
+	assert_true(rc < 0);
+	assert_null(req);
+	assert_non_null(strstr(err.msg, "namespace"));
+	assert_int_equal(sg_sign_req_status(rc), 400);
+	assert_int_equal(sg_sign_req_status(-E2BIG), 400);
+	assert_int_equal(sg_sign_req_status(-ENOMEM), 500);
+	assert_int_equal(sg_sign_req_status(-EIO), 500);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -549,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_audit_line),
 		SG_TEST_WITH_DIR(test_derive),
+		cmocka_unit_test(test_status),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
