@@ -150,8 +150,34 @@ static bool behind_gate(const char *state, const char *ns, const char *id)
 	       strncmp(addr, prefix, strlen(prefix)) == 0;
 }
 
-static int check_process(const struct sg_host *host, const char *pid, const char *address,
-			 const char *state, struct sg_findings *f, struct sg_error *err)
+/* What a check of one process in /proc judges against, and where it adds its findings. */
+struct proc_scan {
+	const struct sg_host *host;
+	const char *address, *state; /* containerd's, for the shims of its tasks */
+	struct sg_findings *f;
+};
+
+/* Runs check on every process in /proc, until one fails. */
+static int scan_processes(const struct proc_scan *s,
+			  int (*check)(const struct proc_scan *s, const char *pid,
+				       struct sg_error *err),
+			  struct sg_error *err)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return sg_error_set(err, -errno, "/proc: %s", strerror(errno));
+	while (r == 0 && (de = readdir(d))) {
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9')
+			r = check(s, de->d_name, err);
+	}
+	closedir(d);
+	return r;
+}
+
+static int check_process(const struct proc_scan *s, const char *pid, struct sg_error *err)
 {
 	char path[64], args[CMDLINE_MAX], exe[PATH_MAX];
 	const char *base, *ns, *id, *addr;
@@ -167,23 +193,23 @@ static int check_process(const struct sg_host *host, const char *pid, const char
 		return 0;
 	/* Only the shims of the containerd whose configuration is read. */
 	addr = arg_after(args, (size_t)len, "-address");
-	if (!addr || strcmp(addr, address) != 0)
+	if (!addr || strcmp(addr, s->address) != 0)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%s/exe", pid);
 	n = readlink(path, exe, sizeof(exe) - 1);
 	if (n < 0)
 		return 0;
 	exe[n] = '\0';
-	if (sg_host_is_gate(host->gate, path))
+	if (sg_host_is_gate(s->host->gate, path))
 		return 0;
 	ns = arg_after(args, (size_t)len, "-namespace");
 	id = arg_after(args, (size_t)len, "-id");
 	/* The legacy v1 shim has no -id: its -workdir ends in the container id. */
 	if (!id && (id = arg_after(args, (size_t)len, "-workdir")) && strrchr(id, '/'))
 		id = strrchr(id, '/') + 1;
-	if (behind_gate(state, ns, id))
+	if (behind_gate(s->state, ns, id))
 		return 0;
-	if (sg_finding_add(f, "task", "stop and start the container again after setup: its new "
+	if (sg_finding_add(s->f, "task", "stop and start the container again after setup: its new "
 			   "shim is the gate",
 			   "pid %s: %s serves namespace '%s', task '%s' without a gate", pid, exe,
 			   ns ? ns : "?", id ? id : "?") < 0)
@@ -194,20 +220,13 @@ static int check_process(const struct sg_host *host, const char *pid, const char
 int sg_doctor_tasks(const struct sg_host *host, const struct sg_toml *doc, struct sg_findings *f,
 		    struct sg_error *err)
 {
-	const char *address = sg_toml_string(doc, "grpc.address", SG_HOST_CONTAINERD_ADDRESS);
-	const char *state = sg_toml_string(doc, "state", SG_HOST_CONTAINERD_STATE);
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int r = 0;
+	const struct proc_scan s = {
+		.host = host, .f = f,
+		.address = sg_toml_string(doc, "grpc.address", SG_HOST_CONTAINERD_ADDRESS),
+		.state = sg_toml_string(doc, "state", SG_HOST_CONTAINERD_STATE),
+	};
 
-	if (!d)
-		return sg_error_set(err, -errno, "/proc: %s", strerror(errno));
-	while (r == 0 && (de = readdir(d))) {
-		if (de->d_name[0] >= '1' && de->d_name[0] <= '9')
-			r = check_process(host, de->d_name, address, state, f, err);
-	}
-	closedir(d);
-	return r;
+	return scan_processes(&s, check_process, err);
 }
 
 /* The value of NAME in a NUL-separated environment, or NULL. */
@@ -246,9 +265,9 @@ static bool same_file(const char *a, const char *b)
 
 /* A running containerd of this configuration still has the environment it started with:
  * the drop-in, a shadow directory or SHIMGATE_CONFIG apply only after a restart. */
-static int check_daemon(const struct sg_host *host, const char *pid, struct sg_findings *f,
-			struct sg_error *err)
+static int check_daemon(const struct proc_scan *s, const char *pid, struct sg_error *err)
 {
+	const struct sg_host *host = s->host;
 	_cleanup_free_ char *env = NULL;
 	char path[64], args[CMDLINE_MAX], comm[32];
 	const char *shim_path, *config;
@@ -270,12 +289,12 @@ static int check_daemon(const struct sg_host *host, const char *pid, struct sg_f
 	if (!config || !*config)
 		config = SG_CONFIG_DEFAULT_PATH;
 	if ((!shim_path || strcmp(shim_path, host->shim_path) != 0) &&
-	    sg_finding_add(f, "restart", FIX_RESTART,
+	    sg_finding_add(s->f, "restart", FIX_RESTART,
 			   "containerd (pid %s) runs with PATH=%s, not %s, which doctor judged the "
 			   "shims on", pid, shim_path ? shim_path : "(none)", host->shim_path) < 0)
 		return oom(err);
 	if (!same_file(config, host->config) && strcmp(config, host->config) != 0 &&
-	    sg_finding_add(f, "restart", FIX_RESTART,
+	    sg_finding_add(s->f, "restart", FIX_RESTART,
 			   "containerd (pid %s) gives its gates " SG_CONFIG_ENV "=%s, not %s, which "
 			   "doctor judged", pid, config, host->config) < 0)
 		return oom(err);
@@ -284,18 +303,9 @@ static int check_daemon(const struct sg_host *host, const char *pid, struct sg_f
 
 int sg_doctor_daemons(const struct sg_host *host, struct sg_findings *f, struct sg_error *err)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int r = 0;
+	const struct proc_scan s = { .host = host, .f = f };
 
-	if (!d)
-		return sg_error_set(err, -errno, "/proc: %s", strerror(errno));
-	while (r == 0 && (de = readdir(d))) {
-		if (de->d_name[0] >= '1' && de->d_name[0] <= '9')
-			r = check_daemon(host, de->d_name, f, err);
-	}
-	closedir(d);
-	return r;
+	return scan_processes(&s, check_daemon, err);
 }
 
 /* The socket path in a .real record: the real shim's start output, plain or JSON. */

@@ -3,6 +3,7 @@
  * every member must be a linux.resources field of the table that it does not refuse, and the
  * device rules may grant nothing the container does not already have. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,31 +26,49 @@ static int visit(void *data, const struct sg_field *f, const char *shown, const 
 	return 0;
 }
 
-/* One device rule in a form two equal rules share: "allow type major:minor access", with
- * runc's defaults (type a, major/minor -1 for '*') and the access letters in rwm order. */
-static int rule_key(const json_t *r, char *buf, size_t size, struct sg_error *err)
+/* A major or minor as the runtime spec has it: absent or -1 for any, else a number. */
+static bool dev_number_ok(const json_t *v)
+{
+	return !v || (json_is_integer(v) && json_integer_value(v) >= -1);
+}
+
+/* Rule i of the list at path what in a form two equal rules share: "allow type major:minor
+ * access", with runc's defaults (type a, major/minor -1 for '*') and the access letters in
+ * rwm order. Checked field by field first, so every key is whole and names one rule. */
+static int rule_key(const json_t *r, const char *what, size_t i, char *buf, size_t size,
+		    struct sg_error *err)
 {
 	const json_t *allow = json_object_get(r, "allow");
 	const json_t *type = json_object_get(r, "type");
 	const json_t *major = json_object_get(r, "major");
 	const json_t *minor = json_object_get(r, "minor");
 	const json_t *access = json_object_get(r, "access");
+	const char *t = type ? json_string_value(type) : "a";
 	const char *a = access ? json_string_value(access) : "";
 	char acc[4] = "";
 	size_t n = 0;
 
-	if (!json_is_object(r) || !json_is_boolean(allow) || (type && !json_is_string(type)) ||
-	    (major && !json_is_integer(major)) || (minor && !json_is_integer(minor)) ||
-	    (access && !json_is_string(access)))
-		return sg_error_set(err, -EINVAL, "not a device rule");
+	if (!json_is_object(r))
+		return sg_error_set(err, -EINVAL, "%s[%zu]: not a device rule", what, i);
+	if (!json_is_boolean(allow))
+		return sg_error_set(err, -EINVAL, "%s[%zu].allow: not a boolean", what, i);
+	if (!t || strlen(t) != 1 || !strchr("abc", t[0]))
+		return sg_error_set(err, -EINVAL, "%s[%zu].type: '%.16s' is not a, b or c", what, i,
+				    t ? t : "(not a string)");
+	if (!dev_number_ok(major))
+		return sg_error_set(err, -EINVAL, "%s[%zu].major: not a device number or -1", what,
+				    i);
+	if (!dev_number_ok(minor))
+		return sg_error_set(err, -EINVAL, "%s[%zu].minor: not a device number or -1", what,
+				    i);
 	if (!a || strspn(a, "rwm") != strlen(a))
-		return sg_error_set(err, -EINVAL, "access '%.16s' is not made of r, w, m", a ? a : "");
+		return sg_error_set(err, -EINVAL, "%s[%zu].access: '%.16s' is not made of r, w, m",
+				    what, i, a ? a : "(not a string)");
 	for (const char *c = "rwm"; *c; c++)
 		if (strchr(a, *c))
 			acc[n++] = *c;
 	acc[n] = '\0';
-	(void)snprintf(buf, size, "%s %s %lld:%lld %s", json_is_true(allow) ? "allow" : "deny",
-		       type && *json_string_value(type) ? json_string_value(type) : "a",
+	(void)snprintf(buf, size, "%s %s %lld:%lld %s", json_is_true(allow) ? "allow" : "deny", t,
 		       major ? (long long)json_integer_value(major) : -1LL,
 		       minor ? (long long)json_integer_value(minor) : -1LL, acc);
 	return 0;
@@ -75,10 +94,10 @@ static int rule_keys(const json_t *rules, const char *what, char (*keys)[64], si
 	if (json_array_size(rules) > max)
 		return sg_error_set(err, -E2BIG, "%s: more than %zu rules", what, max);
 	json_array_foreach(rules, i, r) {
-		int e = rule_key(r, keys[*n], sizeof(keys[0]), err);
+		int e = rule_key(r, what, i, keys[*n], sizeof(keys[0]), err);
 
 		if (e < 0)
-			return sg_error_prefix(err, "%s[%zu]", what, i);
+			return e;
 		if (*n == 0 && i == 0 && is_deny_all(keys[0]))
 			continue;
 		(*n)++;

@@ -99,13 +99,15 @@ static void keyring_freep(struct sg_keyring **kr)
 	sg_keyring_free(*kr);
 }
 
-static int keyring_new(struct sg_keyring **out, struct sg_error *err)
+/* A keyring with room for max_keys secrets (a derived keyring needs one, not the page-locked
+ * room for SG_LIMIT_KEYS on every sign request). */
+static int keyring_new(size_t max_keys, struct sg_keyring **out, struct sg_error *err)
 {
 	struct sg_keyring *kr = calloc(1, sizeof(*kr));
 
 	if (!kr)
 		return sg_error_set(err, -ENOMEM, "out of memory");
-	kr->region_size = (size_t)SG_LIMIT_KEYS * REGION_PER_KEY;
+	kr->region_size = max_keys * REGION_PER_KEY;
 	kr->region = mmap(NULL, kr->region_size, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (kr->region == MAP_FAILED) {
@@ -395,7 +397,7 @@ int sg_keyring_load(const char *dir, struct sg_keyring **out, struct sg_error *e
 	r = sg_safepath_check(dir, SG_SAFEPATH_DIR, err);
 	if (r < 0)
 		return r;
-	r = keyring_new(&kr, err);
+	r = keyring_new(SG_LIMIT_KEYS, &kr, err);
 	if (r < 0)
 		return r;
 	d = opendir(dir);
@@ -430,7 +432,7 @@ int sg_keyring_load_file(const char *path, struct sg_keyring **out, struct sg_er
 	const char *base = strrchr(path, '/');
 	int r;
 
-	r = keyring_new(&kr, err);
+	r = keyring_new(SG_LIMIT_KEYS, &kr, err);
 	if (r < 0)
 		return r;
 	r = keyring_add(kr, path, base ? base + 1 : path, err);
@@ -546,7 +548,7 @@ int sg_keyring_derive(const struct sg_keyring *master, const char *key_id, const
 
 	if (!m)
 		return sg_error_set(err, -ENOKEY, "unknown key id '%s'", key_id ? key_id : "");
-	r = keyring_new(&kr, err);
+	r = keyring_new(1, &kr, err);
 	if (r < 0)
 		return r;
 	k = calloc(1, sizeof(*k));

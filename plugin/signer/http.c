@@ -252,6 +252,16 @@ static void refuse(struct server *srv, struct evhttp_request *req, struct sg_sig
 	json_decref(body);
 }
 
+static const char *status_text(int code)
+{
+	switch (code) {
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 429: return "Too Many Requests";
+	default: return "Internal Server Error";
+	}
+}
+
 static int header_count(struct evhttp_request *req)
 {
 	struct evkeyval *kv;
@@ -282,10 +292,12 @@ static int issue(struct server *srv, struct sg_rights *rights, const struct sg_s
 	r = sg_rights_take(rights, *ts, err);
 	if (r < 0)
 		return r;
-	*code = 500;
 	r = sg_sign_req_build(sr, &req, err);
-	if (r == 0)
+	*code = sg_sign_req_status(r);
+	if (r == 0) {
+		*code = 500;
 		r = sg_keyring_derive(srv->masters, srv->cfg->key_id, sr->node, &host, err);
+	}
 	if (r == 0)
 		r = sg_nonce_generate(nonce, err);
 	p.timestamp = *ts;
@@ -325,8 +337,10 @@ static void handle_sign(struct server *srv, struct evhttp_request *req,
 		return;
 	}
 	body[len] = '\0';
-	if (sg_sign_req_parse(body, len, &sr, &err) < 0) {
-		refuse(srv, req, ev, 400, "Bad Request", err.msg);
+	code = sg_sign_req_parse(body, len, &sr, &err);
+	if (code < 0) {
+		code = sg_sign_req_status(code);
+		refuse(srv, req, ev, code, status_text(code), err.msg);
 		return;
 	}
 	ev->req = &sr;
@@ -335,8 +349,7 @@ static void handle_sign(struct server *srv, struct evhttp_request *req,
 		(void)snprintf(err.msg, sizeof(err.msg), "identity '%s' has no rights", ev->identity);
 		refuse(srv, req, ev, 403, "Forbidden", err.msg);
 	} else if (issue(srv, rights, &sr, token, sizeof(token), nonce, &ts, &code, &err) < 0) {
-		refuse(srv, req, ev, code, code == 403 ? "Forbidden" : code == 429 ?
-		       "Too Many Requests" : "Internal Server Error", err.msg);
+		refuse(srv, req, ev, code, status_text(code), err.msg);
 	} else {
 		ev->decision = "issue";
 		ev->status = 200;

@@ -263,6 +263,11 @@ int sg_sign_req_build(const struct sg_sign_req *r, struct sg_request **out,
 	return 0;
 }
 
+int sg_sign_req_status(int r)
+{
+	return r == -EINVAL || r == -E2BIG || r == -ERANGE ? 400 : 500;
+}
+
 void sg_sign_req_params(const struct sg_sign_req *r, struct sg_canon_params *p)
 {
 	p->bind_exec_id = r->exec_id != NULL;

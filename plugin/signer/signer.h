@@ -105,6 +105,9 @@ void sg_sign_req_clear(struct sg_sign_req *r);
 /* The request the gate will see, as far as the signature covers it. */
 int sg_sign_req_build(const struct sg_sign_req *r, struct sg_request **out,
 		      struct sg_error *err);
+/* The HTTP status for r, a refusal of sg_sign_req_parse or sg_sign_req_build: 400 for input
+ * the signer will not take (-EINVAL, -E2BIG, -ERANGE), 500 for its own failures. */
+int sg_sign_req_status(int r);
 
 struct sg_canon_params;
 /* The token form of r: version, binding, and whether the exec id is bound (when given). */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -535,6 +536,68 @@ static void test_derive(void **state)
 	sg_keyring_free(master);
 }
 
+/* Bytes of this process's mappings kept out of core dumps (VmFlags "dd"): the keyrings'. */
+static size_t dontdump_bytes(void)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	char line[512];
+	size_t total = 0, kb = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Size: %zu kB", &kb) == 1)
+			continue;
+		if (strncmp(line, "VmFlags:", 8) == 0 && strstr(line, " dd"))
+			total += kb << 10;
+	}
+	fclose(f);
+	return total;
+}
+
+/* A sign request derives a keyring of one key: its secret region is a page, undumpable, not
+ * the room for a whole key directory (locked on every request). */
+static void test_derive_region(void **state)
+{
+	struct sg_test_dir *f = *state;
+	_cleanup_free_ char *path = sg_test_write(f->dir, "k1", 0600, "secret = %s\n",
+		"8f1e2d3c4b5a69788796a5b4c3d2e1f000112233445566778899aabbccddeeff");
+	struct sg_keyring *master = NULL, *ka = NULL;
+	struct sg_error err = { 0 };
+	size_t before;
+
+	if (sg_keyring_load_file(path, &master, &err) < 0)
+		fail_msg("load: %s", err.msg);
+	before = dontdump_bytes();
+	assert_int_equal(sg_keyring_derive(master, "k1", "node-a", &ka, &err), 0);
+	assert_in_range(dontdump_bytes() - before, 1, (size_t)sysconf(_SC_PAGESIZE));
+	sg_keyring_free(ka);
+	assert_int_equal(dontdump_bytes(), before);
+	sg_keyring_free(master);
+}
+
+/* A request the gate could not see is the client's fault (400, its reason); the signer's own
+ * failures stay 500. */
+static void test_status(void **state)
+{
+	char ns[] = "a/b", id[] = "c1", arg0[] = "/bin/true";
+	char *argv[] = { arg0 };
+	struct sg_sign_req r = { .op = SG_OP_EXEC, .ns = ns, .id = id,
+				 .argv = { .v = argv, .n = 1, .present = true } };
+	struct sg_request *req = NULL;
+	struct sg_error err = { 0 };
+	int rc;
+
+	(void)state;
+	rc = sg_sign_req_build(&r, &req, &err);
+	assert_true(rc < 0);
+	assert_null(req);
+	assert_non_null(strstr(err.msg, "namespace"));
+	assert_int_equal(sg_sign_req_status(rc), 400);
+	assert_int_equal(sg_sign_req_status(-E2BIG), 400);
+	assert_int_equal(sg_sign_req_status(-ENOMEM), 500);
+	assert_int_equal(sg_sign_req_status(-EIO), 500);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -549,6 +612,8 @@ int main(void)
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_audit_line),
 		SG_TEST_WITH_DIR(test_derive),
+		cmocka_unit_test(test_status),
+		SG_TEST_WITH_DIR(test_derive_region),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
