@@ -32,7 +32,7 @@ ok() { echo "run-deb: ok: $*"; }
 
 cmake -S "$SRC" -B "$B" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
 	-DSHIMGATE_PACKAGE=ON -DSHIMGATE_E2E=OFF >/dev/null
-cmake --build "$B" -j2 --target shimgate containerd-shim-shimgate-v2 >/dev/null
+cmake --build "$B" -j2 --target shimgate containerd-shim-shimgate-v2 shimgate-signer >/dev/null
 # cpack installs the whole tree; build what the install rules need, nothing more.
 (cd "$B" && cpack -G DEB >/dev/null)
 DEB=$(ls "$B"/shimgate_*.deb)
