@@ -12,11 +12,11 @@
 #include "core/audit.h"
 #include "core/cleanup.h"
 #include "core/config.h"
-#include "core/gate.h"
 #include "core/limits.h"
 #include "core/request.h"
 #include "core/stack.h"
 #include "core/strutil.h"
+#include "gate/gate.h"
 #include "oci/fields.h"
 #include "oci/oci.h"
 

@@ -14,8 +14,8 @@
 #include "core/cleanup.h"
 #include "core/config.h"
 #include "core/context.h"
-#include "core/registry.h"
 #include "core/request.h"
+#include "modules.h"
 #include "seccomp_cache.h"
 #include "seccomp_profile.h"
 

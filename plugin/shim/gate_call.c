@@ -8,8 +8,8 @@
 
 #include "core/audit.h"
 #include "core/decision.h"
-#include "core/gate.h"
 #include "core/request.h"
+#include "gate/gate.h"
 #include "gate_call.h"
 #include "log.h"
 #include "ttrpc.h"

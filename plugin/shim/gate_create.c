@@ -12,10 +12,10 @@
 
 #include "containerd/task/v2/shim.pb-c.h"
 #include "core/cleanup.h"
-#include "core/gate.h"
 #include "core/limits.h"
 #include "core/request.h"
 #include "core/strutil.h"
+#include "gate/gate.h"
 #include "gate_call.h"
 #include "gate_create.h"
 #include "gate_json.h"

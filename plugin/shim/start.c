@@ -17,7 +17,7 @@
 #include "core/audit.h"
 #include "core/cleanup.h"
 #include "core/config.h"
-#include "core/gate.h"
+#include "gate/gate.h"
 #include "intercept.h"
 #include "log.h"
 #include "realshim.h"

@@ -13,9 +13,9 @@
 
 #include "core/audit.h"
 #include "core/config.h"
-#include "core/gate.h"
 #include "core/request.h"
 #include "fuzz.h"
+#include "gate/gate.h"
 #include "oci/oci.h"
 #include "shim/gate_exec.h"
 #include "shim/intercept.h"

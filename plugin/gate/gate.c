@@ -11,13 +11,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "cleanup.h"
-#include "config.h"
+#include "builtins.h"
+#include "core/cleanup.h"
+#include "core/config.h"
+#include "core/request.h"
+#include "core/stack.h"
 #include "gate.h"
-#include "request.h"
 #include "sig/keyring.h"
 #include "sig/replay.h"
-#include "stack.h"
 
 struct sg_gate {
 	struct sg_config *config;
@@ -134,7 +135,8 @@ int sg_gate_open_config(struct sg_config *cfg, unsigned flags, struct sg_gate **
 		.keyring = gate->keyring,
 		.replay = gate->replay,
 	};
-	r = sg_policy_load(&gate->ctx, cfg->policy_dir, cfg->module_dir, gate->stacks, err);
+	r = sg_policy_load(&gate->ctx, cfg->policy_dir, sg_builtin_modules, cfg->module_dir,
+			   gate->stacks, err);
 	if (r < 0)
 		return r;
 	*out = steal_pointer(&gate);

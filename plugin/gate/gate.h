@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The gate: configuration, keyring, replay store and the three stacks, loaded all or nothing,
- * and the one call a front end makes per request. Knows nothing of containerd. */
-#ifndef SG_CORE_GATE_H
-#define SG_CORE_GATE_H
+ * and the one call a front end makes per request: the assembly above core, which wires the
+ * built-in module table, the keyring and the replay store into the policy loader. Knows
+ * nothing of containerd. */
+#ifndef SG_GATE_GATE_H
+#define SG_GATE_GATE_H
 
 #include <shimgate/shimgate.h>
 
-#include "context.h"
-#include "decision.h"
+#include "core/context.h"
+#include "core/decision.h"
 
 struct sg_config;
 struct sg_gate;
