@@ -18,7 +18,6 @@
 #include "gate/gate.h"
 #include "gate_call.h"
 #include "gate_create.h"
-#include "gate_json.h"
 #include "oci/fields.h"
 #include "oci/oci.h"
 #include "runcopts.h"
@@ -178,8 +177,7 @@ static void create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload,
 			       "shimgate: %s refused: %s", what, err.msg);
 		return;
 	}
-	if (sg_oci_parse_as(text, text_len, SG_FIELDS_ROOT_CONFIG, &config, &err) < 0 ||
-	    sg_json_go_check(config, &err) < 0) {
+	if (sg_oci_parse_doc(text, text_len, SG_FIELDS_ROOT_CONFIG, &config, &err) < 0) {
 		sg_call_refuse_input(res, err.code, what, err.msg);
 		return;
 	}

@@ -17,7 +17,6 @@
 #include "core/strutil.h"
 #include "gate_call.h"
 #include "gate_exec.h"
-#include "gate_json.h"
 #include "oci/fields.h"
 #include "oci/oci.h"
 #include "ttrpc.h"
@@ -172,15 +171,12 @@ static int process_doc(const ProtobufCBinaryData *value, bool terminal, json_t *
 	json_auto_t *proc = NULL;
 	int r;
 
-	r = sg_oci_parse_as(value->data ? (const char *)value->data : "", value->len,
-			    SG_FIELDS_ROOT_PROCESS, &proc, err);
+	r = sg_oci_parse_doc(value->data ? (const char *)value->data : "", value->len,
+			     SG_FIELDS_ROOT_PROCESS, &proc, err);
 	if (r < 0)
 		return r;
 	if (!json_is_object(proc))
 		return sg_error_set(err, -EINVAL, "process spec is not a JSON object");
-	r = sg_json_go_check(proc, err);
-	if (r < 0)
-		return r;
 	if (json_object_set_new(proc, "terminal", json_boolean(terminal)) < 0)
 		return sg_error_set(err, -ENOMEM, "out of memory");
 	*out = steal_pointer(&proc);

@@ -13,7 +13,6 @@
 #include "core/request.h"
 #include "core/strutil.h"
 #include "gate_call.h"
-#include "gate_json.h"
 #include "gate_update.h"
 #include "log.h"
 #include "oci/fields.h"
@@ -77,15 +76,10 @@ void sg_gate_update_handle(const struct sg_call_ctx *ctx, const uint8_t *payload
 			       what, u->resources->type_url);
 		return;
 	}
-	if (sg_oci_parse_as(u->resources->value.data ? (const char *)u->resources->value.data : "",
-			    u->resources->value.len, SG_FIELDS_ROOT_RESOURCES, &resources,
-			    &err) < 0) {
+	if (sg_oci_parse_doc(u->resources->value.data ? (const char *)u->resources->value.data : "",
+			     u->resources->value.len, SG_FIELDS_ROOT_RESOURCES, &resources,
+			     &err) < 0) {
 		sg_call_refuse_input(res, err.code, what, err.msg);
-		return;
-	}
-	if (sg_json_go_check(resources, &err) < 0) {
-		sg_call_refuse(res, SG_GRPC_INVALID_ARGUMENT, "shimgate: %s refused: %s", what,
-			       err.msg);
 	} else if (!json_is_object(resources)) {
 		sg_call_refuse(res, SG_GRPC_INVALID_ARGUMENT,
 			       "shimgate: %s refused: resources are not a JSON object", what);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* OCI JSON as the real shim reads it: keys Go would match to a field we did not read. */
+/* OCI JSON as the real shim reads it: keys Go would match to a field we did not read, and the
+ * one parse entry for every OCI document (the bounded parse, then that check). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -7,7 +8,8 @@
 
 #include "core/cleanup.h"
 #include "core/limits.h"
-#include "gate_json.h"
+#include "oci/gokeys.h"
+#include "oci/oci.h"
 
 /* Every field name of the OCI runtime-spec (config.json, Process, LinuxResources) that runc
  * decodes into a struct field, spelled as the spec spells it. */
@@ -279,4 +281,19 @@ static int check(const json_t *v, unsigned depth, struct sg_error *err)
 int sg_json_go_check(const json_t *doc, struct sg_error *err)
 {
 	return check(doc, 0, err);
+}
+
+int sg_oci_parse_doc(const char *text, size_t len, const char *root, json_t **out,
+		     struct sg_error *err)
+{
+	json_auto_t *doc = NULL;
+	int r;
+
+	r = sg_oci_parse_as(text, len, root, &doc, err);
+	if (r == 0)
+		r = sg_json_go_check(doc, err);
+	if (r < 0)
+		return r;
+	*out = steal_pointer(&doc);
+	return 0;
 }

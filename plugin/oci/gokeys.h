@@ -2,8 +2,8 @@
 /* OCI JSON as the real shim reads it: Go's encoding/json matches keys to struct fields
  * case-insensitively (with two Unicode foldings), so {"Mounts":[...]} or {"args":[...],
  * "Args":[...]} reach runc although a case-sensitive reader never saw them. */
-#ifndef SG_SHIM_GATE_JSON_H
-#define SG_SHIM_GATE_JSON_H
+#ifndef SG_OCI_GOKEYS_H
+#define SG_OCI_GOKEYS_H
 
 #include <stdbool.h>
 
