@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The host's record of seccomp profiles already checked: a start skips libseccomp's check
  * (most of a gate's load time) for a profile whose exact bytes passed it before. */
-#ifndef SG_MODULES_SECCOMP_CACHE_H
-#define SG_MODULES_SECCOMP_CACHE_H
+#ifndef SG_SECCOMP_CACHE_H
+#define SG_SECCOMP_CACHE_H
 
 #include <stdbool.h>
 #include <stddef.h>

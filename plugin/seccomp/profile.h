@@ -5,8 +5,8 @@
  * A profile that loads is known to be good: every syscall name exists on every architecture
  * its rule applies to, every action, operator and flag is valid, and the filter builds for
  * every architecture entry with no capabilities and with all of them. */
-#ifndef SG_MODULES_SECCOMP_PROFILE_H
-#define SG_MODULES_SECCOMP_PROFILE_H
+#ifndef SG_SECCOMP_PROFILE_H
+#define SG_SECCOMP_PROFILE_H
 
 #include <stdint.h>
 
@@ -23,7 +23,7 @@ struct sg_seccomp_profile;
 /* Reads, parses and checks path. Errors start with the path: "p.json: syscall 'foo': ...". */
 int sg_seccomp_profile_load(const char *path, struct sg_seccomp_profile **out,
 			    struct sg_error *err);
-/* The same, skipping the libseccomp check when cache_dir (seccomp_cache.h) records that
+/* The same, skipping the libseccomp check when cache_dir (seccomp/cache.h) records that
  * these bytes passed it on this host, and recording them when they pass. NULL: no cache. */
 int sg_seccomp_profile_load_cached(const char *path, const char *cache_dir,
 				   struct sg_seccomp_profile **out, struct sg_error *err);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The host's record of checked seccomp profiles (see seccomp_cache.h). */
+/* The host's record of checked seccomp profiles (see cache.h). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,10 +11,10 @@
 
 #include "core/safepath.h"
 #include "core/strutil.h"
+#include "cache.h"
 #include "sig/digest.h"
-#include "seccomp_cache.h"
 
-/* Bumped whenever the check in seccomp_profile.c changes what it accepts. */
+/* Bumped whenever the check (build.c, parse_rule.c) changes what it accepts. */
 #define CHECK_VERSION "shimgate-seccomp-check-1"
 
 int sg_seccomp_cache_key(const char *text, size_t len, char key[65], struct sg_error *err)
