@@ -9,41 +9,8 @@
 #include "core/cleanup.h"
 #include "core/config.h"
 #include "core/limits.h"
+#include "core/strutil.h"
 #include "runcopts.h"
-
-int sg_path_normalize(char *path)
-{
-	char *w = path;
-	const char *r = path;
-
-	if (path[0] != '/')
-		return -EINVAL;
-	while (*r) {
-		const char *end;
-		size_t n;
-
-		while (*r == '/')
-			r++;
-		if (!*r)
-			break;
-		end = strchr(r, '/');
-		if (!end)
-			end = r + strlen(r);
-		n = (size_t)(end - r);
-		if (n == 2 && r[0] == '.' && r[1] == '.')
-			return -EINVAL;
-		if (!(n == 1 && r[0] == '.')) {
-			*w++ = '/';
-			memmove(w, r, n);
-			w += n;
-		}
-		r = end;
-	}
-	if (w == path)
-		*w++ = '/';
-	*w = '\0';
-	return 0;
-}
 
 /* True when the protobuf type named by type_url is containerd.runc.v1.Options. containerd
  * writes the bare name; Go's newer type registry resolves only the part after the last '/',

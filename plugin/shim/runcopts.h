@@ -17,8 +17,4 @@ struct sg_config;
 int sg_runcopts_check(const struct sg_config *cfg, const Google__Protobuf__Any *opts,
 		      struct sg_error *err);
 
-/* Normalises an absolute path in place: collapses "//" and "/./", drops a trailing '/'.
- * -EINVAL for a relative path or a ".." component. */
-int sg_path_normalize(char *path);
-
 #endif
