@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "core/cleanup.h"
 #include "core/config.h"
+#include "realrecord.h"
 #include "realshim.h"
 #include "shutdown.h"
 #include "unixsock.h"

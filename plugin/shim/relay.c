@@ -13,7 +13,7 @@
 #include "intercept.h"
 #include "log.h"
 #include "relay.h"
-#include "shutdown.h"
+#include "realrecord.h"
 #include "ttrpc.h"
 #include "unixsock.h"
 

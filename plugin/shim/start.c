@@ -20,6 +20,7 @@
 #include "gate/gate.h"
 #include "intercept.h"
 #include "log.h"
+#include "realrecord.h"
 #include "realshim.h"
 #include "relay.h"
 #include "shutdown.h"
