@@ -34,7 +34,7 @@
 #include "frame.h"
 #include "gate/gate.h"
 #include "oci/oci.h"
-#include "shim/intercept.h"
+#include "shim/firewall/intercept.h"
 #include "shim/log.h"
 #include "shim/ttrpc.h"
 #include "sig/canon.h"

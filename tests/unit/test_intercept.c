@@ -12,16 +12,16 @@
 
 #include <jansson.h>
 
+#include "cli/reqflags.h"
 #include "containerd/runc/v1/options.pb-c.h"
 #include "containerd/task/v2/shim.pb-c.h"
 #include "core/audit.h"
 #include "core/config.h"
 #include "core/limits.h"
-#include "cli/reqflags.h"
 #include "core/request.h"
 #include "gate/gate.h"
 #include "oci/oci.h"
-#include "shim/intercept.h"
+#include "shim/firewall/intercept.h"
 #include "shim/ttrpc.h"
 #include "sig/keyring.h"
 #include "sig/token.h"

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "methods.h"
+#include "handler.h"
 
 struct sg_request;
 

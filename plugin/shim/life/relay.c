@@ -10,11 +10,11 @@
 #include <unistd.h>
 
 #include "core/limits.h"
-#include "intercept.h"
-#include "log.h"
-#include "relay.h"
 #include "realrecord.h"
-#include "ttrpc.h"
+#include "relay.h"
+#include "shim/firewall/intercept.h"
+#include "shim/log.h"
+#include "shim/ttrpc.h"
 #include "unixsock.h"
 
 #define RELAY_CHUNK (64u << 10)

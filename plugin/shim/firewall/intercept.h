@@ -10,7 +10,7 @@
 
 #include <shimgate/shimgate.h>
 
-#include "ttrpc.h"
+#include "shim/ttrpc.h"
 
 struct sg_gate;
 struct sg_audit;

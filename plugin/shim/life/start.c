@@ -13,16 +13,16 @@
 #include <unistd.h>
 
 #include "bootstrap.h"
-#include "commands.h"
 #include "core/audit.h"
 #include "core/cleanup.h"
 #include "core/config.h"
 #include "gate/gate.h"
-#include "intercept.h"
-#include "log.h"
 #include "realrecord.h"
 #include "realshim.h"
 #include "relay.h"
+#include "shim/commands.h"
+#include "shim/firewall/intercept.h"
+#include "shim/log.h"
 #include "shutdown.h"
 #include "unixsock.h"
 

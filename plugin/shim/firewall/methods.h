@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The one table of Task API methods the gate knows, and the contract of a method handler. */
+/* The one table of Task API methods the gate knows: passed, gated, checked or denied. */
 #ifndef SG_SHIM_METHODS_H
 #define SG_SHIM_METHODS_H
 
@@ -9,9 +9,7 @@
 
 #include <shimgate/shimgate.h>
 
-struct sg_gate;
-struct sg_audit;
-struct sg_exec_cache;
+#include "handler.h"
 
 /* What the gate does with a method. */
 enum sg_method_kind {
@@ -21,32 +19,12 @@ enum sg_method_kind {
 	SG_METHOD_DENIED,   /* always refused */
 };
 
-/* Everything a handler may consult; borrowed from the intercept. */
-struct sg_call_ctx {
-	struct sg_gate *gate;
-	struct sg_audit *audit;
-	const char *ns;
-	const char *bundle_root;
-	struct sg_exec_cache *exec_cache;
-	const char *service; /* the service name as sent: containerd.task.v2.Task or v3 */
-};
-
-/* A handler's answer. code == SG_GRPC_OK: forward, replacing the method payload with
- * payload when it is not NULL. Otherwise answer code with message. */
-struct sg_call_result {
-	int code;
-	char message[SG_ERROR_MSG_MAX];
-	uint8_t *payload;
-	size_t payload_len;
-};
-
 struct sg_method {
 	const char *name;
 	enum sg_method_kind kind;
 	const char *why; /* DENIED: told to containerd */
-	/* GATED and CHECKED only. Fills res; never fails open. */
-	void (*handle)(const struct sg_call_ctx *ctx, const uint8_t *payload, size_t len,
-		       struct sg_call_result *res);
+	/* GATED and CHECKED only (handler.h). */
+	sg_method_handler *handle;
 };
 
 /* True for containerd.task.v2.Task and containerd.task.v3.Task (same messages). */

@@ -11,8 +11,8 @@
 #include "core/request.h"
 #include "gate/gate.h"
 #include "gate_call.h"
-#include "log.h"
-#include "ttrpc.h"
+#include "shim/log.h"
+#include "shim/ttrpc.h"
 
 void sg_call_refuse(struct sg_call_result *res, int code, const char *fmt, ...)
 {

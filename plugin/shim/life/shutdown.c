@@ -11,8 +11,8 @@
 #include "containerd/task/v2/shim.pb-c.h"
 #include "core/cleanup.h"
 #include "core/limits.h"
+#include "shim/ttrpc.h"
 #include "shutdown.h"
-#include "ttrpc.h"
 #include "ttrpc.pb-c.h"
 #include "unixsock.h"
 

@@ -19,7 +19,7 @@
 #include "gate_exec.h"
 #include "oci/fields.h"
 #include "oci/oci.h"
-#include "ttrpc.h"
+#include "shim/ttrpc.h"
 
 #define SG_PROCESS_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Process"
 /* One shim serves one container, or the containers of one pod. */

@@ -3,7 +3,7 @@
 #ifndef SG_SHIM_GATE_EXEC_H
 #define SG_SHIM_GATE_EXEC_H
 
-#include "methods.h"
+#include "handler.h"
 
 /* Parsed config.json documents of the containers this shim serves, keyed by
  * (id, inode, mtime, size) so an exec does not re-parse an unchanged file. Bounded. */

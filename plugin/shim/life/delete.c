@@ -12,12 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "args.h"
-#include "commands.h"
 #include "core/cleanup.h"
 #include "core/config.h"
 #include "realrecord.h"
 #include "realshim.h"
+#include "shim/args.h"
+#include "shim/commands.h"
 #include "shutdown.h"
 #include "unixsock.h"
 

@@ -3,7 +3,7 @@
 #ifndef SG_SHIM_GATE_UPDATE_H
 #define SG_SHIM_GATE_UPDATE_H
 
-#include "methods.h"
+#include "handler.h"
 
 /* Refuses an UpdateTaskRequest whose LinuxResources carry device rules (they would open
  * host devices to the container); forwards the rest untouched. */

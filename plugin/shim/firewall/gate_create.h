@@ -3,7 +3,7 @@
 #ifndef SG_SHIM_GATE_CREATE_H
 #define SG_SHIM_GATE_CREATE_H
 
-#include "methods.h"
+#include "handler.h"
 
 /* Decides a CreateTaskRequest. On allow, writes the policy's changes into
  * <bundle>/config.json (only when something changed) and forwards the original frame. */

@@ -10,8 +10,8 @@
 #include "core/limits.h"
 #include "gate_exec.h"
 #include "intercept.h"
-#include "log.h"
 #include "methods.h"
+#include "shim/log.h"
 #include "ttrpc.pb-c.h"
 
 /* Names from the wire are quoted in answers and logs, cut to this length. */

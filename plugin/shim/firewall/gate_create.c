@@ -21,7 +21,7 @@
 #include "oci/fields.h"
 #include "oci/oci.h"
 #include "runcopts.h"
-#include "ttrpc.h"
+#include "shim/ttrpc.h"
 
 #define SG_CONFIG_JSON_MODE 0644
 

@@ -14,10 +14,10 @@
 #include "core/strutil.h"
 #include "gate_call.h"
 #include "gate_update.h"
-#include "log.h"
 #include "oci/fields.h"
 #include "oci/oci.h"
-#include "ttrpc.h"
+#include "shim/log.h"
+#include "shim/ttrpc.h"
 
 #define SG_RESOURCES_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources"
 
