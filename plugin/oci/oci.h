@@ -73,6 +73,13 @@ int sg_oci_create_request(const char *ns, const char *id, json_t *config,
 /* Writes the changes into req->doc: process fields, linux.seccomp, mount options; removes
  * the token carriers. */
 int sg_oci_create_apply(struct sg_request *req, struct sg_error *err);
+/* The mode a create's config.json is written back with. */
+#define SG_CONFIG_JSON_MODE 0644
+/* Writes after (a create's config.json, as the policy left it) to path when it differs from
+ * before (the document as read): atomically (temporary file, then rename), so runc reads the
+ * old file or the new one, never a part. Unchanged, the file is not touched. */
+int sg_oci_config_store(const char *path, const json_t *before, const json_t *after,
+			struct sg_error *err);
 
 /* An Update's resources (LinuxResources JSON) against the container's config.json (may be
  * NULL when the update holds no device rule that allows): every member must be a

@@ -23,8 +23,6 @@
 #include "runcopts.h"
 #include "shim/ttrpc.h"
 
-#define SG_CONFIG_JSON_MODE 0644
-
 static void create_freep(Containerd__Task__V2__CreateTaskRequest **c)
 {
 	if (*c)
@@ -102,22 +100,6 @@ static int rootfs_read(const Containerd__Task__V2__CreateTaskRequest *c, struct 
 		}
 	}
 	return 0;
-}
-
-/* Writes req->doc back to path when the policy changed it (compared with before). */
-static int config_write_back(const char *path, const json_t *before, const json_t *after,
-			     struct sg_error *err)
-{
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	int r;
-
-	if (json_equal((json_t *)before, (json_t *)after))
-		return 0;
-	r = sg_oci_dump(after, &text, &len, err);
-	if (r < 0)
-		return sg_error_prefix(err, "cannot serialise '%s'", path);
-	return sg_write_file_replace(path, text, len, SG_CONFIG_JSON_MODE, err);
 }
 
 static void create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload, size_t len,
@@ -203,7 +185,7 @@ static void create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload,
 		return;
 	/* The request forwarded is the original: runc reads the spec from disk. */
 	if (sg_oci_create_apply(req, &err) < 0 ||
-	    config_write_back(path, before, req->doc, &err) < 0)
+	    sg_oci_config_store(path, before, req->doc, &err) < 0)
 		sg_call_refuse(res, SG_GRPC_INTERNAL, "shimgate: %s refused: %s", what, err.msg);
 }
 
