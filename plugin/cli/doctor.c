@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,39 +27,6 @@
 #define FIX_DOCKER "shimgate setup docker, or remove it from daemon.json"
 #define FIX_CRI_ANNOTATIONS \
 	"list only io.shimgate.* patterns (setup writes io.shimgate.token and io.shimgate.grant.*)"
-
-int sg_finding_add(struct sg_findings *f, const char *check, const char *fix, const char *fmt, ...)
-{
-	struct sg_finding *grown, *it;
-	va_list ap;
-	int n;
-
-	grown = reallocarray(f->items, f->n + 1, sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	f->items = grown;
-	it = &grown[f->n];
-	*it = (struct sg_finding){ .check = strdup(check), .fix = strdup(fix) };
-	va_start(ap, fmt);
-	n = vasprintf(&it->problem, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		it->problem = NULL;
-	f->n++;
-	return it->check && it->fix && it->problem ? 0 : -ENOMEM;
-}
-
-void sg_findings_free(struct sg_findings *f)
-{
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->items[i].check);
-		free(f->items[i].problem);
-		free(f->items[i].fix);
-	}
-	free(f->items);
-	f->items = NULL;
-	f->n = 0;
-}
 
 static int oom(struct sg_error *err)
 {

@@ -12,11 +12,11 @@
 #include "core/audit.h"
 #include "core/cleanup.h"
 #include "core/config.h"
-#include "core/gate.h"
 #include "core/limits.h"
 #include "core/request.h"
 #include "core/stack.h"
 #include "core/strutil.h"
+#include "gate/gate.h"
 #include "oci/fields.h"
 #include "oci/oci.h"
 
@@ -195,7 +195,7 @@ static int load_request(const struct policy_opts *o, struct sg_request **out,
 	r = sg_read_file(o->request, SG_LIMIT_JSON_MAX, &text, &len, err);
 	if (r < 0)
 		return r;
-	r = sg_oci_parse_as(text, len, SG_FIELDS_ROOT_ENVELOPE, &envelope, err);
+	r = sg_oci_parse_doc(text, len, SG_FIELDS_ROOT_ENVELOPE, &envelope, err);
 	if (r < 0)
 		return sg_error_prefix(err, "%s", o->request);
 	r = sg_oci_request_from_json(envelope, out, err);

@@ -301,7 +301,7 @@ static int read_json(const char *path, const char *root, json_t **out, struct sg
 	r = sg_read_file(path, SG_LIMIT_JSON_MAX, &text, &len, err);
 	if (r < 0)
 		return r;
-	r = sg_oci_parse_as(text, len, root, out, err);
+	r = sg_oci_parse_doc(text, len, root, out, err);
 	if (r < 0)
 		return sg_error_prefix(err, "%s", path);
 	return 0;

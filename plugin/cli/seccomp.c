@@ -9,8 +9,8 @@
 
 #include "commands.h"
 #include "core/cleanup.h"
-#include "modules/seccomp_profile.h"
 #include "oci/oci.h"
+#include "seccomp/profile.h"
 
 static void seccomp_usage(FILE *out)
 {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Loading policy modules from root-owned shared objects, through the same validation as built-ins. */
+/* Module descriptors checked, and policy modules loaded from root-owned shared objects through
+ * the same checks as built-ins. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -9,9 +10,38 @@
 #include <sys/stat.h>
 
 #include "cleanup.h"
+#include "decision.h"
 #include "loader.h"
-#include "registry.h"
 #include "safepath.h"
+
+bool sg_module_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= SG_MODULE_NAME_MAX)
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+int sg_module_validate(const struct sg_module *m, const char *origin, struct sg_error *err)
+{
+	if (m->abi_version != SG_MODULE_ABI_VERSION)
+		return sg_error_set(err, -EPROTO, "%s: module ABI version %u, want %u", origin,
+				    m->abi_version, SG_MODULE_ABI_VERSION);
+	if (m->struct_size < sizeof(struct sg_module))
+		return sg_error_set(err, -EPROTO, "%s: module descriptor of %u bytes, want %zu",
+				    origin, m->struct_size, sizeof(struct sg_module));
+	if (!m->name || !sg_module_name_valid(m->name))
+		return sg_error_set(err, -EINVAL, "%s: bad module name (want [a-z0-9_-]{1,63})",
+				    origin);
+	if (!m->init || !m->check)
+		return sg_error_set(err, -EINVAL, "%s: module '%s' lacks init or check", origin,
+				    m->name);
+	if ((m->ops & SG_OP_ALL) == 0 || (m->ops & ~SG_OP_ALL) != 0)
+		return sg_error_set(err, -EINVAL, "%s: module '%s' has bad operations 0x%x", origin,
+				    m->name, m->ops);
+	return 0;
+}
 
 static void sg_dlclosep(void **h)
 {

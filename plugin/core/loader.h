@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Loading a policy module from a shared object in the module directory. */
+/* Checking a module descriptor, and loading a policy module from a shared object in the
+ * module directory. */
 #ifndef SG_CORE_LOADER_H
 #define SG_CORE_LOADER_H
 
@@ -14,5 +15,8 @@ int sg_module_load_so(const char *name, const char *module_dir, const struct sg_
 
 /* [a-z0-9_-]{1,63}: a module name is never a path. */
 bool sg_module_name_valid(const char *name);
+
+/* Checks a descriptor (ABI version, struct size, name, mandatory callbacks). */
+int sg_module_validate(const struct sg_module *m, const char *origin, struct sg_error *err);
 
 #endif

@@ -69,6 +69,7 @@ struct where {
 
 struct parser {
 	struct sg_context *ctx;
+	const struct sg_module *const *builtins;
 	const char *module_dir;
 	struct sg_stack *stack;
 	/* Canonical paths of the files being read, outermost first: an include cycle is a file
@@ -206,7 +207,7 @@ static int entry_init(struct parser *p, struct sg_stack_entry *e, const char *na
 	struct sg_module_init init;
 	int r;
 
-	r = sg_module_find(name, p->module_dir, &e->module, &e->handle, err);
+	r = sg_module_find(name, p->builtins, p->module_dir, &e->module, &e->handle, err);
 	if (r < 0)
 		return sg_error_prefix(err, "%s:%u", w.file, w.line);
 	if (!(e->module->ops & SG_OP_BIT(p->stack->op)))
@@ -446,10 +447,11 @@ static int check_jumps(const struct sg_stack *stack, struct sg_error *err)
 	return 0;
 }
 
-int sg_stack_load(struct sg_context *ctx, enum sg_op op, const char *path, const char *module_dir,
+int sg_stack_load(struct sg_context *ctx, enum sg_op op, const char *path,
+		  const struct sg_module *const *builtins, const char *module_dir,
 		  struct sg_stack **out, struct sg_error *err)
 {
-	struct parser p = { .ctx = ctx, .module_dir = module_dir };
+	struct parser p = { .ctx = ctx, .builtins = builtins, .module_dir = module_dir };
 	int r;
 
 	if ((unsigned)op >= SG_OP_COUNT)
@@ -475,7 +477,8 @@ out:
 	return r;
 }
 
-int sg_policy_load(struct sg_context *ctx, const char *dir, const char *module_dir,
+int sg_policy_load(struct sg_context *ctx, const char *dir,
+		   const struct sg_module *const *builtins, const char *module_dir,
 		   struct sg_stack *stacks[SG_OP_COUNT], struct sg_error *err)
 {
 	struct sg_stack *loaded[SG_OP_COUNT] = { NULL };
@@ -489,7 +492,8 @@ int sg_policy_load(struct sg_context *ctx, const char *dir, const char *module_d
 			r = sg_error_set(err, -ENOMEM, "out of memory");
 			break;
 		}
-		r = sg_stack_load(ctx, (enum sg_op)op, path, module_dir, &loaded[op], err);
+		r = sg_stack_load(ctx, (enum sg_op)op, path, builtins, module_dir, &loaded[op],
+				  err);
 		if (r < 0)
 			break;
 	}

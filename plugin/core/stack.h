@@ -14,14 +14,18 @@ struct sg_context;
 struct sg_stack;
 
 /* Parses the stack of one operation from path (include FILE is resolved against the
- * directory of the including file). Every module line is initialised (its arguments are
- * checked) now. Any error rejects the whole file: "file:line: what is wrong". */
-int sg_stack_load(struct sg_context *ctx, enum sg_op op, const char *path, const char *module_dir,
+ * directory of the including file). A module name is looked up in builtins (NULL-terminated,
+ * the caller's: the gate passes the built-in table, a test may pass its own), then in
+ * module_dir (NULL: none). Every module line is initialised (its arguments are checked)
+ * now. Any error rejects the whole file: "file:line: what is wrong". */
+int sg_stack_load(struct sg_context *ctx, enum sg_op op, const char *path,
+		  const struct sg_module *const *builtins, const char *module_dir,
 		  struct sg_stack **out, struct sg_error *err);
 void sg_stack_free(struct sg_stack *stack);
 
 /* Loads <dir>/create, <dir>/mount and <dir>/exec. All or nothing. */
-int sg_policy_load(struct sg_context *ctx, const char *dir, const char *module_dir,
+int sg_policy_load(struct sg_context *ctx, const char *dir,
+		   const struct sg_module *const *builtins, const char *module_dir,
 		   struct sg_stack *stacks[SG_OP_COUNT], struct sg_error *err);
 void sg_policy_free(struct sg_stack *stacks[SG_OP_COUNT]);
 

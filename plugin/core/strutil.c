@@ -153,3 +153,37 @@ int sg_write_file_replace(const char *path, const void *data, size_t len, unsign
 {
 	return write_file(path, data, len, mode, false, err);
 }
+
+int sg_path_normalize(char *path)
+{
+	char *w = path;
+	const char *r = path;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	while (*r) {
+		const char *end;
+		size_t n;
+
+		while (*r == '/')
+			r++;
+		if (!*r)
+			break;
+		end = strchr(r, '/');
+		if (!end)
+			end = r + strlen(r);
+		n = (size_t)(end - r);
+		if (n == 2 && r[0] == '.' && r[1] == '.')
+			return -EINVAL;
+		if (!(n == 1 && r[0] == '.')) {
+			*w++ = '/';
+			memmove(w, r, n);
+			w += n;
+		}
+		r = end;
+	}
+	if (w == path)
+		*w++ = '/';
+	*w = '\0';
+	return 0;
+}

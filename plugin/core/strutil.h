@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Strict parsing of untrusted text: integers, names, and file reading with a bound. */
+/* Strict parsing of untrusted text: integers, names, absolute paths, and file reading with a
+ * bound. */
 #ifndef SG_CORE_STRUTIL_H
 #define SG_CORE_STRUTIL_H
 
@@ -30,5 +31,10 @@ int sg_write_file_atomic(const char *path, const void *data, size_t len, unsigne
  * flush on every container start for nothing. */
 int sg_write_file_replace(const char *path, const void *data, size_t len, unsigned mode,
 			  struct sg_error *err);
+
+
+/* Normalises an absolute path in place: collapses "//" and "/./", drops a trailing '/'.
+ * -EINVAL for a relative path or a ".." component. */
+int sg_path_normalize(char *path);
 
 #endif

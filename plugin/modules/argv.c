@@ -20,10 +20,10 @@
 
 #include "core/cleanup.h"
 #include "core/limits.h"
-#include "core/registry.h"
 #include "core/request.h"
 #include "core/safepath.h"
 #include "core/strutil.h"
+#include "modules.h"
 
 /* Tools that enter other namespaces, change the root, mount, load kernel modules, or
  * manipulate capabilities: the usual ways out of a container for a process that has the

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "core/cleanup.h"
-#include "core/registry.h"
 #include "core/request.h"
+#include "modules.h"
 #include "oci/oci.h"
 
 struct sg_module_state {

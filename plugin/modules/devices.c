@@ -22,9 +22,9 @@
 #include <sys/sysmacros.h>
 
 #include "core/cleanup.h"
-#include "core/registry.h"
 #include "core/request.h"
 #include "core/strutil.h"
+#include "modules.h"
 #include "specutil.h"
 
 #define ANY (-1LL)

@@ -25,8 +25,8 @@
 #include <string.h>
 
 #include "core/cleanup.h"
-#include "core/registry.h"
 #include "core/request.h"
+#include "modules.h"
 #include "oci/cgroup.h"
 #include "oci/fields.h"
 

@@ -8,9 +8,9 @@
 #include <shimgate/module.h>
 
 #include "core/context.h"
-#include "core/registry.h"
 #include "core/request.h"
 #include "core/strutil.h"
+#include "modules.h"
 #include "sig/verify.h"
 
 /* Generous upper bounds for the window: a day in the past, an hour ahead. */

@@ -30,9 +30,9 @@
 #include <string.h>
 
 #include "core/cleanup.h"
-#include "core/registry.h"
 #include "core/request.h"
 #include "core/safepath.h"
+#include "modules.h"
 #include "specutil.h"
 
 static const char *const hook_kinds[] = {

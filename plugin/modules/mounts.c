@@ -32,8 +32,8 @@
 
 #include "core/cleanup.h"
 #include "core/pathwalk.h"
-#include "core/registry.h"
 #include "core/request.h"
+#include "modules.h"
 
 enum mounts_mode { MODE_INTERNAL, MODE_ROOTFS, MODE_HOST };
 

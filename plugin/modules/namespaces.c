@@ -30,8 +30,8 @@
 #include <string.h>
 
 #include "core/cleanup.h"
-#include "core/registry.h"
 #include "core/request.h"
+#include "modules.h"
 #include "specutil.h"
 
 static const char *const judged[] = { "pid", "network", "ipc", "uts", "mount", "cgroup" };

@@ -3,8 +3,8 @@
  * setuid binary or file capability inside the container then grants nothing. */
 #include <errno.h>
 
-#include "core/registry.h"
 #include "core/request.h"
+#include "modules.h"
 
 static int nonewprivs_init(const struct sg_module_init *init, struct sg_module_state **state,
 			   struct sg_error *err)

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "core/cleanup.h"
-#include "core/registry.h"
 #include "core/request.h"
+#include "modules.h"
 #include "specutil.h"
 
 /* moby oci/defaults.go and containerd oci/spec.go (powercap: CVE-2020-8694 leak). */

@@ -29,8 +29,8 @@
 
 #include "core/cleanup.h"
 #include "core/pathwalk.h"
-#include "core/registry.h"
 #include "core/request.h"
+#include "modules.h"
 #include "specutil.h"
 
 enum { ALLOW, SIGNED_ALLOW, DOCKER_ROOT, N_LISTS };

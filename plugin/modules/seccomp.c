@@ -4,7 +4,7 @@
  * Create only: an exec'd process inherits the filter runc installs at create, so the
  * profile is fixed by config.json linux.seccomp (PROTOCOL 4.5). The profile is loaded and
  * checked with libseccomp when the policy loads; a bad profile fails the policy. That check
- * runs once per host for a profile's exact bytes (seccomp_cache.h). */
+ * runs once per host for a profile's exact bytes (seccomp/cache.h). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,10 +14,10 @@
 #include "core/cleanup.h"
 #include "core/config.h"
 #include "core/context.h"
-#include "core/registry.h"
 #include "core/request.h"
-#include "seccomp_cache.h"
-#include "seccomp_profile.h"
+#include "modules.h"
+#include "seccomp/cache.h"
+#include "seccomp/profile.h"
 
 struct sg_module_state {
 	struct sg_seccomp_profile *profile;

@@ -21,8 +21,8 @@
 
 #include "core/cleanup.h"
 #include "core/pathwalk.h"
-#include "core/registry.h"
 #include "core/request.h"
+#include "modules.h"
 
 struct sg_module_state {
 	struct sg_strv allow;

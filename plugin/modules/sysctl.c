@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "core/cleanup.h"
-#include "core/registry.h"
 #include "core/request.h"
+#include "modules.h"
 #include "specutil.h"
 
 /* Kubernetes pkg/kubelet/sysctl safe_sysctls.go. */

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "core/cleanup.h"
-#include "core/registry.h"
 #include "core/request.h"
 #include "core/strutil.h"
+#include "modules.h"
 
 struct range {
 	uint32_t min, max;

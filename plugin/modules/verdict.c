@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/registry.h"
+#include "modules.h"
 
 struct sg_module_state {
 	enum sg_verdict verdict;

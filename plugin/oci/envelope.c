@@ -8,6 +8,7 @@
 #include "core/cleanup.h"
 #include "core/limits.h"
 #include "core/request.h"
+#include "oci/gokeys.h"
 #include "oci/oci.h"
 
 static const char *const exec_keys[] = { "op", "namespace", "id", "exec_id", "process",
@@ -243,7 +244,11 @@ int sg_oci_request_from_json(const json_t *envelope, struct sg_request **out,
 
 	if (!json_is_object(envelope))
 		return sg_error_set(err, -EINVAL, "request: not a JSON object");
-	r = get_str(envelope, "op", true, &op_name, err);
+	/* Again here, for envelopes that did not come through sg_oci_parse_doc (the vectors):
+	 * a spec the shim refuses for its Go keys is refused by every command too. */
+	r = sg_json_go_check(envelope, err);
+	if (r == 0)
+		r = get_str(envelope, "op", true, &op_name, err);
 	if (r == 0)
 		r = get_str(envelope, "namespace", true, &ns, err);
 	if (r == 0)

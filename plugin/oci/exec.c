@@ -95,7 +95,7 @@ int sg_oci_exec_request(const char *ns, const char *id, const char *exec_id, con
 	json_auto_t *process = NULL;
 	int r;
 
-	r = sg_oci_parse_as(json, len, SG_FIELDS_ROOT_PROCESS, &process, err);
+	r = sg_oci_parse_doc(json, len, SG_FIELDS_ROOT_PROCESS, &process, err);
 	if (r < 0)
 		return sg_error_prefix(err, "process spec");
 	return sg_oci_exec_request_doc(ns, id, exec_id, process, container_doc, out, err);

@@ -31,6 +31,11 @@ int sg_oci_parse(const char *text, size_t len, json_t **out, struct sg_error *er
  * they are refused with their JSON path. */
 int sg_oci_parse_as(const char *text, size_t len, const char *root, json_t **out,
 		    struct sg_error *err);
+/* The one entry for an OCI document that runc will read (config.json, a process, resources)
+ * and for the CLI's request envelope: sg_oci_parse_as, then the Go key check of oci/gokeys.h,
+ * so the shim, the CLI and the fuzzers refuse the same documents. */
+int sg_oci_parse_doc(const char *text, size_t len, const char *root, json_t **out,
+		     struct sg_error *err);
 
 /* Strict read of an OCI process object into typed fields (args, env, cwd, terminal, user,
  * capabilities, noNewPrivileges). Unknown capability names, wrong types and values over the
@@ -39,7 +44,8 @@ int sg_oci_process_read(const json_t *process, struct sg_process *out, struct sg
 /* Writes the typed fields back into process (args, env, user, capabilities, noNewPrivileges). */
 int sg_oci_process_apply(const struct sg_process *p, json_t *process, struct sg_error *err);
 
-/* Builds an exec request from the process JSON of an ExecProcessRequest. container_doc (the
+/* Builds an exec request from the process JSON of an ExecProcessRequest (read through
+ * sg_oci_parse_doc). container_doc (the
  * container's config.json, may be NULL) gives base_env and the container's capabilities; it
  * is borrowed (reference taken). The token is moved into req->token. */
 int sg_oci_exec_request(const char *ns, const char *id, const char *exec_id, const char *json,
@@ -67,6 +73,13 @@ int sg_oci_create_request(const char *ns, const char *id, json_t *config,
 /* Writes the changes into req->doc: process fields, linux.seccomp, mount options; removes
  * the token carriers. */
 int sg_oci_create_apply(struct sg_request *req, struct sg_error *err);
+/* The mode a create's config.json is written back with. */
+#define SG_CONFIG_JSON_MODE 0644
+/* Writes after (a create's config.json, as the policy left it) to path when it differs from
+ * before (the document as read): atomically (temporary file, then rename), so runc reads the
+ * old file or the new one, never a part. Unchanged, the file is not touched. */
+int sg_oci_config_store(const char *path, const json_t *before, const json_t *after,
+			struct sg_error *err);
 
 /* An Update's resources (LinuxResources JSON) against the container's config.json (may be
  * NULL when the update holds no device rule that allows): every member must be a
@@ -84,7 +97,8 @@ int sg_oci_update_check(const json_t *resources, const json_t *config, struct sg
  *   {"op":"mount", ... same as create, plus "mount": index into the create's mounts}
  * create, mount and exec may add "stdin", "stdout", "stderr" (what the Task API request names).
  * A create or mount may name its "bundle" (absolute), which the root module compares with.
- * Unknown keys are errors. */
+ * Unknown keys are errors, and so are keys Go would fold onto an OCI field (oci/gokeys.h),
+ * as in the shim. */
 int sg_oci_request_from_json(const json_t *envelope, struct sg_request **out,
 			     struct sg_error *err);
 

@@ -12,6 +12,7 @@
 #include "core/strutil.h"
 #include "derive.h"
 #include "keyring.h"
+#include "lex.h"
 
 int sg_node_name_valid(const char *node)
 {

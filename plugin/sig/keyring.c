@@ -22,7 +22,7 @@
 #include "derive.h"
 #include "digest.h"
 #include "keyring.h"
-#include "token.h"
+#include "lex.h"
 
 #define KEY_FILE_MAX (64u << 10)
 #define SCOPE_LIST_MAX 64u
@@ -57,11 +57,6 @@ struct sg_keyring {
 	size_t region_size;
 	size_t region_used;
 };
-
-int sg_key_id_valid(const char *key_id)
-{
-	return sg_name_valid(key_id, SG_LIMIT_KEY_ID, "_-") ? 0 : -EINVAL;
-}
 
 static void key_clear(struct sg_key *k)
 {

@@ -53,7 +53,4 @@ int sg_keyring_derive(const struct sg_keyring *master, const char *key_id, const
 /* "exec,create" -> SG_OP_BIT set; -EINVAL for an unknown or empty list. */
 int sg_key_ops_parse(const char *value, unsigned *ops);
 
-/* A key id is a plain name, never a path: [A-Za-z0-9][A-Za-z0-9_-]{0,63}. */
-int sg_key_id_valid(const char *key_id);
-
 #endif

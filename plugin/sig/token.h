@@ -13,14 +13,12 @@
 
 #include "core/limits.h"
 #include "keyring.h"
+#include "lex.h"
 
 #define SG_TOKEN_PREFIX "sg1"
 #define SG_TOKEN_PREFIX_V2 "sg2"
 #define SG_TOKEN_PREFIX_V3 "sg3"
-#define SG_TOKEN_TS_DIGITS 11u           /* at most 99999999999 (year 5138) */
 #define SG_TOKEN_TS_MAX 99999999999LL
-#define SG_NONCE_BYTES 16u
-#define SG_NONCE_HEX (2u * SG_NONCE_BYTES)
 #define SG_MAC_HEX (2u * SG_MAC_LEN)
 /* The container-relative fields of a version 2 token, written in this order as letters
  * ("ugsw"), "-" when none. */
@@ -57,15 +55,7 @@ int sg_rel_parse(const char *s, size_t len, unsigned *rel);
 /* Wipes the MAC and nonce. */
 void sg_token_clear(struct sg_token *t);
 
-/* A strict decimal timestamp: digits only, no leading zero, at most 11 digits. */
-int sg_timestamp_parse(const char *s, int64_t *out);
-/* A nonce: exactly SG_NONCE_HEX lowercase hex characters. */
-int sg_nonce_valid(const char *s);
 /* A fresh nonce from RAND_bytes, as lowercase hex. */
 int sg_nonce_generate(char out[SG_NONCE_HEX + 1], struct sg_error *err);
-
-/* Lowercase hex helpers. sg_hex_decode accepts only lowercase and an exact length. */
-void sg_hex_encode(const uint8_t *in, size_t n, char *out);
-int sg_hex_decode(const char *in, size_t hexlen, uint8_t *out);
 
 #endif

@@ -12,6 +12,7 @@
 #include "jsonget.h"
 #include "oci/oci.h"
 #include "sig/keyring.h"
+#include "sig/lex.h"
 #include "signer.h"
 
 #define PATH_MAX_LEN 4096u

@@ -30,11 +30,11 @@
 
 #include "containerd/task/v2/shim.pb-c.h"
 #include "core/audit.h"
-#include "core/gate.h"
 #include "core/request.h"
 #include "frame.h"
+#include "gate/gate.h"
 #include "oci/oci.h"
-#include "shim/intercept.h"
+#include "shim/firewall/intercept.h"
 #include "shim/log.h"
 #include "shim/ttrpc.h"
 #include "sig/canon.h"

@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "core/context.h"
-#include "shim/methods.h"
+#include "shim/firewall/methods.h"
 
 /* Each harness defines this; its fixtures are made on first use (sg_fuzz_gate...). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

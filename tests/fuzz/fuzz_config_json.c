@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: a container's config.json as the create path reads it (the bundle is written
- * by the containerd client): parsed, checked as Go would read it, read into a create
- * request with an overlay rootfs, judged by the create and mount stacks and, when allowed,
- * rewritten. The rewritten document must parse and check again and carry no token. The
+ * by the containerd client): parsed and checked as Go would read it (sg_oci_parse_doc, the
+ * shim's entry), read into a create request with an overlay rootfs, judged by the create and
+ * mount stacks and, when allowed, rewritten. The rewritten document must parse and check again and carry no token. The
  * create's grant signing input is built too (identity, devices, capabilities, hooks). */
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,6 @@
 #include "fuzz.h"
 #include "oci/fields.h"
 #include "oci/oci.h"
-#include "shim/gate_json.h"
 #include "sig/canon.h"
 #include "sig/grant.h"
 
@@ -27,8 +26,7 @@ static void check_written(const json_t *doc)
 
 	if (sg_oci_dump(doc, &text, &text_len, NULL) < 0)
 		sg_fuzz_die("rewritten config.json does not serialise");
-	if (sg_oci_parse_as(text, text_len, SG_FIELDS_ROOT_CONFIG, &back, &err) < 0 ||
-	    sg_json_go_check(back, &err) < 0)
+	if (sg_oci_parse_doc(text, text_len, SG_FIELDS_ROOT_CONFIG, &back, &err) < 0)
 		sg_fuzz_die("rewritten config.json does not read back: %s\n%s", err.msg, text);
 	if (json_object_get(json_object_get(back, "annotations"), SG_TOKEN_ANNOTATION))
 		sg_fuzz_die("rewritten config.json keeps the token annotation");
@@ -81,8 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_auto_t *config = NULL;
 	struct sg_error err = { 0 };
 
-	if (sg_oci_parse_as((const char *)data, size, SG_FIELDS_ROOT_CONFIG, &config, &err) < 0 ||
-	    sg_json_go_check(config, &err) < 0 ||
+	if (sg_oci_parse_doc((const char *)data, size, SG_FIELDS_ROOT_CONFIG, &config, &err) < 0 ||
 	    sg_oci_create_request(SG_FUZZ_NS, SG_FUZZ_ID, config, &rootfs, 1, &req, &err) < 0) {
 		sg_fuzz_refused(&err);
 		return 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: the process spec JSON of an exec (ExecProcessRequest.spec), read into a request
+ * through the shim's parse entry (sg_oci_parse_doc: bounds, then Go's key folding)
  * against the container's config.json, judged by the exec stack and, when allowed, written
  * back. What is written back must read again and carry no token. */
 #include <stdlib.h>

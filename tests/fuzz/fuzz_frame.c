@@ -8,7 +8,7 @@
 
 #include "core/limits.h"
 #include "fuzz.h"
-#include "shim/intercept.h"
+#include "shim/firewall/intercept.h"
 #include "shim/ttrpc.h"
 #include "ttrpc.pb-c.h"
 

@@ -13,6 +13,7 @@
 #include "core/request.h"
 #include "core/stack.h"
 #include "fuzz.h"
+#include "gate/builtins.h"
 #include "oci/oci.h"
 
 /* The stack's dump without its comment lines (they name the file and line it came from). */
@@ -90,7 +91,7 @@ static void load_as(const char *path, enum sg_op op)
 	struct sg_error err = { 0 };
 	char *dump, *dump2, *dump_path;
 
-	if (sg_stack_load(&ctx, op, path, g->module_dir, &stack, &err) < 0) {
+	if (sg_stack_load(&ctx, op, path, sg_builtin_modules, g->module_dir, &stack, &err) < 0) {
 		sg_fuzz_refused(&err);
 		return;
 	}
@@ -98,7 +99,7 @@ static void load_as(const char *path, enum sg_op op)
 		fprintf(stderr, "%s: loaded\n", sg_op_name(op));
 	dump = dump_entries(stack);
 	dump_path = sg_fuzz_write("policy.d/fuzz-dump", dump, strlen(dump), 0644);
-	if (sg_stack_load(&ctx, op, dump_path, g->module_dir, &again, &err) < 0)
+	if (sg_stack_load(&ctx, op, dump_path, sg_builtin_modules, g->module_dir, &again, &err) < 0)
 		sg_fuzz_die("%s dump does not load: %s\n%s", sg_op_name(op), err.msg, dump);
 	dump2 = dump_entries(again);
 	if (strcmp(dump, dump2) != 0)

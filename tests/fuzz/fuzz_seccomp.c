@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: a seccomp profile (the seccomp module's profile= file). A profile that loads
  * must resolve, for no capabilities and for all, into an OCI linux.seccomp object whose
- * filter builds (seccomp_profile.h: a profile that loads is known to be good). */
+ * filter builds (seccomp/profile.h: a profile that loads is known to be good). */
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "modules/seccomp_profile.h"
 #include "oci/oci.h"
+#include "seccomp/profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,9 +3,9 @@
  * and judges it. Built once per message: SG_FUZZ_TASK is create (CreateTaskRequest), exec
  * (ExecProcessRequest) or update (UpdateTaskRequest). */
 #include "fuzz.h"
-#include "shim/gate_create.h"
-#include "shim/gate_exec.h"
-#include "shim/gate_update.h"
+#include "shim/firewall/gate_create.h"
+#include "shim/firewall/gate_exec.h"
+#include "shim/firewall/gate_update.h"
 
 #define SG_CAT3(a, b, c) a##b##c
 #define SG_HANDLER(m) SG_CAT3(sg_gate_, m, _handle)

@@ -13,6 +13,7 @@
 #include "core/cleanup.h"
 #include "core/registry.h"
 #include "core/request.h"
+#include "gate/builtins.h"
 #include "oci/oci.h"
 
 static inline json_t *sg_test_json(const char *text)
@@ -37,7 +38,7 @@ static inline int sg_test_module_init(const char *name, enum sg_op op, const cha
 	char *save = NULL;
 	void *handle = NULL;
 
-	assert_int_equal(sg_module_find(name, NULL, m, &handle, NULL), 0);
+	assert_int_equal(sg_module_find(name, sg_builtin_modules, NULL, m, &handle, NULL), 0);
 	for (char *t = strtok_r(copy, " ", &save); t && init.argc < 16; t = strtok_r(NULL, " ", &save))
 		argv[init.argc++] = t;
 	init.argv = argv;

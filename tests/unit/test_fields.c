@@ -6,6 +6,8 @@
 #include <errno.h>
 
 #include "oci_testutil.h"
+#include "core/registry.h"
+#include "gate/builtins.h"
 #include "oci/fields.h"
 
 static json_t *parse_as(const char *text, const char *root)
@@ -85,7 +87,7 @@ static void test_rows_name_registered_modules(void **state)
 
 			if (strcmp(m, "gate") == 0)
 				continue;
-			if (sg_module_find(m, NULL, &mod, &handle, NULL) < 0)
+			if (sg_module_find(m, sg_builtin_modules, NULL, &mod, &handle, NULL) < 0)
 				fail_msg("row '%s' names '%s', which is not a registered module",
 					 f->path, m);
 		}

@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 
 #include "core/config.h"
-#include "core/gate.h"
 #include "core/request.h"
 #include "core/stack.h"
+#include "gate/gate.h"
 #include "testutil.h"
 
 struct fixture {

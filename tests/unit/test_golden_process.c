@@ -13,6 +13,7 @@
 #include "core/cleanup.h"
 #include "core/registry.h"
 #include "core/request.h"
+#include "gate/builtins.h"
 #include "oci/oci.h"
 
 static json_t *read_json(const char *dir, const char *name)
@@ -50,7 +51,7 @@ static const struct sg_module *init_module(const char *dir, enum sg_op op,
 	     t = strtok_r(NULL, " \n", &save))
 		argv[init.argc++] = t;
 	init.argv = argv;
-	if (sg_module_find(name, NULL, &m, &handle, &err) < 0)
+	if (sg_module_find(name, sg_builtin_modules, NULL, &m, &handle, &err) < 0)
 		fail_msg("%s: %s", dir, err.msg);
 	if (m->init(&init, st, &err) < 0)
 		fail_msg("%s: init: %s", dir, err.msg);

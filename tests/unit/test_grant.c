@@ -12,8 +12,8 @@
 
 #include "core/cleanup.h"
 #include "core/context.h"
-#include "core/registry.h"
 #include "core/request.h"
+#include "modules/modules.h"
 #include "oci/oci.h"
 #include "sig/canon.h"
 #include "sig/grant.h"

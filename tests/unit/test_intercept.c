@@ -12,15 +12,16 @@
 
 #include <jansson.h>
 
+#include "cli/reqflags.h"
 #include "containerd/runc/v1/options.pb-c.h"
 #include "containerd/task/v2/shim.pb-c.h"
 #include "core/audit.h"
 #include "core/config.h"
-#include "core/gate.h"
 #include "core/limits.h"
 #include "core/request.h"
+#include "gate/gate.h"
 #include "oci/oci.h"
-#include "shim/intercept.h"
+#include "shim/firewall/intercept.h"
 #include "shim/ttrpc.h"
 #include "sig/keyring.h"
 #include "sig/token.h"
@@ -865,6 +866,90 @@ static void test_go_case_keys(void **state)
 	expect_forward(f, create_frame(f, 57, TASK_V2, &o));
 }
 
+/* What the CLI (`policy test`, `explain`, `sign --request`) makes of a spec in a request
+ * envelope: 0, or the refusal in err. The envelope is read through the CLI's parse entry
+ * (entry), or by plain jansson (a document that did not come through it: the vectors). */
+static int cli_envelope(const char *op, const char *member, const char *spec, bool entry,
+			struct sg_error *err)
+{
+	_cleanup_request_ struct sg_request *req = NULL;
+	json_error_t jerr;
+	char *text = NULL;
+	json_t *env = NULL;
+	int r = 0;
+
+	assert_true(asprintf(&text,
+			     "{\"op\":\"%s\",\"namespace\":\"default\",\"id\":\"c1\",\"%s\":%s}",
+			     op, member, spec) > 0);
+	if (entry)
+		r = sg_oci_parse_doc(text, strlen(text), NULL, &env, err);
+	else
+		assert_non_null(env = json_loads(text, 0, &jerr));
+	if (r == 0)
+		r = sg_oci_request_from_json(env, &req, err);
+	json_decref(env);
+	free(text);
+	return r;
+}
+
+static int cli_flags(struct fixture *f, enum sg_op op, const char *spec, struct sg_error *err)
+{
+	_cleanup_request_ struct sg_request *req = NULL;
+	char *path = sg_test_write(f->dir, "cli-spec.json", 0644, "%s", spec);
+	struct sg_reqflags rf = { .op_set = true, .op = op, .ns = "default", .id = "c1" };
+	int r;
+
+	if (op == SG_OP_EXEC)
+		rf.process_file = path;
+	else
+		rf.spec_file = path;
+	r = sg_reqflags_build(&rf, &req, err);
+	free(path);
+	return r;
+}
+
+/* The CLI and the shim refuse the same Go-key-folded specs, for the same reason: both read
+ * through sg_oci_parse_doc. Before, `policy test` and `explain` judged the spec the shim
+ * refused. */
+static void test_go_case_keys_cli_agrees(void **state)
+{
+	static const char process[] =
+		"{\"args\":[\"/bin/true\"],\"Args\":[\"/bin/sh\"],\"cwd\":\"/\"}";
+	static const char config[] = "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/bin/sh\"],"
+				     "\"cwd\":\"/\"},\"Mount\xc5\xbf\":[{\"destination\":\"/h\","
+				     "\"source\":\"/\",\"type\":\"bind\"}]}";
+	static const char exec_why[] = "keys 'args' and 'Args' name the same field for runc";
+	static const char create_why[] = "key 'Mount\xc5\xbf' would be read by runc as 'mounts'";
+	struct fixture *f = *state;
+	struct create_opts o = { 0 };
+	struct sg_error err = { 0 };
+	char *want = NULL;
+
+	/* The shim. */
+	assert_true(asprintf(&want, "shimgate: exec 'e1' in 'c1' refused: %s", exec_why) > 0);
+	expect_reply_msg(f, exec_frame(61, TASK_V2, PROCESS_URL, process, false), 61,
+			 SG_GRPC_INVALID_ARGUMENT, want);
+	free(want);
+	free(sg_test_write(f->bundle, "config.json", 0644, "%s", config));
+	assert_true(asprintf(&want, "shimgate: create of 'c1' refused: %s", create_why) > 0);
+	expect_reply_msg(f, create_frame(f, 63, TASK_V2, &o), 63, SG_GRPC_INVALID_ARGUMENT, want);
+	free(want);
+	/* The CLI, on the same specs. */
+	for (int entry = 0; entry < 2; entry++) {
+		assert_int_equal(cli_envelope("exec", "process", process, entry, &err), -EINVAL);
+		assert_string_equal(err.msg, exec_why);
+		assert_int_equal(cli_envelope("create", "spec", config, entry, &err), -EINVAL);
+		assert_string_equal(err.msg, create_why);
+		/* The legitimate spelling passes. */
+		assert_int_equal(cli_envelope("exec", "process", EXEC_JSON, entry, &err), 0);
+	}
+	assert_int_equal(cli_flags(f, SG_OP_EXEC, process, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, exec_why));
+	assert_int_equal(cli_flags(f, SG_OP_CREATE, config, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, create_why));
+	assert_int_equal(cli_flags(f, SG_OP_EXEC, EXEC_JSON, &err), 0);
+}
+
 /* The container's config.json is parsed once per (id, inode, mtime, size). */
 static void test_exec_cache(void **state)
 {
@@ -1060,6 +1145,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_no_container, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_go_case_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_go_case_keys_cli_agrees, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hmac_exec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hmac_create, setup, teardown),

@@ -12,6 +12,7 @@
 
 #include "core/cleanup.h"
 #include "sig/keyring.h"
+#include "sig/lex.h"
 
 #define SECRET "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 

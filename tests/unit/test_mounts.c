@@ -12,8 +12,8 @@
 #include "testutil.h"
 
 #include "core/cleanup.h"
-#include "core/registry.h"
 #include "core/request.h"
+#include "modules/modules.h"
 
 static char *fixture;
 

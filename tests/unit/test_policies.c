@@ -20,6 +20,7 @@
 #include "core/decision.h"
 #include "core/request.h"
 #include "core/stack.h"
+#include "gate/builtins.h"
 #include "sig/keyring.h"
 #include "sig/replay.h"
 #include "sig/verify.h"
@@ -77,7 +78,7 @@ static int setup(void **state)
 		fail_msg("%s", err.msg);
 	f->ctx.keyring = f->keyring;
 	f->ctx.replay = f->replay;
-	if (sg_policy_load(&f->ctx, f->policy_dir, "/nonexistent", f->stacks, &err) < 0)
+	if (sg_policy_load(&f->ctx, f->policy_dir, sg_builtin_modules, "/nonexistent", f->stacks, &err) < 0)
 		fail_msg("shipped policy: %s", err.msg);
 	return 0;
 }
@@ -115,7 +116,7 @@ static void test_examples_load(void **state)
 		struct sg_error err = { 0 };
 
 		assert_true(asprintf(&path, "%s/%s", f->policy_dir, exec_examples[i]) > 0);
-		if (sg_stack_load(&f->ctx, SG_OP_EXEC, path, "/nonexistent", &s, &err) < 0)
+		if (sg_stack_load(&f->ctx, SG_OP_EXEC, path, sg_builtin_modules, "/nonexistent", &s, &err) < 0)
 			fail_msg("%s", err.msg);
 		sg_stack_free(s);
 	}
@@ -311,7 +312,7 @@ static void test_create_stack_runtime_specs(void **state)
 			     (int)(at - shipped), shipped, f->dir, rootfs, at + strlen(line)) > 0);
 	free(sg_test_write(f->policy_dir, "create-specs", 0644, "%s", policy));
 	assert_true(asprintf(&path, "%s/create-specs", f->policy_dir) > 0);
-	if (sg_stack_load(&f->ctx, SG_OP_CREATE, path, "/nonexistent", &stack, &err) < 0)
+	if (sg_stack_load(&f->ctx, SG_OP_CREATE, path, sg_builtin_modules, "/nonexistent", &stack, &err) < 0)
 		fail_msg("%s", err.msg);
 	for (const char *d = droot; (d = strchr(d + 1, '/'));) {
 		_cleanup_free_ char *dir = strndup(droot, (size_t)(d - droot));

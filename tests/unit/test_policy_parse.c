@@ -10,6 +10,7 @@
 
 #include "core/stack.h"
 #include "core/limits.h"
+#include "gate/builtins.h"
 #include "testutil.h"
 
 static char *dump_string(const struct sg_stack *s)
@@ -29,7 +30,7 @@ static int load(const char *dir, const char *name, const char *text, struct sg_s
 		struct sg_error *err)
 {
 	char *path = sg_test_write(dir, name, 0644, "%s", text);
-	int r = sg_stack_load(NULL, SG_OP_EXEC, path, NULL, s, err);
+	int r = sg_stack_load(NULL, SG_OP_EXEC, path, sg_builtin_modules, NULL, s, err);
 
 	free(path);
 	return r;
@@ -293,7 +294,7 @@ static void test_unsafe_file(void **state)
 	char *path = sg_test_write(f->dir, "exec", 0666, "required permit\n");
 	char *want = NULL;
 
-	assert_int_equal(sg_stack_load(NULL, SG_OP_EXEC, path, NULL, &s, &err), -EPERM);
+	assert_int_equal(sg_stack_load(NULL, SG_OP_EXEC, path, sg_builtin_modules, NULL, &s, &err), -EPERM);
 	assert_true(asprintf(&want, "%s: writable by group or others (mode 0666)", path) > 0);
 	assert_string_equal(err.msg, want);
 	free(want);
@@ -312,7 +313,7 @@ static void test_nul_byte(void **state)
 	out = fopen(path, "w");
 	fwrite("required permit\n\0x\n", 1, 19, out);
 	fclose(out);
-	assert_int_equal(sg_stack_load(NULL, SG_OP_EXEC, path, NULL, &s, &err), -EINVAL);
+	assert_int_equal(sg_stack_load(NULL, SG_OP_EXEC, path, sg_builtin_modules, NULL, &s, &err), -EINVAL);
 	assert_true(asprintf(&want, "%s: contains a NUL byte", path) > 0);
 	assert_string_equal(err.msg, want);
 	free(want);
@@ -374,13 +375,13 @@ static void test_policy_load(void **state)
 
 	free(sg_test_write(f->dir, "create", 0644, "required permit\n"));
 	free(sg_test_write(f->dir, "exec", 0644, "required permit\n"));
-	assert_int_equal(sg_policy_load(NULL, f->dir, NULL, stacks, &err), -ENOENT);
+	assert_int_equal(sg_policy_load(NULL, f->dir, sg_builtin_modules, NULL, stacks, &err), -ENOENT);
 	assert_true(asprintf(&want, "%s/mount: No such file or directory", f->dir) > 0);
 	assert_string_equal(err.msg, want);
 	assert_null(stacks[SG_OP_CREATE]);
 	free(want);
 	free(sg_test_write(f->dir, "mount", 0644, "required deny\n"));
-	assert_int_equal(sg_policy_load(NULL, f->dir, NULL, stacks, &err), 0);
+	assert_int_equal(sg_policy_load(NULL, f->dir, sg_builtin_modules, NULL, stacks, &err), 0);
 	for (unsigned op = 0; op < SG_OP_COUNT; op++)
 		assert_non_null(stacks[op]);
 	sg_policy_free(stacks);

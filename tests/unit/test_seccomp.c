@@ -17,9 +17,9 @@
 #include "testutil.h"
 
 #include "core/cleanup.h"
-#include "modules/seccomp_cache.h"
-#include "modules/seccomp_profile.h"
 #include "oci/oci.h"
+#include "seccomp/cache.h"
+#include "seccomp/profile.h"
 
 #define HEAD "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,"
 #define X86 "\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\"}],"

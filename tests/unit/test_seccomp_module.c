@@ -10,8 +10,8 @@
 #include "testutil.h"
 
 #include "core/cleanup.h"
-#include "core/registry.h"
 #include "core/request.h"
+#include "modules/modules.h"
 #include "oci/oci.h"
 
 static char *golden_dir(void)

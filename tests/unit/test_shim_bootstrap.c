@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "shim/args.h"
-#include "shim/bootstrap.h"
+#include "shim/life/bootstrap.h"
 #include "testutil.h"
 
 static void test_args_start_16(void **state)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "shim/unixsock.h"
+#include "shim/life/unixsock.h"
 #include "testutil.h"
 
 static void test_listener_pid(void **state)

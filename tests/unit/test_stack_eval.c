@@ -9,6 +9,7 @@
 #include "core/request.h"
 #include "core/stack.h"
 #include "core/stack_internal.h"
+#include "gate/builtins.h"
 #include "testutil.h"
 
 struct eval_case {
@@ -123,7 +124,7 @@ static void test_table(void **state)
 		char *want_reason = NULL, *want_where = NULL, *trace;
 
 		print_message("case: %s\n", c->name);
-		assert_int_equal(sg_stack_load(NULL, SG_OP_EXEC, path, NULL, &s, &err), 0);
+		assert_int_equal(sg_stack_load(NULL, SG_OP_EXEC, path, sg_builtin_modules, NULL, &s, &err), 0);
 		assert_int_equal(sg_stack_eval(s, req, &d, &err), 0);
 		assert_int_equal(d.allowed, c->allowed);
 		assert_int_equal(d.verdict, c->verdict);
@@ -248,7 +249,7 @@ static void test_no_trace(void **state)
 	struct sg_request *req = new_request();
 	struct sg_stack *s = NULL;
 
-	assert_int_equal(sg_stack_load(NULL, SG_OP_EXEC, path, NULL, &s, NULL), 0);
+	assert_int_equal(sg_stack_load(NULL, SG_OP_EXEC, path, sg_builtin_modules, NULL, &s, NULL), 0);
 	assert_int_equal(sg_stack_eval(s, req, &d, NULL), 0);
 	assert_true(d.allowed);
 	assert_null(d.trace);

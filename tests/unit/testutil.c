@@ -12,7 +12,7 @@
 
 #include "testutil.h"
 
-#include "core/registry.h"
+#include "modules/modules.h"
 #include "sig/keyring.h"
 #include "sig/replay.h"
 

@@ -9,8 +9,8 @@
  * (SG_MODULE_EXPORT keeps the descriptor visible when the module is built with
  * -fvisibility=hidden, as it should be.) The loader refuses a descriptor whose abi_version
  * differs from SG_MODULE_ABI_VERSION or whose struct_size is smaller than the loader's
- * sizeof(struct sg_module). Built-in modules are descriptors of the same type in the
- * registry; both go through one loader.
+ * sizeof(struct sg_module). Built-in modules are descriptors of the same type in the table
+ * the gate hands to the policy loader; both go through one loader.
  *
  * A loadable module judges; it does not rewrite. It reads the request through the accessors
  * of <shimgate/shimgate.h> (process, mount, key id) and returns a verdict with a reason. The

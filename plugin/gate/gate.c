@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The gate: configuration, keyring, replay store and policy loaded all or nothing, and decide(). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "builtins.h"
+#include "core/cleanup.h"
+#include "core/config.h"
+#include "core/request.h"
+#include "core/stack.h"
+#include "gate.h"
+#include "sig/keyring.h"
+#include "sig/replay.h"
+
+struct sg_gate {
+	struct sg_config *config;
+	struct sg_keyring *keyring;
+	struct sg_replay *replay;
+	/* Borrowed by module states: it lives as long as the stacks. */
+	struct sg_context ctx;
+	struct sg_stack *stacks[SG_OP_COUNT];
+	uint64_t key_dir_print; /* key_dir_fingerprint() when the keyring was loaded */
+};
+
+void sg_gate_free(struct sg_gate *gate)
+{
+	if (!gate)
+		return;
+	/* Stacks first: module states borrow the context. */
+	sg_policy_free(gate->stacks);
+	sg_replay_free(gate->replay);
+	sg_keyring_free(gate->keyring);
+	sg_config_free(gate->config);
+	free(gate);
+}
+
+SG_DEFINE_FREEP(struct sg_keyring *, sg_keyring_free)
+SG_DEFINE_FREEP(DIR *, closedir)
+
+/* FNV-1a over n bytes, continuing from h. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+static uint64_t fnv_stat(uint64_t h, const struct stat *st)
+{
+	h = fnv(h, &st->st_ino, sizeof(st->st_ino));
+	h = fnv(h, &st->st_mode, sizeof(st->st_mode));
+	h = fnv(h, &st->st_uid, sizeof(st->st_uid));
+	h = fnv(h, &st->st_gid, sizeof(st->st_gid));
+	h = fnv(h, &st->st_size, sizeof(st->st_size));
+	h = fnv(h, &st->st_mtim, sizeof(st->st_mtim));
+	return fnv(h, &st->st_ctim, sizeof(st->st_ctim));
+}
+
+/* What the keyring's safety depends on: key_dir's and every entry's inode, mode, owner, size
+ * and times. A key written or removed changes the directory's mtime; a chmod or chown of the
+ * directory or of one key file changes only that inode's ctime, so each entry is looked at. */
+static int key_dir_fingerprint(const char *dir, uint64_t *print, struct sg_error *err)
+{
+	_cleanup_(closedirp) DIR *d = opendir(dir);
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	struct dirent *e;
+	struct stat st;
+
+	if (!d || fstat(dirfd(d), &st) < 0)
+		return sg_error_set(err, -errno, "key_dir %s: %s", dir, strerror(errno));
+	h = fnv_stat(h, &st);
+	errno = 0;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		h = fnv(h, e->d_name, strlen(e->d_name) + 1);
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			h = fnv_stat(h, &st);
+		errno = 0;
+	}
+	if (errno)
+		return sg_error_set(err, -errno, "key_dir %s: %s", dir, strerror(errno));
+	*print = h;
+	return 0;
+}
+
+static void sg_gate_freep(struct sg_gate **gate)
+{
+	sg_gate_free(*gate);
+}
+
+/* Every load error names the file; add it when the callee's message does not. */
+static int name_file(struct sg_error *err, const char *what, const char *path)
+{
+	if (err && !strstr(err->msg, path))
+		return sg_error_prefix(err, "%s %s", what, path);
+	return err ? err->code : -EINVAL;
+}
+
+int sg_gate_open_config(struct sg_config *cfg, unsigned flags, struct sg_gate **out,
+			struct sg_error *err)
+{
+	_cleanup_(sg_gate_freep) struct sg_gate *gate = calloc(1, sizeof(*gate));
+	int r;
+
+	if (!gate) {
+		sg_config_free(cfg);
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	}
+	gate->config = cfg;
+	if (!(flags & SG_GATE_NO_KEYRING)) {
+		/* Read before the keys: a change made while they load is seen at the next call. */
+		r = key_dir_fingerprint(cfg->key_dir, &gate->key_dir_print, err);
+		if (r < 0)
+			return r;
+		r = sg_keyring_load(cfg->key_dir, &gate->keyring, err);
+		if (r < 0)
+			return name_file(err, "key_dir", cfg->key_dir);
+	}
+	r = sg_replay_open(cfg->replay_store, cfg->replay_capacity, &gate->replay, err);
+	if (r < 0)
+		return name_file(err, "replay_store", cfg->replay_store);
+	gate->ctx = (struct sg_context){
+		.config = cfg,
+		.keyring = gate->keyring,
+		.replay = gate->replay,
+	};
+	r = sg_policy_load(&gate->ctx, cfg->policy_dir, sg_builtin_modules, cfg->module_dir,
+			   gate->stacks, err);
+	if (r < 0)
+		return r;
+	*out = steal_pointer(&gate);
+	return 0;
+}
+
+int sg_gate_open(const char *config_path, struct sg_gate **out, struct sg_error *err)
+{
+	struct sg_config *cfg = NULL;
+	int r;
+
+	r = sg_config_load(config_path, &cfg, err);
+	if (r < 0)
+		return r;
+	return sg_gate_open_config(cfg, 0, out, err);
+}
+
+const struct sg_config *sg_gate_config(const struct sg_gate *gate)
+{
+	return gate->config;
+}
+
+const struct sg_stack *sg_gate_stack(const struct sg_gate *gate, enum sg_op op)
+{
+	return (unsigned)op < SG_OP_COUNT ? gate->stacks[op] : NULL;
+}
+
+/* Runs the mount stack once per mount of a create; the first refusal decides. */
+static int decide_mounts(struct sg_gate *gate, struct sg_request *req, struct sg_decision *d,
+			 struct sg_error *err)
+{
+	struct sg_decision create = *d;
+
+	for (size_t i = 0; i < req->n_mounts; i++) {
+		_cleanup_request_ struct sg_request *m = NULL;
+		struct sg_error why = { 0 };
+		char name[SG_ERROR_MSG_MAX / 2];
+		int r;
+
+		r = sg_request_for_mount(req, i, &m, err);
+		if (r < 0)
+			return r;
+		r = sg_stack_eval(gate->stacks[SG_OP_MOUNT], m, d, err);
+		if (r < 0)
+			return r;
+		if (d->allowed)
+			continue;
+		/* Name the mount, unless the module that refused it did already. */
+		sg_mount_describe(&req->mounts[i], name, sizeof(name));
+		if (strncmp(d->reason, name, strlen(name)) != 0) {
+			memcpy(why.msg, d->reason, sizeof(why.msg));
+			(void)sg_error_prefix(&why, "%s", name);
+			memcpy(d->reason, why.msg, sizeof(d->reason));
+		}
+		d->mount = &req->mounts[i];
+		d->op = SG_OP_MOUNT;
+		return 0;
+	}
+	/* Every mount passed: the create stack's decision is the one to report. The trace (which
+	 * the mount stacks extended) stays as it is now. */
+	create.trace = d->trace;
+	create.n_trace = d->n_trace;
+	*d = create;
+	return 0;
+}
+
+/* A key file added to or removed from key_dir (keygen, rotation, revocation), or a mode or
+ * owner change of key_dir or of a key file, changes its fingerprint: the keyring is loaded
+ * again, with every safety check, before the next decision, so a revoked key stops signing
+ * in running gates too. A key_dir that no longer loads (a key file made group-writable)
+ * fails every decision (closed) with the reason until it is fixed. */
+static int keyring_follow(struct sg_gate *gate, struct sg_error *err)
+{
+	_cleanup_(sg_keyring_freep) struct sg_keyring *fresh = NULL;
+	const char *dir = gate->config->key_dir;
+	uint64_t print;
+	int r;
+
+	if (!gate->keyring)
+		return 0;
+	r = key_dir_fingerprint(dir, &print, err);
+	if (r < 0 || print == gate->key_dir_print)
+		return r;
+	r = sg_keyring_load(dir, &fresh, err);
+	if (r < 0) {
+		(void)name_file(err, "key_dir", dir);
+		return sg_error_prefix(err, "keys changed and do not load");
+	}
+	sg_keyring_swap(gate->keyring, fresh);
+	gate->key_dir_print = print;
+	return 0;
+}
+
+int sg_gate_decide(struct sg_gate *gate, struct sg_request *req, struct sg_decision *d,
+		   struct sg_error *err)
+{
+	int r;
+
+	sg_decision_clear(d);
+	d->audit_mode = gate->config->mode == SG_MODE_AUDIT_ONLY;
+	if ((unsigned)req->op >= SG_OP_COUNT)
+		return sg_error_set(err, -EINVAL, "unknown operation %d", (int)req->op);
+	if (req->now == 0)
+		req->now = (int64_t)time(NULL);
+	r = keyring_follow(gate, err);
+	if (r < 0)
+		return r;
+	r = sg_stack_eval(gate->stacks[req->op], req, d, err);
+	if (r < 0)
+		return r;
+	if (req->op == SG_OP_CREATE && d->allowed) {
+		r = decide_mounts(gate, req, d, err);
+		if (r < 0)
+			return r;
+	}
+	if (!d->allowed && d->audit_mode) {
+		/* Audit-only: the refusal is recorded (decision "allow-audit-only"), not enforced. */
+		d->audit_only = true;
+		d->allowed = true;
+	}
+	return 0;
+}

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Exec: the process spec through the exec stack, rewritten before runc sees it. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "containerd/task/v2/shim.pb-c.h"
+#include "core/cleanup.h"
+#include "core/limits.h"
+#include "core/request.h"
+#include "core/strutil.h"
+#include "gate_call.h"
+#include "gate_exec.h"
+#include "oci/fields.h"
+#include "oci/oci.h"
+#include "shim/ttrpc.h"
+
+#define SG_PROCESS_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Process"
+/* One shim serves one container, or the containers of one pod. */
+#define SG_EXEC_CACHE_SLOTS 32u
+
+struct sg_exec_cache_entry {
+	char *id; /* NULL: free slot */
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	off_t size;
+	json_t *doc;
+	uint64_t used; /* for eviction of the least recently used entry */
+};
+
+/* Unlocked: the relay judges every frame, of every connection, on its one epoll thread. */
+struct sg_exec_cache {
+	struct sg_exec_cache_entry e[SG_EXEC_CACHE_SLOTS];
+	uint64_t clock;
+};
+
+struct sg_exec_cache *sg_exec_cache_new(void)
+{
+	return calloc(1, sizeof(struct sg_exec_cache));
+}
+
+static void entry_clear(struct sg_exec_cache_entry *e)
+{
+	free(e->id);
+	json_decref(e->doc);
+	*e = (struct sg_exec_cache_entry){ 0 };
+}
+
+void sg_exec_cache_free(struct sg_exec_cache *cache)
+{
+	if (!cache)
+		return;
+	for (size_t i = 0; i < SG_EXEC_CACHE_SLOTS; i++)
+		entry_clear(&cache->e[i]);
+	free(cache);
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static bool entry_matches(const struct sg_exec_cache_entry *e, const char *id,
+			  const struct stat *st)
+{
+	return e->id && strcmp(e->id, id) == 0 && e->dev == st->st_dev && e->ino == st->st_ino &&
+	       e->size == st->st_size && e->mtime.tv_sec == st->st_mtim.tv_sec &&
+	       e->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+/* A new reference to the cached document, or NULL. */
+static json_t *cache_get(struct sg_exec_cache *c, const char *id, const struct stat *st)
+{
+	for (size_t i = 0; i < SG_EXEC_CACHE_SLOTS; i++) {
+		if (entry_matches(&c->e[i], id, st)) {
+			c->e[i].used = ++c->clock;
+			return json_incref(c->e[i].doc);
+		}
+	}
+	return NULL;
+}
+
+/* Stores doc (a reference is taken) for id, replacing that id's old entry or the least
+ * recently used one. A failed copy of the id only means no caching. */
+static void cache_put(struct sg_exec_cache *c, const char *id, const struct stat *st, json_t *doc)
+{
+	struct sg_exec_cache_entry *slot = &c->e[0];
+	char *copy = strdup(id);
+
+	if (!copy)
+		return;
+	for (size_t i = 0; i < SG_EXEC_CACHE_SLOTS; i++) {
+		struct sg_exec_cache_entry *e = &c->e[i];
+
+		if (e->id && strcmp(e->id, id) == 0) {
+			slot = e;
+			break;
+		}
+		if (!e->id || e->used < slot->used)
+			slot = e;
+		if (!e->id)
+			break;
+	}
+	entry_clear(slot);
+	*slot = (struct sg_exec_cache_entry){
+		.id = copy,
+		.dev = st->st_dev,
+		.ino = st->st_ino,
+		.mtime = st->st_mtim,
+		.size = st->st_size,
+		.doc = json_incref(doc),
+		.used = ++c->clock,
+	};
+}
+
+/* The container's parsed config.json (<bundle_root>/<id>/config.json), from the cache when
+ * the file is unchanged. The exec is refused without it: it gives the container's
+ * environment and capabilities, which bound what an exec may get. */
+static int container_doc(const struct sg_call_ctx *ctx, const char *id, json_t **out,
+			 struct sg_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	struct stat st, st2;
+	char path[PATH_MAX];
+	size_t len = 0;
+	json_t *doc;
+	int r;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/config.json", ctx->bundle_root, id) >=
+	    sizeof(path))
+		return sg_error_set(err, -ENAMETOOLONG, "config.json path of '%s' too long", id);
+	if (stat(path, &st) < 0)
+		return sg_error_set(err, -errno, "cannot stat '%s': %s", path, strerror(errno));
+	doc = cache_get(ctx->exec_cache, id, &st);
+	if (doc) {
+		*out = doc;
+		return 0;
+	}
+	r = sg_read_file(path, SG_LIMIT_JSON_MAX, &text, &len, err);
+	if (r < 0)
+		return r;
+	r = sg_oci_parse_as(text, len, SG_FIELDS_ROOT_CONFIG, &doc, err);
+	if (r < 0)
+		return sg_error_prefix(err, "'%s'", path);
+	/* Cached only when the file did not change while it was read. */
+	if (stat(path, &st2) == 0 && same_file(&st, &st2))
+		cache_put(ctx->exec_cache, id, &st, doc);
+	*out = doc;
+	return 0;
+}
+
+static void exec_freep(Containerd__Task__V2__ExecProcessRequest **e)
+{
+	if (*e)
+		containerd__task__v2__exec_process_request__free_unpacked(*e, NULL);
+}
+
+/* The process JSON, parsed once, with "terminal" set to the request's field: runc obeys the
+ * field, so the field is what gets signed and judged. */
+static int process_doc(const ProtobufCBinaryData *value, bool terminal, json_t **out,
+		       struct sg_error *err)
+{
+	json_auto_t *proc = NULL;
+	int r;
+
+	r = sg_oci_parse_doc(value->data ? (const char *)value->data : "", value->len,
+			     SG_FIELDS_ROOT_PROCESS, &proc, err);
+	if (r < 0)
+		return r;
+	if (!json_is_object(proc))
+		return sg_error_set(err, -EINVAL, "process spec is not a JSON object");
+	if (json_object_set_new(proc, "terminal", json_boolean(terminal)) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	*out = steal_pointer(&proc);
+	return 0;
+}
+
+/* The ExecProcessRequest with its spec value replaced by json (type_url and every other
+ * field, known or unknown, kept). */
+static int exec_repack(Containerd__Task__V2__ExecProcessRequest *e, char *json, size_t json_len,
+		       struct sg_call_result *res)
+{
+	ProtobufCBinaryData saved = e->spec->value;
+	size_t n;
+
+	e->spec->value.data = (uint8_t *)json;
+	e->spec->value.len = json_len;
+	n = containerd__task__v2__exec_process_request__get_packed_size(e);
+	res->payload = n ? malloc(n) : malloc(1);
+	if (res->payload)
+		res->payload_len = containerd__task__v2__exec_process_request__pack(e, res->payload);
+	e->spec->value = saved;
+	return res->payload ? 0 : -ENOMEM;
+}
+
+void sg_gate_exec_handle(const struct sg_call_ctx *ctx, const uint8_t *payload, size_t len,
+			 struct sg_call_result *res)
+{
+	_cleanup_(exec_freep) Containerd__Task__V2__ExecProcessRequest *e = NULL;
+	json_auto_t *cdoc = NULL;
+	_cleanup_request_ struct sg_request *req = NULL;
+	json_auto_t *proc = NULL;
+	_cleanup_free_ char *out = NULL;
+	struct sg_error err = { 0 };
+	char what[2 * SG_LIMIT_ID + 32];
+	size_t out_len = 0;
+	int r;
+
+	e = containerd__task__v2__exec_process_request__unpack(NULL, len, payload);
+	if (!e) {
+		sg_call_refuse(res, SG_GRPC_INVALID_ARGUMENT, "shimgate: exec request does not decode");
+		return;
+	}
+	if (!sg_id_valid(e->id, SG_LIMIT_ID) || !sg_id_valid(e->exec_id, SG_LIMIT_ID)) {
+		sg_call_refuse(res, SG_GRPC_INVALID_ARGUMENT,
+			       "shimgate: exec refused: container id '%.128s' or exec id '%.128s' "
+			       "is not a plain name",
+			       e->id, e->exec_id);
+		return;
+	}
+	(void)snprintf(what, sizeof(what), "exec '%s' in '%s'", e->exec_id, e->id);
+	if (!e->spec || strcmp(e->spec->type_url, SG_PROCESS_TYPE_URL) != 0) {
+		sg_call_refuse(res, SG_GRPC_INVALID_ARGUMENT,
+			       "shimgate: %s refused: the spec is not an OCI Process (type '%.128s')",
+			       what, e->spec ? e->spec->type_url : "");
+		return;
+	}
+	r = container_doc(ctx, e->id, &cdoc, &err);
+	if (r < 0) {
+		sg_call_refuse(res, r == -ENOENT ? SG_GRPC_FAILED_PRECONDITION : SG_GRPC_INTERNAL,
+			       "shimgate: %s refused: the container's config.json: %s", what,
+			       err.msg);
+		return;
+	}
+	r = process_doc(&e->spec->value, e->terminal, &proc, &err);
+	if (r == 0)
+		r = sg_oci_exec_request_doc(ctx->ns, e->id, e->exec_id, proc, cdoc, &req, &err);
+	if (r == 0)
+		r = sg_request_set_stdio(req, (const char *const[]){ e->stdin, e->stdout, e->stderr },
+					 &err);
+	if (r < 0) {
+		sg_call_refuse_input(res, r, what, err.msg);
+		return;
+	}
+	if (!sg_call_decide(ctx, req, what, res))
+		return;
+	if (sg_oci_exec_serialize(req, &out, &out_len, &err) < 0) {
+		sg_call_refuse(res, SG_GRPC_INTERNAL, "shimgate: %s refused: %s", what, err.msg);
+		return;
+	}
+	if (exec_repack(e, out, out_len, res) < 0)
+		sg_call_refuse(res, SG_GRPC_INTERNAL, "shimgate: %s refused: out of memory", what);
+}

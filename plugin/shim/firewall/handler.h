@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The contract of a Task API method handler: what it may consult, what it answers, and its
+ * signature. The method table (methods.h) names one per gated or checked method. */
+#ifndef SG_SHIM_FIREWALL_HANDLER_H
+#define SG_SHIM_FIREWALL_HANDLER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <shimgate/shimgate.h>
+
+struct sg_gate;
+struct sg_audit;
+struct sg_exec_cache;
+
+/* Everything a handler may consult; borrowed from the intercept. */
+struct sg_call_ctx {
+	struct sg_gate *gate;
+	struct sg_audit *audit;
+	const char *ns;
+	const char *bundle_root;
+	struct sg_exec_cache *exec_cache;
+	const char *service; /* the service name as sent: containerd.task.v2.Task or v3 */
+};
+
+/* A handler's answer. code == SG_GRPC_OK: forward, replacing the method payload with
+ * payload when it is not NULL. Otherwise answer code with message. */
+struct sg_call_result {
+	int code;
+	char message[SG_ERROR_MSG_MAX];
+	uint8_t *payload;
+	size_t payload_len;
+};
+
+/* Judges one request's payload (the method's protobuf message) and fills res: forward (maybe
+ * rewritten) or refuse. Never fails open: anything it cannot judge is refused. */
+typedef void sg_method_handler(const struct sg_call_ctx *ctx, const uint8_t *payload, size_t len,
+			       struct sg_call_result *res);
+
+#endif
