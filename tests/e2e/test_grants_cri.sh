@@ -12,12 +12,14 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cri_lib.sh"
 cri_setup "$@"
-# No CNI here: every pod shares the node's network (and so its uts), so until the last part the namespaces module
-# (when this build has it) lets the host network through, signed or not.
-if grep -Eq '^required namespaces( |$)' "$E2E_POLICY/create"; then
-	sed -i -E 's/^required namespaces.*/required namespaces allow_host=cgroup,network,uts/' "$E2E_POLICY/create"
-	e2e_policy_check
-fi
+# No CNI here: every pod shares the node's network (and so its uts), so until the last part the
+# namespaces module lets the host network through, signed or not.
+grep -Eq '^required namespaces( |$)' "$E2E_POLICY/create" ||
+	e2e_fail "no namespaces line in the shipped create stack"
+grep -Eq '^required devices( |$)' "$E2E_POLICY/create" ||
+	e2e_fail "no devices line in the shipped create stack"
+sed -i -E 's/^required namespaces.*/required namespaces allow_host=cgroup,network,uts/' "$E2E_POLICY/create"
+e2e_policy_check
 
 # The spec the CRI plugin wrote for container ID, as containerd keeps it (before the gate).
 grant_spec_of() {
@@ -151,7 +153,7 @@ grep -q "\"source\": *\"$hp\"" "$(e2e_bundle "$CRI_ID")/config.json" ||
 e2e_ok "the hostPath bind is mounted for the granted container (the default policy: unsigned pods stay confined)"
 
 # An allowlisted device (the devices module, T27): /dev/fuse for signed creates only.
-if grep -Eq '^required devices( |$)' "$E2E_POLICY/create" && [ -c /dev/fuse ]; then
+if [ -c /dev/fuse ]; then
 	sed -i -E 's|^required devices.*|required devices signed_allow=/dev/fuse|' "$E2E_POLICY/create"
 	e2e_policy_check
 	g_fuse=$(grant_sign "$E2E_TMP/fuse.json" "$tmpl_fuse" fu --container fuse)
@@ -169,7 +171,7 @@ if grep -Eq '^required devices( |$)' "$E2E_POLICY/create" && [ -c /dev/fuse ]; t
 	grep -q '"/dev/fuse"' "$(e2e_bundle "$CRI_ID")/config.json" || e2e_fail "/dev/fuse is not in fuse's config.json"
 	e2e_ok "the allowlisted device is in the granted container"
 else
-	e2e_log "no devices module or no /dev/fuse: the device grant is not checked"
+	e2e_log "SKIP: this host has no /dev/fuse: the device grant is not checked"
 fi
 
 # --- every create needs a signature: "[success=ok default=die] hmac" (README, Shipped policies)
@@ -250,21 +252,17 @@ cri_call RemovePodSandbox "{\"pod_sandbox_id\": \"$exp_pod\"}" || e2e_fail "Remo
 # Every pod here shares the node's network (no CNI); the grants of default/web cover it (their
 # host-namespaces line lists network). Back to the shipped hmac line, so that the namespaces
 # module, not the missing signature, is what refuses the unsigned pod.
-if grep -Eq '^required namespaces( |$)' "$E2E_POLICY/create"; then
-	sed -i 's/^\[success=ok default=die\] hmac$/[success=ok unsigned=ignore default=die] hmac/' "$E2E_POLICY/create"
-	sed -i -E 's/^required namespaces.*/required namespaces allow_host=cgroup signed_allow_host=network,uts/' "$E2E_POLICY/create"
-	e2e_policy_check
-	rc=0
-	grant_run_pod hnu default '{}' || rc=$?
-	e2e_expect_refused "$rc" "refused by create policy.*\(namespaces\): linux.namespaces: no .(network|uts). namespace" "" "a hostNetwork pod without grants"
-	grant_run_pod web default "$ann" || e2e_fail "the hostNetwork pod web with its grants: $(cat "$E2E_ERR")"
-	e2e_note_cid "$CRI_ID"
-	grant_start "$CRI_ID" web default "$ann" agent '{}' ||
-		e2e_fail "the hostNetwork container agent with its grant: $(cat "$E2E_ERR")"
-	cri_assert_gated "$CRI_ID" "hostNetwork pod default/web and its container, on their grants"
-else
-	e2e_log "no namespaces module in this build: the hostNetwork refusal is not checked"
-fi
+sed -i 's/^\[success=ok default=die\] hmac$/[success=ok unsigned=ignore default=die] hmac/' "$E2E_POLICY/create"
+sed -i -E 's/^required namespaces.*/required namespaces allow_host=cgroup signed_allow_host=network,uts/' "$E2E_POLICY/create"
+e2e_policy_check
+rc=0
+grant_run_pod hnu default '{}' || rc=$?
+e2e_expect_refused "$rc" "refused by create policy.*\(namespaces\): linux.namespaces: no .(network|uts). namespace" "" "a hostNetwork pod without grants"
+grant_run_pod web default "$ann" || e2e_fail "the hostNetwork pod web with its grants: $(cat "$E2E_ERR")"
+e2e_note_cid "$CRI_ID"
+grant_start "$CRI_ID" web default "$ann" agent '{}' ||
+	e2e_fail "the hostNetwork container agent with its grant: $(cat "$E2E_ERR")"
+cri_assert_gated "$CRI_ID" "hostNetwork pod default/web and its container, on their grants"
 
 e2e_assert_no_secrets gate-lines
 e2e_pass
