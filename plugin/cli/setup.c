@@ -14,6 +14,7 @@
 #include "core/cleanup.h"
 #include "core/config.h"
 #include "hostcfg.h"
+#include "modules/modules.h"
 #include "setup_edit.h"
 #include "setup_files.h"
 #include "toml.h"
@@ -392,12 +393,25 @@ static int setup_docker_policy(struct setup *s, struct sg_error *err)
 
 /* modules/mounts.c's default deny list without /var/lib/kubelet, under which the kubelet's
  * own binds are. */
-#define KUBELET_DENY                                                                          \
-	"/,/proc,/sys,/dev,/etc,/root,/boot,/home/root,/run/containerd,/var/run/containerd,"  \
-	"/var/lib/containerd,/run/kubelet,/etc/kubernetes,/run/docker.sock,"                 \
-	"/var/run/docker.sock,/run/docker,/var/run/docker,/var/lib/docker,/run/crio,"         \
-	"/var/run/crio,/var/lib/containers,/run/containers,/run/runc,/run/shimgate,"          \
-	"/var/lib/shimgate,/run/systemd,/var/run/dbus,/run/dbus,/var/log"
+/* mounts host deny=default without the kubelet's own directory, whose pods/ the kubelet line
+ * allows: one list, modules/mounts.c's, so the two cannot drift apart. */
+static char *kubelet_deny(void)
+{
+	_cleanup_free_ char *list = NULL;
+
+	for (size_t i = 0; i < sg_mounts_default_deny_count; i++) {
+		const char *p = sg_mounts_default_deny[i];
+		char *next = NULL;
+
+		if (strcmp(p, "/var/lib/kubelet") == 0)
+			continue;
+		if (asprintf(&next, "%s%s%s", list ? list : "", list ? "," : "", p) < 0)
+			return NULL;
+		free(list);
+		list = next;
+	}
+	return steal_pointer(&list);
+}
 
 /* The mount stack a kubelet needs: its per-pod binds (volumes, termination log, under
  * KUBELET_DIR/pods) admitted before the host line; for a containerd root or state other than
@@ -409,15 +423,16 @@ static int setup_kubelet_policy(const struct setup *s, struct sg_error *err)
 		{ "sufficient mounts internal", NULL, false },
 		{ "[success=done deny=die ignore=ignore default=die] mounts rootfs", NULL, false },
 	};
-	_cleanup_free_ char *root = NULL, *state = NULL;
+	_cleanup_free_ char *root = NULL, *state = NULL, *deny = NULL;
 	size_t n = 1;
 	int r;
 
 	if (policy_path(s->kubelet_dir, "--kubelet-dir", err) < 0 ||
 	    containerd_dirs(s, &root, &state, err) < 0)
 		return err->code;
-	if (asprintf(&e[0].line, "sufficient mounts host deny=" KUBELET_DENY " allow=%s/pods "
-		     "force=nosuid,nodev", s->kubelet_dir) < 0)
+	deny = kubelet_deny();
+	if (!deny || asprintf(&e[0].line, "sufficient mounts host deny=%s allow=%s/pods "
+			      "force=nosuid,nodev", deny, s->kubelet_dir) < 0)
 		return sg_error_set(err, -ENOMEM, "out of memory");
 	r = 0;
 	if (strcmp(root, SG_HOST_CONTAINERD_ROOT) != 0 || strcmp(state, SG_HOST_CONTAINERD_STATE) != 0) {

@@ -24,4 +24,8 @@ extern const struct sg_module sg_module_paths;
 extern const struct sg_module sg_module_devices;
 extern const struct sg_module sg_module_sysctl;
 
+/* The host paths `mounts host deny=default` refuses (THREATS T13); setup writes lines from it. */
+extern const char *const sg_mounts_default_deny[];
+extern const size_t sg_mounts_default_deny_count;
+
 #endif

@@ -53,7 +53,7 @@ static const struct {
 };
 
 /* T13: runtime sockets and state, the host's root, kernel interfaces and credentials. */
-static const char *const default_deny[] = {
+const char *const sg_mounts_default_deny[] = {
 	"/", "/proc", "/sys", "/dev", "/etc", "/root", "/boot", "/home/root",
 	"/run/containerd", "/var/run/containerd", "/var/lib/containerd",
 	"/var/lib/kubelet", "/run/kubelet", "/etc/kubernetes",
@@ -62,6 +62,7 @@ static const char *const default_deny[] = {
 	"/run/containers", "/run/runc", "/run/shimgate", "/var/lib/shimgate",
 	"/run/systemd", "/var/run/dbus", "/run/dbus", "/var/log",
 };
+const size_t sg_mounts_default_deny_count = SG_ARRAY_SIZE(sg_mounts_default_deny);
 
 static const char *const default_runtime_dirs[] = {
 	"/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes",
@@ -191,8 +192,8 @@ static int for_each_item(const char *arg, const char *value,
 static int add_deny(struct sg_module_state *s, const char *item, struct sg_error *err)
 {
 	if (strcmp(item, "default") == 0)
-		return prefixes_add_defaults(&s->deny, &s->n_deny, default_deny,
-					     SG_ARRAY_SIZE(default_deny), err);
+		return prefixes_add_defaults(&s->deny, &s->n_deny, sg_mounts_default_deny,
+					     sg_mounts_default_deny_count, err);
 	return prefix_add(&s->deny, &s->n_deny, item, false, err);
 }
 
