@@ -3,7 +3,6 @@
 #ifndef SG_CORE_LIMITS_H
 #define SG_CORE_LIMITS_H
 
-#define SG_LIMIT_FRAME_MAX (4u << 20)       /* ttrpc frame body (ttrpc's own limit) */
 #define SG_LIMIT_JSON_MAX (1u << 20)        /* a process spec or config.json */
 #define SG_LIMIT_JSON_DEPTH 32u             /* nesting of any JSON we parse */
 #define SG_LIMIT_ARGC 1024u                 /* argv entries */

@@ -17,10 +17,10 @@
 #include "containerd/task/v2/shim.pb-c.h"
 #include "core/audit.h"
 #include "core/config.h"
-#include "core/limits.h"
 #include "core/request.h"
 #include "gate/gate.h"
 #include "oci/oci.h"
+#include "runc/settings.h"
 #include "shim/firewall/intercept.h"
 #include "shim/ttrpc.h"
 #include "sig/keyring.h"
@@ -55,6 +55,7 @@ struct fixture {
 	char *bundle;
 	char *audit_path;
 	struct sg_gate *gate;
+	struct sg_runc_settings *runc;
 	struct sg_audit *audit;
 	struct sg_intercept *ic;
 };
@@ -74,6 +75,8 @@ static void open_gate(struct fixture *f, const char *runc_binary, bool keys)
 	struct sg_error err = { 0 };
 
 	sg_intercept_free(f->ic);
+	sg_runc_settings_free(f->runc);
+	f->runc = NULL;
 	sg_audit_free(f->audit);
 	sg_gate_free(f->gate);
 	assert_int_equal(sg_config_defaults(&cfg, NULL), 0);
@@ -82,11 +85,10 @@ static void open_gate(struct fixture *f, const char *runc_binary, bool keys)
 	free(cfg->replay_store);
 	assert_true(asprintf(&cfg->replay_store, "%s/replay.db", f->dir) > 0);
 	cfg->replay_capacity = 64;
-	if (runc_binary) {
-		cfg->runc_binaries = calloc(1, sizeof(char *));
-		cfg->runc_binaries[0] = strdup(runc_binary);
-		cfg->n_runc_binaries = 1;
-	}
+	assert_int_equal(sg_runc_settings_defaults(&f->runc, NULL), 0);
+	if (runc_binary)
+		assert_int_equal(sg_config_list_add(&f->runc->binaries, &f->runc->n_binaries,
+						    runc_binary, NULL), 0);
 	if (keys) {
 		free(cfg->key_dir);
 		assert_true(asprintf(&cfg->key_dir, "%s/keys.d", f->dir) > 0);
@@ -95,7 +97,7 @@ static void open_gate(struct fixture *f, const char *runc_binary, bool keys)
 		fail_msg("gate: %s", err.msg);
 	if (sg_audit_open(f->audit_path, &f->audit, &err) < 0)
 		fail_msg("audit: %s", err.msg);
-	if (sg_intercept_new(f->gate, f->audit, "default", f->bundles, &f->ic, &err) < 0)
+	if (sg_intercept_new(f->gate, f->runc, f->audit, "default", f->bundles, &f->ic, &err) < 0)
 		fail_msg("intercept: %s", err.msg);
 }
 
@@ -128,6 +130,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	sg_intercept_free(f->ic);
+	sg_runc_settings_free(f->runc);
 	sg_audit_free(f->audit);
 	sg_gate_free(f->gate);
 	sg_test_rmtree(f->dir);
@@ -336,7 +339,7 @@ static void test_wire_refusals(void **state)
  * InvalidArgument like other malformed input, and names the limit. */
 static void test_oversize(void **state)
 {
-	struct sg_ttrpc_header h = { .length = SG_LIMIT_FRAME_MAX + 1, .stream_id = 15,
+	struct sg_ttrpc_header h = { .length = SG_TTRPC_FRAME_MAX + 1, .stream_id = 15,
 				     .type = SG_TTRPC_REQUEST };
 	struct fixture *f = *state;
 	uint8_t *out = NULL;

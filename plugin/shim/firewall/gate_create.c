@@ -15,7 +15,6 @@
 #include "core/limits.h"
 #include "core/request.h"
 #include "core/strutil.h"
-#include "gate/gate.h"
 #include "gate_call.h"
 #include "gate_create.h"
 #include "oci/fields.h"
@@ -137,7 +136,7 @@ static void create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload,
 			       what);
 		return;
 	}
-	r = sg_runcopts_check(sg_gate_config(ctx->gate), c->options, &err);
+	r = sg_runcopts_check(ctx->runc, c->options, &err);
 	if (r < 0) {
 		sg_call_refuse(res,
 			       r == -EPERM ? SG_GRPC_PERMISSION_DENIED : SG_GRPC_INVALID_ARGUMENT,
