@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Writing rewritten specs (an exec's process, a create's config.json) back to JSON, and a
- * create's config.json back to its bundle. */
+/* Writing rewritten specs (an exec's process, a create's config.json) back to JSON. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -10,9 +9,7 @@
 
 #include <jansson.h>
 
-#include "core/cleanup.h"
 #include "core/limits.h"
-#include "core/strutil.h"
 #include "oci/fields.h"
 #include "oci.h"
 
@@ -168,19 +165,4 @@ int sg_oci_dump(const json_t *doc, char **out, size_t *len, struct sg_error *err
 	*out = o.p;
 	*len = o.len - 1;
 	return 0;
-}
-
-int sg_oci_config_store(const char *path, const json_t *before, const json_t *after,
-			struct sg_error *err)
-{
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	int r;
-
-	if (json_equal((json_t *)before, (json_t *)after))
-		return 0;
-	r = sg_oci_dump(after, &text, &len, err);
-	if (r < 0)
-		return sg_error_prefix(err, "cannot serialise '%s'", path);
-	return sg_write_file_replace(path, text, len, SG_CONFIG_JSON_MODE, err);
 }

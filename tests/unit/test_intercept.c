@@ -840,6 +840,7 @@ static void test_go_case_keys(void **state)
 {
 	struct fixture *f = *state;
 	struct create_opts o = { 0 };
+	char *want = NULL;
 
 	expect_reply_msg(f,
 			 exec_frame(51, TASK_V2, PROCESS_URL,
@@ -859,9 +860,10 @@ static void test_go_case_keys(void **state)
 			   "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/bin/sh\"],"
 			   "\"cwd\":\"/\"},\"Mount\xc5\xbf\":[{\"destination\":\"/h\","
 			   "\"source\":\"/\",\"type\":\"bind\"}]}"));
-	expect_reply_msg(f, create_frame(f, 55, TASK_V2, &o), 55, SG_GRPC_INVALID_ARGUMENT,
-			 "shimgate: create of 'c1' refused: key 'Mount\xc5\xbf' would be read by "
-			 "runc as 'mounts'");
+	assert_true(asprintf(&want, "shimgate: create of 'c1' refused: %s/config.json: key "
+				    "'Mount\xc5\xbf' would be read by runc as 'mounts'", f->bundle) > 0);
+	expect_reply_msg(f, create_frame(f, 55, TASK_V2, &o), 55, SG_GRPC_INVALID_ARGUMENT, want);
+	free(want);
 	/* Annotations are a map: any key is data. */
 	free(sg_test_write(f->bundle, "config.json", 0644, "%s",
 			   "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/bin/sh\"],"
@@ -895,25 +897,33 @@ static int cli_envelope(const char *op, const char *member, const char *spec, bo
 	return r;
 }
 
-static int cli_flags(struct fixture *f, enum sg_op op, const char *spec, struct sg_error *err)
+/* The same through the CLI's request flags: --process for an exec (with container, the
+ * container's config.json as --spec), --spec for a create. */
+static int cli_flags(struct fixture *f, enum sg_op op, const char *spec, const char *container,
+		     struct sg_error *err)
 {
 	_cleanup_request_ struct sg_request *req = NULL;
 	char *path = sg_test_write(f->dir, "cli-spec.json", 0644, "%s", spec);
+	char *cpath = container ? sg_test_write(f->dir, "cli-config.json", 0644, "%s", container)
+				: NULL;
 	struct sg_reqflags rf = { .op_set = true, .op = op, .ns = "default", .id = "c1" };
 	int r;
 
-	if (op == SG_OP_EXEC)
+	if (op == SG_OP_EXEC) {
 		rf.process_file = path;
-	else
+		rf.spec_file = cpath;
+	} else {
 		rf.spec_file = path;
+	}
 	r = sg_reqflags_build(&rf, &req, err);
 	free(path);
+	free(cpath);
 	return r;
 }
 
 /* The CLI and the shim refuse the same Go-key-folded specs, for the same reason: both read
  * through sg_oci_parse_doc. Before, `policy test` and `explain` judged the spec the shim
- * refused. */
+ * refused, and the shim read an exec's container config.json without the Go key check. */
 static void test_go_case_keys_cli_agrees(void **state)
 {
 	static const char process[] =
@@ -934,8 +944,15 @@ static void test_go_case_keys_cli_agrees(void **state)
 			 SG_GRPC_INVALID_ARGUMENT, want);
 	free(want);
 	free(sg_test_write(f->bundle, "config.json", 0644, "%s", config));
-	assert_true(asprintf(&want, "shimgate: create of 'c1' refused: %s", create_why) > 0);
+	assert_true(asprintf(&want, "shimgate: create of 'c1' refused: %s/config.json: %s",
+			     f->bundle, create_why) > 0);
 	expect_reply_msg(f, create_frame(f, 63, TASK_V2, &o), 63, SG_GRPC_INVALID_ARGUMENT, want);
+	free(want);
+	/* An exec in a container whose config.json Go would read differently. */
+	assert_true(asprintf(&want, "shimgate: exec 'e1' in 'c1' refused: the container's "
+				    "config.json: %s/config.json: %s", f->bundle, create_why) > 0);
+	expect_reply_msg(f, exec_frame(65, TASK_V2, PROCESS_URL, EXEC_JSON, false), 65,
+			 SG_GRPC_INTERNAL, want);
 	free(want);
 	/* The CLI, on the same specs. */
 	for (int entry = 0; entry < 2; entry++) {
@@ -946,11 +963,14 @@ static void test_go_case_keys_cli_agrees(void **state)
 		/* The legitimate spelling passes. */
 		assert_int_equal(cli_envelope("exec", "process", EXEC_JSON, entry, &err), 0);
 	}
-	assert_int_equal(cli_flags(f, SG_OP_EXEC, process, &err), -EINVAL);
+	assert_int_equal(cli_flags(f, SG_OP_EXEC, process, NULL, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, exec_why));
-	assert_int_equal(cli_flags(f, SG_OP_CREATE, config, &err), -EINVAL);
+	assert_int_equal(cli_flags(f, SG_OP_CREATE, config, NULL, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, create_why));
-	assert_int_equal(cli_flags(f, SG_OP_EXEC, EXEC_JSON, &err), 0);
+	assert_int_equal(cli_flags(f, SG_OP_EXEC, EXEC_JSON, config, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, create_why));
+	assert_int_equal(cli_flags(f, SG_OP_EXEC, EXEC_JSON, NULL, &err), 0);
+	assert_int_equal(cli_flags(f, SG_OP_EXEC, EXEC_JSON, CONFIG_JSON, &err), 0);
 }
 
 /* The container's config.json is parsed once per (id, inode, mtime, size). */

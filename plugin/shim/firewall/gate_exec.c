@@ -127,10 +127,9 @@ static void cache_put(struct sg_exec_cache *c, const char *id, const struct stat
 static int container_doc(const struct sg_call_ctx *ctx, const char *id, json_t **out,
 			 struct sg_error *err)
 {
-	_cleanup_free_ char *text = NULL;
+	_cleanup_(sg_oci_config_clear) struct sg_oci_config cfg = { 0 };
 	struct stat st, st2;
 	char path[PATH_MAX];
-	size_t len = 0;
 	json_t *doc;
 	int r;
 
@@ -144,16 +143,13 @@ static int container_doc(const struct sg_call_ctx *ctx, const char *id, json_t *
 		*out = doc;
 		return 0;
 	}
-	r = sg_read_file(path, SG_LIMIT_JSON_MAX, &text, &len, err);
+	r = sg_oci_config_load(path, &cfg, err);
 	if (r < 0)
 		return r;
-	r = sg_oci_parse_as(text, len, SG_FIELDS_ROOT_CONFIG, &doc, err);
-	if (r < 0)
-		return sg_error_prefix(err, "'%s'", path);
 	/* Cached only when the file did not change while it was read. */
 	if (stat(path, &st2) == 0 && same_file(&st, &st2))
-		cache_put(ctx->exec_cache, id, &st, doc);
-	*out = doc;
+		cache_put(ctx->exec_cache, id, &st, cfg.doc);
+	*out = json_incref(cfg.doc);
 	return 0;
 }
 
