@@ -27,7 +27,7 @@ struct sg_mount;
 int sg_oci_parse(const char *text, size_t len, json_t **out, struct sg_error *err);
 /* The same for a document whose root is at root in the field table (SG_FIELDS_ROOT_*, see
  * oci/fields.h): integers up to 2^64-1 are accepted where the table marks a uint64 field, as
- * sg_json_is_u64() strings that sg_oci_dump writes back as the same digits; anywhere else
+ * sg_oci_is_big_u64() strings that sg_oci_dump writes back as the same digits; anywhere else
  * they are refused with their JSON path. */
 int sg_oci_parse_as(const char *text, size_t len, const char *root, json_t **out,
 		    struct sg_error *err);

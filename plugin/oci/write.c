@@ -17,7 +17,7 @@
  * for byte, but into one buffer: jansson's dumper costs an exec more than the rest of the
  * rewrite (a callback per fragment, and a loop check that formats a key per container). Reals,
  * which OCI specs do not hold, are left to jansson. The one difference: an integer above
- * 2^63-1, held as an sg_json_is_u64() string, is written as the number it was. */
+ * 2^63-1, held as an sg_oci_is_big_u64() string, is written as the number it was. */
 struct out {
 	char *p;
 	size_t len, cap;
@@ -121,7 +121,7 @@ static void put_value(struct out *o, const json_t *v, unsigned depth)
 		break;
 	case JSON_STRING:
 		/* A uint64 the parser lifted out of jansson's range goes back as its digits. */
-		if (sg_json_is_u64(v))
+		if (sg_oci_is_big_u64(v))
 			put(o, json_string_value(v) + 1, json_string_length(v) - 1);
 		else
 			put_string(o, json_string_value(v), json_string_length(v));
