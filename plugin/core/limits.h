@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Every bound on untrusted input, in one place. Over a bound the input is refused, never truncated. */
+/* Every bound on untrusted input the library applies, in one place (the wire's frame limit is
+ * the shim's own). Over a bound the input is refused, never truncated. */
 #ifndef SG_CORE_LIMITS_H
 #define SG_CORE_LIMITS_H
 
