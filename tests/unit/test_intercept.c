@@ -954,6 +954,13 @@ static void test_go_case_keys_cli_agrees(void **state)
 	expect_reply_msg(f, exec_frame(65, TASK_V2, PROCESS_URL, EXEC_JSON, false), 65,
 			 SG_GRPC_INTERNAL, want);
 	free(want);
+	/* And an update's device rules, judged against that config.json. */
+	assert_true(asprintf(&want, "shimgate: update of 'c1' refused: the container's "
+				    "config.json: %s/config.json: %s", f->bundle, create_why) > 0);
+	expect_reply_msg(f, update_frame(67, RESOURCES_URL,
+					 "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}"),
+			 67, SG_GRPC_FAILED_PRECONDITION, want);
+	free(want);
 	/* The CLI, on the same specs. */
 	for (int entry = 0; entry < 2; entry++) {
 		assert_int_equal(cli_envelope("exec", "process", process, entry, &err), -EINVAL);
