@@ -6,6 +6,7 @@
  * another container's). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -16,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "modules/specutil.h"
 #include "oci_testutil.h"
 
 struct spec_case {
@@ -415,9 +417,9 @@ static void test_namespaces(void **state)
 		{ "allow_join= replaces the default", "allow_host=cgroup allow_join=ipc",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"@NET@\"}]}}",
 		  false, NULL, D, "joining a network namespace is not allowed", NULL, NULL, NULL },
-		{ "another container's netns (a pod)", "allow_host=cgroup",
+		{ "another container's netns (a pod), pinned", "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"@NET@\"}]}}",
-		  false, NULL, S, NULL, NULL, NULL, NULL },
+		  false, NULL, S, NULL, NULL, NULL, "path '/proc/" },
 		{ "another container's netns through /proc/PID/root (runc would resolve it later)",
 		  "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/proc/self/root@NET@\"}]}}",
@@ -621,11 +623,107 @@ static void test_sysctl(void **state)
 	expect_init_error("sysctl", "allow=", "empty list item");
 }
 
+/* The namespace the gate judged is the one runc joins: the path is rewritten to the gate's own
+ * descriptor, which still names that namespace after the process in the path has died (its
+ * pid free for a host process to take), and which the request closes when freed. */
+static void test_namespaces_pinned(void **state)
+{
+	_cleanup_request_ struct sg_request *req = NULL;
+	json_auto_t *config = NULL;
+	const struct sg_module *m;
+	struct sg_module_state *st = NULL;
+	struct sg_error err = { 0 };
+	struct stat want, got;
+	char self[64];
+	const char *path;
+	pid_t other;
+	int fd, n = -1;
+
+	(void)state;
+	other = fork();
+	assert_true(other >= 0);
+	if (other == 0) {
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	(void)snprintf(self, sizeof(self), "/proc/%d/ns/net", (int)other);
+	for (int i = 0; i < 200; i++) {
+		struct stat host;
+
+		if (stat(self, &want) == 0 && stat("/proc/self/ns/net", &host) == 0 &&
+		    want.st_ino != host.st_ino)
+			break;
+		usleep(10000);
+	}
+	{
+		_cleanup_free_ char *text = NULL;
+
+		assert_true(asprintf(&text, "{\"process\":{\"args\":[\"/bin/true\"],\"cwd\":\"/\"},"
+				     "\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\","
+				     "\"path\":\"%s\"}]}}", self) > 0);
+		config = sg_test_json(text);
+	}
+	assert_int_equal(sg_test_module_init("namespaces", SG_OP_CREATE, "allow_host=cgroup", NULL,
+					     &m, &st, &err), 0);
+	assert_int_equal(sg_oci_create_request("default", "c1", config, NULL, 0, &req, &err), 0);
+	if (m->check(st, req, &err) != SG_VERDICT_SUCCESS)
+		fail_msg("pinned join: %s", err.msg);
+	m->fini(st);
+	path = json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(
+		req->doc, "linux"), "namespaces"), 4), "path"));
+	assert_non_null(path);
+	(void)snprintf(self, sizeof(self), "/proc/%d/fd/", (int)getpid());
+	if (strncmp(path, self, strlen(self)) != 0 || sscanf(path + strlen(self), "%d", &n) != 1)
+		fail_msg("the netns path was not rewritten to the gate's descriptor: '%s'", path);
+	assert_int_equal(req->n_held_fds, 1);
+	assert_int_equal(req->held_fds[0], n);
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
+	/* the process is gone: the path as the client wrote it names nothing now, the pinned
+	 * one still the namespace that was judged */
+	assert_int_equal(stat(path, &got), 0);
+	assert_int_equal(got.st_ino, want.st_ino);
+	assert_int_equal(got.st_dev, want.st_dev);
+	fd = n;
+	sg_request_free(steal_pointer(&req));
+	assert_int_equal(fcntl(fd, F_GETFD), -1);
+}
+
+/* sg_spec_ns_pin opens what the path names and refuses what is not a namespace of the
+ * entry's type: the ns file of another type, a plain file. */
+static void test_ns_pin_refuses(void **state)
+{
+	static const struct {
+		const char *entry, *reason;
+	} cases[] = {
+		{ "{\"type\":\"network\",\"path\":\"/proc/self/ns/pid\"}", "not a network namespace" },
+		{ "{\"type\":\"ipc\",\"path\":\"/proc/self/status\"}", "not a namespace" },
+		{ "{\"type\":\"uts\",\"path\":\"/nonexistent\"}", "No such file" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < SG_ARRAY_SIZE(cases); i++) {
+		_cleanup_request_ struct sg_request *req = NULL;
+		json_auto_t *config = sg_test_json("{\"process\":{\"args\":[\"/bin/true\"],\"cwd\":\"/\"}}");
+		json_auto_t *entry = sg_test_json(cases[i].entry);
+		struct sg_error err = { 0 };
+
+		assert_int_equal(sg_oci_create_request("default", "c1", config, NULL, 0, &req, &err), 0);
+		assert_true(sg_spec_ns_pin(req, entry, 0, &err) < 0);
+		if (!strstr(err.msg, cases[i].reason))
+			fail_msg("%s: '%s' lacks '%s'", cases[i].entry, err.msg, cases[i].reason);
+		assert_int_equal(req->n_held_fds, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hooks),      cmocka_unit_test(test_root),
-		cmocka_unit_test(test_namespaces), cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_namespaces), cmocka_unit_test(test_namespaces_pinned),
+		cmocka_unit_test(test_ns_pin_refuses), cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_paths_note_own_change),
 		cmocka_unit_test(test_devices),    cmocka_unit_test(test_sysctl),
 	};
