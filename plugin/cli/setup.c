@@ -354,9 +354,29 @@ static int setup_docker_root(const struct setup *s, const char *data_root, const
 	return 0;
 }
 
-/* The stack lines Docker needs, from daemon.json's data-root and storage-driver (Docker's
- * defaults when unset): its containers directory in the mount stack's internal line (Docker
- * binds /etc/hosts etc. from there), its driver's root mounts in the create stack's root line. */
+/* Docker's libnetwork-setkey hook names dockerd's exec root, which the hooks line must list
+ * (docker_exec_root=, modules/hooks.c) when it is not dockerd's default, the module's. */
+static int setup_docker_hooks(const struct setup *s, const char *exec_root, struct sg_error *err)
+{
+	struct stack_edit e = { "required hooks", NULL, false };
+	int r;
+
+	if (!exec_root || strcmp(exec_root, SG_HOST_DOCKER_EXEC_ROOT) == 0)
+		return 0;
+	if (policy_path(exec_root, "exec-root", err) < 0)
+		return sg_error_prefix(err, "%s", s->host.docker_config);
+	if (asprintf(&e.line, "required hooks allow=/usr/sbin/dockerd@libnetwork-setkey "
+		     "docker_exec_root=%s", exec_root) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	r = setup_stack_lines(s, "create", &e, 1, err);
+	free(e.line);
+	return r;
+}
+
+/* The stack lines Docker needs, from daemon.json's data-root, exec-root and storage-driver
+ * (Docker's defaults when unset): its containers directory in the mount stack's internal line
+ * (Docker binds /etc/hosts etc. from there), its exec root in the create stack's hooks line,
+ * its driver's root mounts in its root line. */
 static int setup_docker_policy(struct setup *s, struct sg_error *err)
 {
 	_cleanup_free_ char *containers = NULL, *real = NULL;
@@ -386,6 +406,9 @@ static int setup_docker_policy(struct setup *s, struct sg_error *err)
 		return err->code;
 	r = setup_stack_lines(s, "mount", &e, 1, err);
 	free(e.line);
+	if (r < 0)
+		return r;
+	r = setup_docker_hooks(s, json_string_value(json_object_get(cfg, "exec-root")), err);
 	if (r < 0)
 		return r;
 	return setup_docker_root(s, data_root, driver, err);

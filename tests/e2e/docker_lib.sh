@@ -45,8 +45,10 @@ e2e_before_containerd() {
 	# The shipped create stack admits Docker's networking hook (prestart /proc/<dockerd>/exe
 	# libnetwork-setkey) as it is. dockerd hands runc its graph driver's mount of the
 	# container's layer as root.path: the root line checks it against this dockerd's data root.
+	# Its -exec-root= is this dockerd's, not the default /var/run/docker: docker_exec_root=.
+	sed -i "s|^\(required hooks .*allow=[^ ]*\)\( .*\)\?\$|\1 docker_exec_root=$DK_EXEC\2|" "$E2E_POLICY/create"
 	DK_HOOKS=$(grep -E '^[^#]*[] ]hooks( |$)' "$E2E_POLICY/create")
-	[[ $DK_HOOKS == *"allow=$DK_DAEMON@libnetwork-setkey"* ]] ||
+	[[ $DK_HOOKS == *"allow=$DK_DAEMON@libnetwork-setkey"* && $DK_HOOKS == *"docker_exec_root=$DK_EXEC"* ]] ||
 		e2e_fail "the create stack's hooks line does not admit Docker's hook: '$DK_HOOKS'"
 	sed -i "s|^\(required root .*\)docker_root=[^ ]*|\1docker_root=$DK_ROOT|" "$E2E_POLICY/create"
 	grep -q "^required root .*docker_root=$DK_ROOT" "$E2E_POLICY/create" ||

@@ -10,6 +10,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +70,22 @@ static int setup(void **state)
 		(void)mkdir(full, 0755);
 	}
 	free(sg_test_write(fixture, "dk/image/overlay2/layerdb/mounts/c1/mount-id", 0644, "aaa"));
+	{
+		/* dockerd's exec root with its network controller's socket */
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		_cleanup_free_ char *dir = NULL;
+		int fd;
+
+		if (asprintf(&dir, "%s/dexec", fixture) < 0 || mkdir(dir, 0755) < 0 ||
+		    (size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/libnetwork", dir) >=
+			    sizeof(sa.sun_path) || mkdir(sa.sun_path, 0700) < 0)
+			return -1;
+		strcat(sa.sun_path, "/0123456789ab.sock");
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			return -1;
+		close(fd);
+	}
 	{
 		_cleanup_free_ char *link = NULL;
 
@@ -297,6 +315,30 @@ static void test_hooks(void **state)
 		{ "PATH@ARG0: no args", "allow=/usr/bin/true@setkey",
 		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\"}]}}", false, NULL, D,
 		  "not on the hooks allowlist", NULL, NULL, NULL },
+		{ "Docker's libnetwork-setkey hook for this container", "allow=/usr/bin/true@libnetwork-setkey docker_exec_root=@TMP@/dexec",
+		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"args\":[\"libnetwork-setkey\",\"-exec-root=@TMP@/dexec\",\"c1\",\"0123456789ab\"]}]}}",
+		  false, NULL, S, NULL, NULL, NULL, NULL },
+		{ "libnetwork-setkey naming another container", "allow=/usr/bin/true@libnetwork-setkey docker_exec_root=@TMP@/dexec",
+		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"args\":[\"libnetwork-setkey\",\"-exec-root=@TMP@/dexec\",\"c2\",\"0123456789ab\"]}]}}",
+		  false, NULL, D, "hooks.prestart[0].args[2] 'c2': not this container's id", NULL, NULL, NULL },
+		{ "libnetwork-setkey with another exec root", "allow=/usr/bin/true@libnetwork-setkey docker_exec_root=@TMP@/dexec",
+		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"args\":[\"libnetwork-setkey\",\"-exec-root=/tmp\",\"c1\",\"0123456789ab\"]}]}}",
+		  false, NULL, D, "hooks.prestart[0].args[1] '-exec-root=/tmp': not -exec-root= of a docker_exec_root=", NULL, NULL, NULL },
+		{ "libnetwork-setkey: the default exec root is /var/run/docker", "allow=/usr/bin/true@libnetwork-setkey",
+		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"args\":[\"libnetwork-setkey\",\"-exec-root=@TMP@/dexec\",\"c1\",\"0123456789ab\"]}]}}",
+		  false, NULL, D, "hooks.prestart[0].args[1]", NULL, NULL, NULL },
+		{ "libnetwork-setkey with a controller no dockerd serves", "allow=/usr/bin/true@libnetwork-setkey docker_exec_root=@TMP@/dexec",
+		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"args\":[\"libnetwork-setkey\",\"-exec-root=@TMP@/dexec\",\"c1\",\"ba9876543210\"]}]}}",
+		  false, NULL, D, "hooks.prestart[0].args[3] 'ba9876543210': no controller socket", NULL, NULL, NULL },
+		{ "libnetwork-setkey with a controller path", "allow=/usr/bin/true@libnetwork-setkey docker_exec_root=@TMP@/dexec",
+		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"args\":[\"libnetwork-setkey\",\"-exec-root=@TMP@/dexec\",\"c1\",\"../../../x\"]}]}}",
+		  false, NULL, D, "hooks.prestart[0].args[3] '../../../x': not a network controller id", NULL, NULL, NULL },
+		{ "libnetwork-setkey with a fifth argument", "allow=/usr/bin/true@libnetwork-setkey docker_exec_root=@TMP@/dexec",
+		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"args\":[\"libnetwork-setkey\",\"-exec-root=@TMP@/dexec\",\"c1\",\"0123456789ab\",\"x\"]}]}}",
+		  false, NULL, D, "hooks.prestart[0].args: 5 entries", NULL, NULL, NULL },
+		{ "libnetwork-setkey as a createRuntime hook", "allow=/usr/bin/true@libnetwork-setkey docker_exec_root=@TMP@/dexec",
+		  "{\"hooks\":{\"createRuntime\":[{\"path\":\"/usr/bin/true\",\"args\":[\"libnetwork-setkey\",\"-exec-root=@TMP@/dexec\",\"c1\",\"0123456789ab\"]}]}}",
+		  false, NULL, D, "hooks.createRuntime[0]: a libnetwork-setkey hook is a prestart hook", NULL, NULL, NULL },
 		{ "an unknown hook kind", "", "{\"hooks\":{\"preStart\":[]}}", false, NULL, D,
 		  "hooks.preStart: not a hook kind", NULL, NULL, NULL },
 	};
@@ -305,6 +347,7 @@ static void test_hooks(void **state)
 	expect_init_error("hooks", "allowed=/x", "unknown argument 'allowed=/x'");
 	expect_init_error("hooks", "allow=x", "'x' is not an absolute path");
 	expect_init_error("hooks", "allow=/a,,/b", "empty list item");
+	expect_init_error("hooks", "docker_exec_root=run/docker", "'run/docker' is not an absolute path");
 }
 
 static void test_root(void **state)
