@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -39,6 +40,20 @@ static char *fixture;
 static char *other_net; /* /proc/<pid>/ns/net of a child in its own netns, or NULL */
 static pid_t child = -1;
 
+/* mkdir -p <fixture>/rel, each directory 0755 */
+static int mkdirs(const char *rel)
+{
+	_cleanup_free_ char *full = NULL;
+
+	if (asprintf(&full, "%s/%s", fixture, rel) < 0)
+		return -1;
+	for (char *slash = full + strlen(fixture) + 1; (slash = strchr(slash, '/')); *slash++ = '/') {
+		*slash = '\0';
+		(void)mkdir(full, 0755);
+	}
+	return mkdir(full, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
 static int setup(void **state)
 {
 	int p[2];
@@ -57,19 +72,19 @@ static int setup(void **state)
 	}
 	/* a Docker data root: c1's layer is overlay2/aaa, bbb is another container's */
 	for (const char *d = "dk/image/overlay2/layerdb/mounts/c1\0dk/overlay2/aaa/merged\0"
-			     "dk/overlay2/bbb/merged\0"; *d; d += strlen(d) + 1) {
-		_cleanup_free_ char *full = NULL;
-
-		if (asprintf(&full, "%s/%s", fixture, d) < 0)
+			     "dk/overlay2/bbb/merged\0"; *d; d += strlen(d) + 1)
+		if (mkdirs(d) < 0)
 			return -1;
-		for (char *slash = full + strlen(fixture) + 1; (slash = strchr(slash, '/'));
-		     *slash++ = '/') {
-			*slash = '\0';
-			(void)mkdir(full, 0755);
-		}
-		(void)mkdir(full, 0755);
-	}
 	free(sg_test_write(fixture, "dk/image/overlay2/layerdb/mounts/c1/mount-id", 0644, "aaa"));
+	/* a vfs data root (c1's layer is vfs/dir/ccc), containerd's bundles of two state
+	 * directories (in task2, c1 is also a container of namespace moby), the parts of
+	 * c1's overlay2 layer */
+	for (const char *d = "dkv/image/vfs/layerdb/mounts/c1\0dkv/vfs/dir/ccc\0task/default/c1\0"
+			     "task2/default/c1\0task2/moby/c1\0dk/overlay2/aaa/lower\0"
+			     "dk/overlay2/aaa/diff\0dk/overlay2/aaa/work\0"; *d; d += strlen(d) + 1)
+		if (mkdirs(d) < 0)
+			return -1;
+	free(sg_test_write(fixture, "dkv/image/vfs/layerdb/mounts/c1/mount-id", 0644, "ccc"));
 	{
 		/* dockerd's exec root with its network controller's socket */
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -202,7 +217,7 @@ static void run_case(const char *module, const struct spec_case *c)
 		fail_msg("%s: request: %s", c->name, err.msg);
 	req->sig.status = c->is_signed ? SG_SIG_VALID : SG_SIG_ABSENT;
 	if (c->bundle)
-		req->bundle = strdup(c->bundle);
+		req->bundle = subst(c->bundle);
 	v = m->check(st, req, &err);
 	if (v != (int)c->want)
 		fail_msg("%s: verdict %s, want %s (%s)", c->name, sg_verdict_name(v),
@@ -363,9 +378,6 @@ static void test_root(void **state)
 		  NULL },
 		{ "absolute, bundle unknown", "", "{\"root\":{\"path\":\"/run/b/c1/rootfs\"}}",
 		  false, NULL, D, "(no bundle known)", NULL, NULL, NULL },
-		{ "docker_root: the container's own layer", "docker_root=@TMP@/dk",
-		  "{\"root\":{\"path\":\"@TMP@/dk/overlay2/aaa/merged\"}}", false, "/run/b/c1", S,
-		  NULL, NULL, NULL, NULL },
 		{ "docker_root: another container's layer", "docker_root=@TMP@/dk",
 		  "{\"root\":{\"path\":\"@TMP@/dk/overlay2/bbb/merged\"}}", false, "/run/b/c1", D,
 		  "but not the layer of container 'c1' ('", NULL, NULL, NULL },
@@ -405,6 +417,59 @@ static void test_root(void **state)
 	run_table("root", cases, SG_ARRAY_SIZE(cases));
 	expect_init_error("root", "allow=/", "not an absolute path below /");
 	expect_init_error("root", "bundle=/x", "unknown argument 'bundle=/x'");
+}
+
+/* docker_root= takes the container's own layer only while dockerd is starting it: overlay2
+ * mounted now (the case runs only where the test may mount an overlay), vfs with Docker's
+ * setkey hook for the container, and no other containerd namespace using the id. */
+static void test_root_docker_start(void **state)
+{
+#define ROOT_OF(p, hook) "{\"root\":{\"path\":\"@TMP@/" p "\"}" hook "}"
+#define SETKEY_FOR(id) ",\"hooks\":{\"prestart\":[{\"path\":\"/usr/sbin/dockerd\",\"args\":" \
+	"[\"libnetwork-setkey\",\"-exec-root=/var/run/docker\",\"" id "\",\"0123456789ab\"]}]}"
+	static const struct spec_case mounted = {
+		"overlay2: the container's own layer, mounted", "docker_root=@TMP@/dk",
+		ROOT_OF("dk/overlay2/aaa/merged", ""), false, "@TMP@/task/default/c1", S, NULL, NULL,
+		NULL, NULL
+	};
+	static const struct spec_case cases[] = {
+		{ "overlay2: the container's own layer, not mounted (a stopped container)",
+		  "docker_root=@TMP@/dk", ROOT_OF("dk/overlay2/aaa/merged", ""), false,
+		  "@TMP@/task/default/c1", D, "the layer of container 'c1' is not mounted: dockerd is "
+		  "not starting that container", NULL, NULL, NULL },
+		{ "vfs: with the setkey hook for this container", "docker_root=@TMP@/dkv",
+		  ROOT_OF("dkv/vfs/dir/ccc", SETKEY_FOR("c1")), false, "@TMP@/task/default/c1", S,
+		  NULL, NULL, NULL, NULL },
+		{ "vfs: no setkey hook", "docker_root=@TMP@/dkv", ROOT_OF("dkv/vfs/dir/ccc", ""),
+		  false, "@TMP@/task/default/c1", D, "a vfs layer with no libnetwork-setkey prestart "
+		  "hook for container 'c1'", NULL, NULL, NULL },
+		{ "vfs: the setkey hook of another container", "docker_root=@TMP@/dkv",
+		  ROOT_OF("dkv/vfs/dir/ccc", SETKEY_FOR("c2")), false, "@TMP@/task/default/c1", D,
+		  "no libnetwork-setkey prestart hook", NULL, NULL, NULL },
+		{ "vfs: the id is a container of namespace moby too", "docker_root=@TMP@/dkv",
+		  ROOT_OF("dkv/vfs/dir/ccc", SETKEY_FOR("c1")), false, "@TMP@/task2/default/c1", D,
+		  "container id 'c1' is in use in containerd namespace 'moby' too", NULL, NULL, NULL },
+		{ "vfs: no bundle known", "docker_root=@TMP@/dkv",
+		  ROOT_OF("dkv/vfs/dir/ccc", SETKEY_FOR("c1")), false, NULL, D,
+		  "cannot tell whether container id 'c1' is in use elsewhere", NULL, NULL, NULL },
+	};
+	_cleanup_free_ char *opts = NULL, *merged = NULL;
+#undef ROOT_OF
+#undef SETKEY_FOR
+
+	(void)state;
+	run_table("root", cases, SG_ARRAY_SIZE(cases));
+	assert_true(asprintf(&opts, "lowerdir=%s/dk/overlay2/aaa/lower,upperdir=%s/dk/overlay2/aaa/"
+			     "diff,workdir=%s/dk/overlay2/aaa/work", fixture, fixture, fixture) > 0);
+	assert_true(asprintf(&merged, "%s/dk/overlay2/aaa/merged", fixture) > 0);
+	if (mount("overlay", merged, "overlay", 0, opts) < 0) {
+		print_message("%s: skipped (cannot mount an overlay: %s)\n", mounted.name,
+			      strerror(errno));
+		return;
+	}
+	run_case("root", &mounted);
+	assert_int_equal(umount2(merged, MNT_DETACH), 0);
+	run_case("root", &cases[0]);
 }
 
 #define NS_ALL "{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"}"
@@ -765,6 +830,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hooks),      cmocka_unit_test(test_root),
+		cmocka_unit_test(test_root_docker_start),
 		cmocka_unit_test(test_namespaces), cmocka_unit_test(test_namespaces_pinned),
 		cmocka_unit_test(test_ns_pin_refuses), cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_paths_note_own_change),
