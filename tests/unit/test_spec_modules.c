@@ -267,6 +267,14 @@ static void expect_init_error(const char *module, const char *args, const char *
 #define S SG_VERDICT_SUCCESS
 #define D SG_VERDICT_DENY
 
+/* Docker's setkey hook: the hooks line naming the fixture's dockerd, a hook of kind with args,
+ * and Docker's args for exec root, container id and network controller */
+#define SK_LINE "allow=/usr/bin/true@libnetwork-setkey docker_exec_root=@TMP@/dexec"
+#define SK_HOOK(kind, args) \
+	"{\"hooks\":{\"" kind "\":[{\"path\":\"/usr/bin/true\",\"args\":[" args "]}]}}"
+#define SK_ARGS(root, id, ctl) \
+	"\"libnetwork-setkey\",\"-exec-root=" root "\",\"" id "\",\"" ctl "\""
+
 static void test_hooks(void **state)
 {
 	static const struct spec_case cases[] = {
@@ -330,30 +338,36 @@ static void test_hooks(void **state)
 		{ "PATH@ARG0: no args", "allow=/usr/bin/true@setkey",
 		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\"}]}}", false, NULL, D,
 		  "not on the hooks allowlist", NULL, NULL, NULL },
-		{ "Docker's libnetwork-setkey hook for this container", "allow=/usr/bin/true@libnetwork-setkey docker_exec_root=@TMP@/dexec",
-		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"args\":[\"libnetwork-setkey\",\"-exec-root=@TMP@/dexec\",\"c1\",\"0123456789ab\"]}]}}",
+		{ "Docker's libnetwork-setkey hook for this container", SK_LINE,
+		  SK_HOOK("prestart", SK_ARGS("@TMP@/dexec", "c1", "0123456789ab")),
 		  false, NULL, S, NULL, NULL, NULL, NULL },
-		{ "libnetwork-setkey naming another container", "allow=/usr/bin/true@libnetwork-setkey docker_exec_root=@TMP@/dexec",
-		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"args\":[\"libnetwork-setkey\",\"-exec-root=@TMP@/dexec\",\"c2\",\"0123456789ab\"]}]}}",
-		  false, NULL, D, "hooks.prestart[0].args[2] 'c2': not this container's id", NULL, NULL, NULL },
-		{ "libnetwork-setkey with another exec root", "allow=/usr/bin/true@libnetwork-setkey docker_exec_root=@TMP@/dexec",
-		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"args\":[\"libnetwork-setkey\",\"-exec-root=/tmp\",\"c1\",\"0123456789ab\"]}]}}",
-		  false, NULL, D, "hooks.prestart[0].args[1] '-exec-root=/tmp': not -exec-root= of a docker_exec_root=", NULL, NULL, NULL },
-		{ "libnetwork-setkey: the default exec root is /var/run/docker", "allow=/usr/bin/true@libnetwork-setkey",
-		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"args\":[\"libnetwork-setkey\",\"-exec-root=@TMP@/dexec\",\"c1\",\"0123456789ab\"]}]}}",
+		{ "libnetwork-setkey naming another container", SK_LINE,
+		  SK_HOOK("prestart", SK_ARGS("@TMP@/dexec", "c2", "0123456789ab")),
+		  false, NULL, D, "hooks.prestart[0].args[2] 'c2': not this container's id", NULL, NULL,
+		  NULL },
+		{ "libnetwork-setkey with another exec root", SK_LINE,
+		  SK_HOOK("prestart", SK_ARGS("/tmp", "c1", "0123456789ab")),
+		  false, NULL, D, "args[1] '-exec-root=/tmp': not -exec-root= of a docker_exec_root=",
+		  NULL, NULL, NULL },
+		{ "libnetwork-setkey: the default exec root is /var/run/docker",
+		  "allow=/usr/bin/true@libnetwork-setkey",
+		  SK_HOOK("prestart", SK_ARGS("@TMP@/dexec", "c1", "0123456789ab")),
 		  false, NULL, D, "hooks.prestart[0].args[1]", NULL, NULL, NULL },
-		{ "libnetwork-setkey with a controller no dockerd serves", "allow=/usr/bin/true@libnetwork-setkey docker_exec_root=@TMP@/dexec",
-		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"args\":[\"libnetwork-setkey\",\"-exec-root=@TMP@/dexec\",\"c1\",\"ba9876543210\"]}]}}",
-		  false, NULL, D, "hooks.prestart[0].args[3] 'ba9876543210': no controller socket", NULL, NULL, NULL },
-		{ "libnetwork-setkey with a controller path", "allow=/usr/bin/true@libnetwork-setkey docker_exec_root=@TMP@/dexec",
-		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"args\":[\"libnetwork-setkey\",\"-exec-root=@TMP@/dexec\",\"c1\",\"../../../x\"]}]}}",
-		  false, NULL, D, "hooks.prestart[0].args[3] '../../../x': not a network controller id", NULL, NULL, NULL },
-		{ "libnetwork-setkey with a fifth argument", "allow=/usr/bin/true@libnetwork-setkey docker_exec_root=@TMP@/dexec",
-		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\",\"args\":[\"libnetwork-setkey\",\"-exec-root=@TMP@/dexec\",\"c1\",\"0123456789ab\",\"x\"]}]}}",
+		{ "libnetwork-setkey with a controller no dockerd serves", SK_LINE,
+		  SK_HOOK("prestart", SK_ARGS("@TMP@/dexec", "c1", "ba9876543210")),
+		  false, NULL, D, "hooks.prestart[0].args[3] 'ba9876543210': no controller socket",
+		  NULL, NULL, NULL },
+		{ "libnetwork-setkey with a controller path", SK_LINE,
+		  SK_HOOK("prestart", SK_ARGS("@TMP@/dexec", "c1", "../../../x")),
+		  false, NULL, D, "hooks.prestart[0].args[3] '../../../x': not a network controller id",
+		  NULL, NULL, NULL },
+		{ "libnetwork-setkey with a fifth argument", SK_LINE,
+		  SK_HOOK("prestart", SK_ARGS("@TMP@/dexec", "c1", "0123456789ab") ",\"x\""),
 		  false, NULL, D, "hooks.prestart[0].args: 5 entries", NULL, NULL, NULL },
-		{ "libnetwork-setkey as a createRuntime hook", "allow=/usr/bin/true@libnetwork-setkey docker_exec_root=@TMP@/dexec",
-		  "{\"hooks\":{\"createRuntime\":[{\"path\":\"/usr/bin/true\",\"args\":[\"libnetwork-setkey\",\"-exec-root=@TMP@/dexec\",\"c1\",\"0123456789ab\"]}]}}",
-		  false, NULL, D, "hooks.createRuntime[0]: a libnetwork-setkey hook is a prestart hook", NULL, NULL, NULL },
+		{ "libnetwork-setkey as a createRuntime hook", SK_LINE,
+		  SK_HOOK("createRuntime", SK_ARGS("@TMP@/dexec", "c1", "0123456789ab")),
+		  false, NULL, D, "hooks.createRuntime[0]: a libnetwork-setkey hook is a prestart hook",
+		  NULL, NULL, NULL },
 		{ "an unknown hook kind", "", "{\"hooks\":{\"preStart\":[]}}", false, NULL, D,
 		  "hooks.preStart: not a hook kind", NULL, NULL, NULL },
 	};
