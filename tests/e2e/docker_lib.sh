@@ -10,6 +10,8 @@
 DK_CLIENT=/usr/bin/docker
 DK_DAEMON=/usr/sbin/dockerd
 DK_IMAGE=sge2e/busybox
+# The storage driver: vfs (no mounts to clean up) unless a test sets DK_DRIVER=overlay2.
+DK_DRIVER=${DK_DRIVER:-vfs}
 DK_PID=
 
 dk_setup() {
@@ -67,7 +69,7 @@ dk_start_dockerd() {
 		--containerd-namespace "$DK_NS" --containerd-plugins-namespace "$E2E_NS-dplugins" \
 		--data-root "$DK_ROOT" --exec-root "$DK_EXEC" --pidfile "$E2E_TMP/dockerd.pid" \
 		-H "unix://$DK_SOCK" --bridge none --iptables=false --ip6tables=false --ip-masq=false \
-		--userland-proxy=false --storage-driver vfs --cgroup-parent "/$E2E_NS-docker" \
+		--userland-proxy=false --storage-driver "$DK_DRIVER" --cgroup-parent "/$E2E_NS-docker" \
 		--exec-opt native.cgroupdriver=cgroupfs --shutdown-timeout 2 --debug \
 		>>"$E2E_TMP/dockerd.log" 2>&1 </dev/null &
 	DK_PID=$!
