@@ -59,7 +59,8 @@ int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], str
 	_cleanup_close_ int fd = -1;
 	char todo[PATH_MAX], link[PATH_MAX];
 	unsigned links = 0;
-	bool sticky = false;
+	bool sticky = false, have_clean = false;
+	dev_t clean_dev = 0; /* a device one component was found not on procfs: all of it is not */
 	char *rest;
 	int r;
 
@@ -100,9 +101,16 @@ int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], str
 			return sg_error_set(err, -errno, "'%s/%s': %s",
 					    strcmp(canonical, "/") ? canonical : "", comp,
 					    strerror(errno));
-		if ((flags & SG_PATHWALK_NO_PROC) && on_proc(next))
-			return sg_error_set(err, -EPERM, "'%s/%s' is on procfs",
-					    strcmp(canonical, "/") ? canonical : "", comp);
+		/* One st_dev is one file system: only a component on another device than the
+		 * last one checked needs the fstatfs (a walk of /run/containerd/fifo/... makes
+		 * one instead of five). */
+		if ((flags & SG_PATHWALK_NO_PROC) && !(have_clean && st->st_dev == clean_dev)) {
+			if (on_proc(next))
+				return sg_error_set(err, -EPERM, "'%s/%s' is on procfs",
+						    strcmp(canonical, "/") ? canonical : "", comp);
+			clean_dev = st->st_dev;
+			have_clean = true;
+		}
 		if (sticky && st->st_uid != 0)
 			return sg_error_set(err, -EPERM,
 					    "'%s/%s' is owned by uid %u in a sticky directory",
