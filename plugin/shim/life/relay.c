@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <malloc.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +29,6 @@
 /* Bytes queued towards one side before the relay stops reading what produces them: a
  * client that does not read cannot make the gate buffer without bound. */
 #define RELAY_HIGH (1u << 20)
-/* Idle time after which the relay returns freed heap memory to the system. */
-#define RELAY_IDLE_TRIM_MS 1000
 /* containerd opens one connection per task; a pod has a few dozen at most. */
 #define RELAY_MAX_CONNS 256
 
@@ -568,7 +565,6 @@ static void watch_event(struct relay *rl)
 int sg_relay_run(const struct sg_relay_config *cfg, struct sg_error *err)
 {
 	struct relay rl = { .cfg = cfg };
-	bool busy = false;
 	int r;
 
 	rl.epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -583,17 +579,8 @@ int sg_relay_run(const struct sg_relay_config *cfg, struct sg_error *err)
 	}
 	for (;;) {
 		struct epoll_event events[64];
-		/* After a burst of calls, a second without one gives the heap back (malloc_trim):
-		 * a gate lives as long as its pod, mostly idle, and what its decisions freed
-		 * would otherwise stay resident in every pod (~100-200 KiB after some execs). */
-		int n = epoll_wait(rl.epfd, events, 64, busy ? RELAY_IDLE_TRIM_MS : -1);
+		int n = epoll_wait(rl.epfd, events, 64, -1);
 
-		if (n == 0) {
-			(void)malloc_trim(0);
-			busy = false;
-			continue;
-		}
-		busy = true;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
