@@ -18,14 +18,6 @@
 #include "unixsock.h"
 
 #define RELAY_CHUNK (64u << 10)
-/* Bytes read from a peer (MSG_PEEK) that the relay may leave in the kernel's queue until it
- * next writes to that peer. Taking bytes off a unix socket wakes the sender's epoll for
- * write space: a Go peer's poller thread sleeps, so each such wake-up costs an IPI, paid by
- * the gate, on this kind of VM as much as the relaying itself. Right after the gate's own
- * write has woken that peer the same wake-up finds it awake and costs nothing. Kept small:
- * what stays queued counts against the sender's buffer (kernel overhead included, ~1 KiB
- * per write), which must never fill while the gate waits for that peer. */
-#define RELAY_DEFER_MAX 2048u
 /* Bytes queued towards one side before the relay stops reading what produces them: a
  * client that does not read cannot make the gate buffer without bound. */
 #define RELAY_HIGH (1u << 20)
@@ -53,9 +45,6 @@ struct conn {
 	struct buf in;     /* bytes from containerd that do not make a whole frame yet */
 	struct buf out[2]; /* queued towards containerd (DOWN) and the real shim (UP) */
 	size_t skip;       /* bytes of an oversized body still to discard */
-	size_t unread[2];  /* bytes taken from side s (peeked), still in its socket's queue */
-	bool wrote[2];     /* the relay wrote to side s while handling the current event */
-	bool held[2];      /* reading side s stopped on may_read(): its socket may hold more */
 	bool draining;     /* the real shim closed: flush out[DOWN], then close */
 	bool closed;       /* freed after the current batch of events */
 	struct conn *prev, *next;
@@ -178,73 +167,30 @@ static void upstream_gone(struct relay *rl, struct conn *c)
 	c->draining = true;
 }
 
-/* Whether the relay reads from side s now: not while what it produces is queued past
- * RELAY_HIGH on either way (a peer that does not read cannot make the gate buffer without
- * bound), and not from containerd once the real shim is gone. */
-static bool may_read(const struct conn *c, enum side s)
-{
-	size_t to_down = buf_pending(&c->out[DOWN]), to_up = buf_pending(&c->out[UP]);
-
-	if (s == UP)
-		return to_down < RELAY_HIGH;
-	return !c->draining && to_up < RELAY_HIGH && to_down < RELAY_HIGH;
-}
-
-/* Edge-triggered: bytes left in a queue on purpose (c->unread) must not wake the loop again.
- * Every reader and writer below goes on until the socket says EAGAIN or the relay stops
- * reading; a change of interest (EPOLL_CTL_MOD) reports what is ready at once. Returns -1
- * when the connection had to be closed. */
+/* Returns -1 when the connection had to be closed. */
 static int update_interest(struct relay *rl, struct conn *c)
 {
+	size_t to_down = buf_pending(&c->out[DOWN]), to_up = buf_pending(&c->out[UP]);
 	uint32_t want[2];
 
-	if (c->draining && buf_pending(&c->out[DOWN]) == 0) {
+	if (c->draining && to_down == 0) {
 		conn_close(rl, c);
 		return -1;
 	}
-	for (int s = DOWN; s <= UP; s++)
-		want[s] = EPOLLET | (buf_pending(&c->out[s]) ? EPOLLOUT : 0) |
-			  (may_read(c, (enum side)s) ? EPOLLIN : 0);
+	want[DOWN] = (to_down ? EPOLLOUT : 0) |
+		     (!c->draining && to_up < RELAY_HIGH && to_down < RELAY_HIGH ? EPOLLIN : 0);
+	want[UP] = (to_up ? EPOLLOUT : 0) | (to_down < RELAY_HIGH ? EPOLLIN : 0);
 	for (int s = DOWN; s <= UP; s++) {
 		struct epoll_event ev = { .events = want[s], .data.ptr = &c->ep[s] };
 
-		/* Bytes left behind by a held read raise no new edge: re-arming reports them. */
-		bool rearm = c->held[s] && want[s] & EPOLLIN;
-
-		if (c->ep[s].fd < 0 || (c->ep[s].events == want[s] && !rearm))
+		if (c->ep[s].fd < 0 || c->ep[s].events == want[s])
 			continue;
-		c->held[s] = false;
 		if (epoll_ctl(rl->epfd, EPOLL_CTL_MOD, c->ep[s].fd, &ev) < 0) {
 			sg_log_error("epoll_ctl: %s", strerror(errno));
 			conn_close(rl, c);
 			return -1;
 		}
 		c->ep[s].events = want[s];
-	}
-	return 0;
-}
-
-/* Takes the bytes already copied from side s off its socket. They go to the spare room of
- * that side's read buffer (a small stack buffer when there is none): they are a copy of what
- * the relay already holds. Returns -1 when the socket failed. */
-static int consume(struct conn *c, enum side s)
-{
-	struct buf *b = s == DOWN ? &c->in : &c->out[DOWN];
-	uint8_t small[512];
-
-	while (c->unread[s] && c->ep[s].fd >= 0) {
-		bool roomy = b->cap - b->len >= sizeof(small);
-		uint8_t *to = roomy ? b->data + b->len : small;
-		size_t room = roomy ? b->cap - b->len : sizeof(small);
-		ssize_t n = recv(c->ep[s].fd, to, c->unread[s] < room ? c->unread[s] : room,
-				 MSG_DONTWAIT);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		/* Peeked bytes are there until taken: anything else is a broken socket. */
-		if (n <= 0)
-			return -1;
-		c->unread[s] -= (size_t)n;
 	}
 	return 0;
 }
@@ -264,7 +210,6 @@ static int flush(struct conn *c, enum side s)
 		if (n < 0)
 			return -1;
 		buf_consume(b, (size_t)n);
-		c->wrote[s] = true;
 	}
 	buf_trim(b);
 	return 0;
@@ -284,7 +229,6 @@ static int relay_bytes(struct conn *c, enum side s, const uint8_t *p, size_t n)
 		if (w > 0) {
 			p += w;
 			n -= (size_t)w;
-			c->wrote[s] = true;
 		}
 	}
 	return n ? buf_append(&c->out[s], p, n) : 0;
@@ -348,59 +292,41 @@ static int judge_frames(struct conn *c, struct sg_intercept *ic)
 	}
 }
 
-/* Reads what side s has to say, as long as it has more and the relay may read. The bytes are
- * peeked (the socket's peek offset moves past them) and taken off later by consume(). Returns
- * -1 when the connection was closed. */
+/* Reads what side s has to say. Returns -1 when the connection was closed. */
 static int on_readable(struct relay *rl, struct conn *c, enum side s)
 {
 	struct buf *b = s == DOWN ? &c->in : &c->out[DOWN];
+	ssize_t n;
 
-	for (;;) {
-		size_t room;
-		ssize_t n;
-
-		if (c->ep[s].fd < 0)
-			return 0;
-		if (!may_read(c, s)) {
-			c->held[s] = true;
+	if (buf_reserve(b, RELAY_CHUNK) < 0) {
+		sg_log_error("out of memory on a connection: closing it");
+		conn_close(rl, c);
+		return -1;
+	}
+	do
+		n = recv(c->ep[s].fd, b->data + b->len, b->cap - b->len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n <= 0) {
+		if (s == UP) {
+			sg_log_info("the real shim closed a connection");
+			upstream_gone(rl, c);
 			return 0;
 		}
-
-		if (buf_reserve(b, RELAY_CHUNK) < 0) {
-			sg_log_error("out of memory on a connection: closing it");
+		/* containerd went away (restart, or done with the task): the real shim and
+		 * the container live on, only this pair ends. */
+		sg_log_debug("containerd closed a connection");
+		conn_close(rl, c);
+		return -1;
+	}
+	b->len += (size_t)n;
+	if (s == DOWN) {
+		if (judge_frames(c, rl->cfg->intercept) < 0) {
 			conn_close(rl, c);
 			return -1;
 		}
-		room = b->cap - b->len;
-		do
-			n = recv(c->ep[s].fd, b->data + b->len, room, MSG_PEEK | MSG_DONTWAIT);
-		while (n < 0 && errno == EINTR);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
-		if (n <= 0) {
-			if (s == UP) {
-				sg_log_info("the real shim closed a connection");
-				upstream_gone(rl, c);
-				return 0;
-			}
-			/* containerd went away (restart, or done with the task): the real shim
-			 * and the container live on, only this pair ends. */
-			sg_log_debug("containerd closed a connection");
-			conn_close(rl, c);
-			return -1;
-		}
-		b->len += (size_t)n;
-		c->unread[s] += (size_t)n;
-		if (s == DOWN) {
-			if (judge_frames(c, rl->cfg->intercept) < 0) {
-				conn_close(rl, c);
-				return -1;
-			}
-			buf_trim(&c->in);
-		}
-		/* A short read emptied the queue: what comes later is a new edge. */
-		if ((size_t)n < room)
-			return 0;
+		buf_trim(&c->in);
 	}
 	return 0;
 }
@@ -452,17 +378,14 @@ static void on_accept(struct relay *rl)
 		c->ep[DOWN] = (struct endpoint){ .conn = c, .side = DOWN, .fd = fd };
 		c->ep[UP] = (struct endpoint){ .conn = c, .side = UP, .fd = up };
 		for (int s = DOWN; s <= UP; s++) {
-			struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.ptr = &c->ep[s] };
-			int zero = 0;
+			struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &c->ep[s] };
 
-			/* The relay peeks (on_readable): each peek starts where the last ended. */
-			c->ep[s].events = EPOLLIN | EPOLLET;
-			if (setsockopt(c->ep[s].fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)) < 0 ||
-			    epoll_ctl(rl->epfd, EPOLL_CTL_ADD, c->ep[s].fd, &ev) < 0)
+			c->ep[s].events = EPOLLIN;
+			if (epoll_ctl(rl->epfd, EPOLL_CTL_ADD, c->ep[s].fd, &ev) < 0)
 				c->ep[s].events = 0;
 		}
 		if (!c->ep[DOWN].events || !c->ep[UP].events) {
-			sg_log_error("cannot relay a connection: %s", strerror(errno));
+			sg_log_error("epoll_ctl: %s", strerror(errno));
 			(void)epoll_ctl(rl->epfd, EPOLL_CTL_DEL, fd, NULL);
 			(void)epoll_ctl(rl->epfd, EPOLL_CTL_DEL, up, NULL);
 			close(fd);
@@ -501,18 +424,6 @@ static void on_event(struct relay *rl, struct endpoint *ep, uint32_t events)
 	}
 	if (flush(c, UP) < 0)
 		upstream_gone(rl, c);
-	/* Take what was read off a side just written to (its wake-up is paid already), or off
-	 * one whose queue holds more than RELAY_DEFER_MAX. */
-	for (int t = DOWN; t <= UP; t++) {
-		if ((c->wrote[t] || c->unread[t] > RELAY_DEFER_MAX) && consume(c, (enum side)t) < 0) {
-			if (t == DOWN) {
-				conn_close(rl, c);
-				return;
-			}
-			upstream_gone(rl, c);
-		}
-		c->wrote[t] = false;
-	}
 	(void)update_interest(rl, c);
 }
 
