@@ -19,6 +19,7 @@
 #include "core/config.h"
 #include "core/request.h"
 #include "gate/gate.h"
+#include "intercept_fixture.h"
 #include "oci/oci.h"
 #include "runc/settings.h"
 #include "shim/firewall/intercept.h"
@@ -48,150 +49,20 @@
 	"\"args\":[\"/bin/sh\"],\"env\":[\"PATH=/bin\"],\"cwd\":\"/\","                    \
 	"\"noNewPrivileges\":true},\"root\":{\"path\":\"rootfs\"},\"linux\":{}}"
 
-struct fixture {
-	char *dir;
-	char *policy;
-	char *bundles;
-	char *bundle;
-	char *audit_path;
-	struct sg_gate *gate;
-	struct sg_runc_settings *runc;
-	struct sg_audit *audit;
-	struct sg_intercept *ic;
-};
-
-static void write_policy(struct fixture *f, const char *create, const char *exec)
-{
-	free(sg_test_write(f->policy, "create", 0644, "%s", create));
-	free(sg_test_write(f->policy, "mount", 0644, "required permit\n"));
-	free(sg_test_write(f->policy, "exec", 0644, "%s", exec));
-}
-
-/* (Re)opens gate, audit and intercept over the fixture's policy; with keys, the keyring
- * of <dir>/keys.d. */
-static void open_gate(struct fixture *f, const char *runc_binary, bool keys)
-{
-	struct sg_config *cfg = NULL;
-	struct sg_error err = { 0 };
-
-	sg_intercept_free(f->ic);
-	sg_runc_settings_free(f->runc);
-	f->runc = NULL;
-	sg_audit_free(f->audit);
-	sg_gate_free(f->gate);
-	assert_int_equal(sg_config_defaults(&cfg, NULL), 0);
-	free(cfg->policy_dir);
-	cfg->policy_dir = strdup(f->policy);
-	free(cfg->replay_store);
-	assert_true(asprintf(&cfg->replay_store, "%s/replay.db", f->dir) > 0);
-	cfg->replay_capacity = 64;
-	assert_int_equal(sg_runc_settings_defaults(&f->runc, NULL), 0);
-	if (runc_binary)
-		assert_int_equal(sg_config_list_add(&f->runc->binaries, &f->runc->n_binaries,
-						    runc_binary, NULL), 0);
-	if (keys) {
-		free(cfg->key_dir);
-		assert_true(asprintf(&cfg->key_dir, "%s/keys.d", f->dir) > 0);
-	}
-	if (sg_gate_open_config(cfg, keys ? 0 : SG_GATE_NO_KEYRING, &f->gate, &err) < 0)
-		fail_msg("gate: %s", err.msg);
-	if (sg_audit_open(f->audit_path, &f->audit, &err) < 0)
-		fail_msg("audit: %s", err.msg);
-	if (sg_intercept_new(f->gate, f->runc, f->audit, "default", f->bundles, &f->ic, &err) < 0)
-		fail_msg("intercept: %s", err.msg);
-}
-
-static void open_all(struct fixture *f, const char *runc_binary)
-{
-	open_gate(f, runc_binary, false);
-}
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	f->dir = sg_test_mkdtemp();
-	assert_true(asprintf(&f->policy, "%s/policy.d", f->dir) > 0);
-	assert_true(asprintf(&f->bundles, "%s/default", f->dir) > 0);
-	assert_true(asprintf(&f->bundle, "%s/c1", f->bundles) > 0);
-	assert_true(asprintf(&f->audit_path, "%s/audit.log", f->dir) > 0);
-	assert_int_equal(mkdir(f->policy, 0755), 0);
-	assert_int_equal(mkdir(f->bundles, 0711), 0);
-	assert_int_equal(mkdir(f->bundle, 0711), 0);
-	free(sg_test_write(f->bundle, "config.json", 0644, "%s", CONFIG_JSON));
-	write_policy(f, "required permit\n", "required permit\n");
-	open_all(f, NULL);
-	*state = f;
+	*state = sg_test_ic_new(CONFIG_JSON);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	sg_intercept_free(f->ic);
-	sg_runc_settings_free(f->runc);
-	sg_audit_free(f->audit);
-	sg_gate_free(f->gate);
-	sg_test_rmtree(f->dir);
-	free(f->dir);
-	free(f->policy);
-	free(f->bundles);
-	free(f->bundle);
-	free(f->audit_path);
-	free(f);
+	sg_test_ic_free(*state);
 	return 0;
 }
 
-/* A whole frame: header + body. */
-struct frame {
-	uint8_t *bytes;
-	size_t len;
-};
-
-static struct frame make_frame(uint32_t sid, uint8_t type, uint8_t flags, const uint8_t *body,
-			       size_t body_len)
-{
-	struct sg_ttrpc_header h = { .length = (uint32_t)body_len, .stream_id = sid,
-				     .type = type, .flags = flags };
-	struct frame fr = { .len = SG_TTRPC_HEADER_LEN + body_len };
-
-	fr.bytes = malloc(fr.len);
-	sg_ttrpc_header_encode(&h, fr.bytes);
-	if (body_len)
-		memcpy(fr.bytes + SG_TTRPC_HEADER_LEN, body, body_len);
-	return fr;
-}
-
-static struct frame request_frame(uint32_t sid, uint8_t flags, const char *service,
-				  const char *method, const void *payload, size_t payload_len)
-{
-	Ttrpc__KeyValue kv = TTRPC__KEY_VALUE__INIT;
-	Ttrpc__KeyValue *md[] = { &kv };
-	Ttrpc__Request req = TTRPC__REQUEST__INIT;
-	struct frame fr;
-	uint8_t *body;
-	size_t n;
-
-	req.service = (char *)service;
-	req.method = (char *)method;
-	req.payload.data = (uint8_t *)payload;
-	req.payload.len = payload_len;
-	req.timeout_nano = 5000000000;
-	kv.key = (char *)"containerd-namespace-ttrpc";
-	kv.value = (char *)"default";
-	req.metadata = md;
-	req.n_metadata = 1;
-	n = ttrpc__request__get_packed_size(&req);
-	body = malloc(n + 1);
-	ttrpc__request__pack(&req, body);
-	fr = make_frame(sid, SG_TTRPC_REQUEST, flags, body, n);
-	free(body);
-	return fr;
-}
-
-static enum sg_intercept_action run(struct fixture *f, const struct frame *fr, uint8_t **out,
-				    size_t *out_len)
+static enum sg_intercept_action run(struct sg_test_ic *f, const struct sg_test_frame *fr,
+				    uint8_t **out, size_t *out_len)
 {
 	struct sg_ttrpc_header h;
 
@@ -200,41 +71,18 @@ static enum sg_intercept_action run(struct fixture *f, const struct frame *fr, u
 	return sg_intercept_frame(f->ic, &h, fr->bytes + SG_TTRPC_HEADER_LEN, out, out_len);
 }
 
-/* Asserts out is an answer on sid with code and frees it; returns the message (malloc'ed). */
-static char *reply_message(uint8_t *out, size_t out_len, uint32_t sid, int code)
-{
-	struct sg_ttrpc_header h;
-	Ttrpc__Response *resp;
-	char *msg;
-
-	assert_non_null(out);
-	sg_ttrpc_header_decode(out, &h);
-	assert_int_equal(h.stream_id, sid);
-	assert_int_equal(h.type, SG_TTRPC_RESPONSE);
-	assert_int_equal(h.length, out_len - SG_TTRPC_HEADER_LEN);
-	resp = ttrpc__response__unpack(NULL, h.length, out + SG_TTRPC_HEADER_LEN);
-	assert_non_null(resp);
-	assert_non_null(resp->status);
-	if (resp->status->code != code)
-		fail_msg("code %d, want %d: %s", resp->status->code, code, resp->status->message);
-	msg = strdup(resp->status->message);
-	ttrpc__response__free_unpacked(resp, NULL);
-	free(out);
-	return msg;
-}
-
 /* Runs fr and asserts it was answered on sid with code; returns the message (malloc'ed). */
-static char *expect_reply(struct fixture *f, struct frame fr, uint32_t sid, int code)
+static char *expect_reply(struct sg_test_ic *f, struct sg_test_frame fr, uint32_t sid, int code)
 {
 	uint8_t *out = NULL;
 	size_t out_len = 0;
 
 	assert_int_equal(run(f, &fr, &out, &out_len), SG_INTERCEPT_REPLY);
 	free(fr.bytes);
-	return reply_message(out, out_len, sid, code);
+	return sg_test_reply_message(out, out_len, sid, code);
 }
 
-static void expect_reply_msg(struct fixture *f, struct frame fr, uint32_t sid, int code,
+static void expect_reply_msg(struct sg_test_ic *f, struct sg_test_frame fr, uint32_t sid, int code,
 			     const char *want)
 {
 	char *msg = expect_reply(f, fr, sid, code);
@@ -243,7 +91,7 @@ static void expect_reply_msg(struct fixture *f, struct frame fr, uint32_t sid, i
 	free(msg);
 }
 
-static void expect_reply_has(struct fixture *f, struct frame fr, uint32_t sid, int code,
+static void expect_reply_has(struct sg_test_ic *f, struct sg_test_frame fr, uint32_t sid, int code,
 			     const char *part)
 {
 	char *msg = expect_reply(f, fr, sid, code);
@@ -253,7 +101,7 @@ static void expect_reply_has(struct fixture *f, struct frame fr, uint32_t sid, i
 	free(msg);
 }
 
-static void expect_forward(struct fixture *f, struct frame fr)
+static void expect_forward(struct sg_test_ic *f, struct sg_test_frame fr)
 {
 	uint8_t *out = NULL;
 	size_t out_len = 0;
@@ -272,35 +120,35 @@ static void test_passthrough(void **state)
 					       "CloseIO", "Wait",     "Stats",   "Connect",
 					       "Shutdown" };
 	static const uint8_t connect[] = { 0x0a, 0x02, 'c', '1' };
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-		expect_forward(f, request_frame(1 + 2 * (uint32_t)i, 0, TASK_V2, methods[i],
+		expect_forward(f, sg_test_request(1 + 2 * (uint32_t)i, 0, TASK_V2, methods[i],
 						connect, sizeof(connect)));
-		expect_forward(f, request_frame(1 + 2 * (uint32_t)i, 0, TASK_V3, methods[i],
+		expect_forward(f, sg_test_request(1 + 2 * (uint32_t)i, 0, TASK_V3, methods[i],
 						connect, sizeof(connect)));
 	}
 	/* An empty payload (a request message with every field at its default). */
-	expect_forward(f, request_frame(3, 0, TASK_V2, "Shutdown", NULL, 0));
+	expect_forward(f, sg_test_request(3, 0, TASK_V2, "Shutdown", NULL, 0));
 }
 
 static void test_unknown(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 
-	expect_reply_msg(f, request_frame(9, 0, TASK_V2, "Frobnicate", NULL, 0), 9,
+	expect_reply_msg(f, sg_test_request(9, 0, TASK_V2, "Frobnicate", NULL, 0), 9,
 			 SG_GRPC_UNIMPLEMENTED,
 			 "shimgate: method containerd.task.v2.Task/Frobnicate is not allowed");
-	expect_reply_msg(f, request_frame(11, 0, "containerd.runtime.sandbox.v1.Sandbox",
+	expect_reply_msg(f, sg_test_request(11, 0, "containerd.runtime.sandbox.v1.Sandbox",
 					  "CreateSandbox", NULL, 0),
 			 11, SG_GRPC_UNIMPLEMENTED,
 			 "shimgate: method containerd.runtime.sandbox.v1.Sandbox/CreateSandbox is "
 			 "not allowed");
 	/* Case matters, as in ttrpc's own dispatch. */
-	expect_reply_msg(f, request_frame(13, 0, "containerd.task.v2.task", "State", NULL, 0), 13,
+	expect_reply_msg(f, sg_test_request(13, 0, "containerd.task.v2.task", "State", NULL, 0), 13,
 			 SG_GRPC_UNIMPLEMENTED,
 			 "shimgate: method containerd.task.v2.task/State is not allowed");
-	expect_reply_msg(f, request_frame(15, 0, TASK_V2, "state", NULL, 0), 15,
+	expect_reply_msg(f, sg_test_request(15, 0, TASK_V2, "state", NULL, 0), 15,
 			 SG_GRPC_UNIMPLEMENTED,
 			 "shimgate: method containerd.task.v2.Task/state is not allowed");
 }
@@ -309,29 +157,29 @@ static void test_wire_refusals(void **state)
 {
 	static const uint8_t garbage[] = { 0xff, 0xff, 0xff, 0xff, 0x0f };
 	static const uint8_t bad_create[] = { 0x0a, 0x7f, 'c' };
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 
-	expect_reply_msg(f, request_frame(1, 0x02, TASK_V2, "State", NULL, 0), 1,
+	expect_reply_msg(f, sg_test_request(1, 0x02, TASK_V2, "State", NULL, 0), 1,
 			 SG_GRPC_INVALID_ARGUMENT,
 			 "shimgate: streaming flags 0x02 refused on containerd.task.v2.Task/State: "
 			 "the Task API is unary");
-	expect_reply_msg(f, make_frame(3, SG_TTRPC_REQUEST, 0, garbage, sizeof(garbage)), 3,
+	expect_reply_msg(f, sg_test_frame_make(3, SG_TTRPC_REQUEST, 0, garbage, sizeof(garbage)), 3,
 			 SG_GRPC_INVALID_ARGUMENT,
 			 "shimgate: ttrpc request on stream 3 does not decode");
-	expect_reply_msg(f, make_frame(5, SG_TTRPC_DATA, 0x01, garbage, sizeof(garbage)), 5,
+	expect_reply_msg(f, sg_test_frame_make(5, SG_TTRPC_DATA, 0x01, garbage, sizeof(garbage)), 5,
 			 SG_GRPC_INVALID_ARGUMENT,
 			 "shimgate: ttrpc message type 3 refused: the Task API is unary");
-	expect_reply_msg(f, make_frame(7, SG_TTRPC_RESPONSE, 0, NULL, 0), 7,
+	expect_reply_msg(f, sg_test_frame_make(7, SG_TTRPC_RESPONSE, 0, NULL, 0), 7,
 			 SG_GRPC_INVALID_ARGUMENT,
 			 "shimgate: ttrpc message type 2 refused: the Task API is unary");
-	expect_reply_msg(f, request_frame(8, 0, TASK_V2, "State", NULL, 0), 8,
+	expect_reply_msg(f, sg_test_request(8, 0, TASK_V2, "State", NULL, 0), 8,
 			 SG_GRPC_INVALID_ARGUMENT, "shimgate: stream id 8 is not a client stream");
 	/* A Request that decodes, carrying a payload that does not. */
-	expect_reply_msg(f, request_frame(9, 0, TASK_V2, "Create", bad_create, sizeof(bad_create)),
+	expect_reply_msg(f, sg_test_request(9, 0, TASK_V2, "Create", bad_create, sizeof(bad_create)),
 			 9, SG_GRPC_INVALID_ARGUMENT, "shimgate: create request does not decode");
-	expect_reply_msg(f, request_frame(11, 0, TASK_V3, "Exec", garbage, sizeof(garbage)), 11,
+	expect_reply_msg(f, sg_test_request(11, 0, TASK_V3, "Exec", garbage, sizeof(garbage)), 11,
 			 SG_GRPC_INVALID_ARGUMENT, "shimgate: exec request does not decode");
-	expect_reply_msg(f, request_frame(13, 0, TASK_V2, "Update", garbage, sizeof(garbage)), 13,
+	expect_reply_msg(f, sg_test_request(13, 0, TASK_V2, "Update", garbage, sizeof(garbage)), 13,
 			 SG_GRPC_INVALID_ARGUMENT, "shimgate: update request does not decode");
 }
 
@@ -341,13 +189,13 @@ static void test_oversize(void **state)
 {
 	struct sg_ttrpc_header h = { .length = SG_TTRPC_FRAME_MAX + 1, .stream_id = 15,
 				     .type = SG_TTRPC_REQUEST };
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 	uint8_t *out = NULL;
 	size_t out_len = 0;
 	char *msg;
 
 	assert_int_equal(sg_intercept_frame(f->ic, &h, NULL, &out, &out_len), SG_INTERCEPT_REPLY);
-	msg = reply_message(out, out_len, 15, SG_GRPC_INVALID_ARGUMENT);
+	msg = sg_test_reply_message(out, out_len, 15, SG_GRPC_INVALID_ARGUMENT);
 	assert_string_equal(msg, "shimgate: ttrpc request of 4194305 bytes refused: over the "
 				 "4194304-byte (4 MiB) frame limit");
 	free(msg);
@@ -355,9 +203,9 @@ static void test_oversize(void **state)
 
 static void test_checkpoint(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 
-	expect_reply_msg(f, request_frame(21, 0, TASK_V3, "Checkpoint", NULL, 0), 21,
+	expect_reply_msg(f, sg_test_request(21, 0, TASK_V3, "Checkpoint", NULL, 0), 21,
 			 SG_GRPC_PERMISSION_DENIED,
 			 "shimgate: method containerd.task.v3.Task/Checkpoint is not allowed: "
 			 "checkpoint writes container memory to a caller-chosen host path");
@@ -365,11 +213,11 @@ static void test_checkpoint(void **state)
 
 /* ---- Update ---- */
 
-static struct frame update_frame(uint32_t sid, const char *type_url, const char *json)
+static struct sg_test_frame update_frame(uint32_t sid, const char *type_url, const char *json)
 {
 	Containerd__Task__V2__UpdateTaskRequest u = CONTAINERD__TASK__V2__UPDATE_TASK_REQUEST__INIT;
 	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
-	struct frame fr;
+	struct sg_test_frame fr;
 	uint8_t *buf;
 	size_t n;
 
@@ -383,14 +231,14 @@ static struct frame update_frame(uint32_t sid, const char *type_url, const char 
 	n = containerd__task__v2__update_task_request__get_packed_size(&u);
 	buf = malloc(n + 1);
 	containerd__task__v2__update_task_request__pack(&u, buf);
-	fr = request_frame(sid, 0, TASK_V2, "Update", buf, n);
+	fr = sg_test_request(sid, 0, TASK_V2, "Update", buf, n);
 	free(buf);
 	return fr;
 }
 
 static void test_update(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 
 	expect_forward(f, update_frame(1, NULL, NULL));
 	expect_forward(f, update_frame(3, RESOURCES_URL, "{\"cpu\":{\"shares\":512}}"));
@@ -430,7 +278,7 @@ static void test_update(void **state)
  * not; rules that only deny grant nothing. */
 static void test_update_device_rules(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 
 	free(sg_test_write(f->bundle, "config.json", 0644, "%s",
 			   "{\"process\":{\"args\":[\"/bin/sh\"],\"cwd\":\"/\"},\"linux\":{"
@@ -485,7 +333,7 @@ struct create_opts {
 	bool rootfs;
 };
 
-static struct frame create_frame(struct fixture *f, uint32_t sid, const char *service,
+static struct sg_test_frame create_frame(struct sg_test_ic *f, uint32_t sid, const char *service,
 				 const struct create_opts *o)
 {
 	Containerd__Task__V2__CreateTaskRequest c = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
@@ -495,7 +343,7 @@ static struct frame create_frame(struct fixture *f, uint32_t sid, const char *se
 	Containerd__Types__Mount *mounts[] = { &m };
 	char *opts[] = { (char *)"lowerdir=/l", (char *)"upperdir=/u", (char *)"workdir=/w" };
 	uint8_t ro_buf[256];
-	struct frame fr;
+	struct sg_test_frame fr;
 	uint8_t *buf;
 	size_t n;
 
@@ -525,12 +373,12 @@ static struct frame create_frame(struct fixture *f, uint32_t sid, const char *se
 	n = containerd__task__v2__create_task_request__get_packed_size(&c);
 	buf = malloc(n + 1);
 	containerd__task__v2__create_task_request__pack(&c, buf);
-	fr = request_frame(sid, 0, service, "Create", buf, n);
+	fr = sg_test_request(sid, 0, service, "Create", buf, n);
 	free(buf);
 	return fr;
 }
 
-static char *read_config(const struct fixture *f)
+static char *read_config(const struct sg_test_ic *f)
 {
 	char *path = NULL, *text;
 
@@ -543,7 +391,7 @@ static char *read_config(const struct fixture *f)
 
 static void test_create_allowed(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 	struct create_opts o = { .rootfs = true };
 	json_t *doc;
 	char *text, *audit;
@@ -568,7 +416,7 @@ static void test_create_allowed(void **state)
 
 static void test_create_unchanged_not_written(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 	struct create_opts o = { 0 };
 	char *path = NULL;
 	struct stat before, after;
@@ -588,12 +436,12 @@ static void test_create_unchanged_not_written(void **state)
 
 static void test_create_denied(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 	struct create_opts o = { 0 };
 	char *want = NULL, *text;
 
-	write_policy(f, "# create\nrequired deny reason=no-creates\n", "required permit\n");
-	open_all(f, NULL);
+	sg_test_ic_policy(f, "# create\nrequired deny reason=no-creates\n", "required permit\n");
+	sg_test_ic_open(f, NULL, false);
 	assert_true(asprintf(&want,
 			     "shimgate: create of 'c1' refused by create policy %s/create:2 (deny): "
 			     "no-creates",
@@ -609,7 +457,7 @@ static void test_create_denied(void **state)
 
 static void test_create_input(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 	struct create_opts o = { .checkpoint = "/tmp/ckpt" };
 	char *other = NULL;
 
@@ -641,7 +489,7 @@ static void test_create_input(void **state)
 
 static void test_create_runc_options(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 	struct create_opts o = { .options_url = "containerd.runc.v1.Options" };
 
 	/* No binary, no root: fine. Then a root under /run/containerd/runc (the default). */
@@ -661,7 +509,7 @@ static void test_create_runc_options(void **state)
 	expect_reply_msg(f, create_frame(f, 9, TASK_V2, &o), 9, SG_GRPC_PERMISSION_DENIED,
 			 "shimgate: create of 'c1' refused: runtime option binary_name "
 			 "'/tmp/evil-runc' is not a configured runc_binary");
-	open_all(f, "/usr/sbin/runc");
+	sg_test_ic_open(f, "/usr/sbin/runc", false);
 	o.binary_name = "/usr/sbin/runc";
 	expect_forward(f, create_frame(f, 11, TASK_V2, &o));
 	o = (struct create_opts){ .options_url = "runtimeoptions.v1.Options" };
@@ -676,13 +524,13 @@ static void test_create_runc_options(void **state)
 
 /* ---- Exec ---- */
 
-static struct frame exec_frame(uint32_t sid, const char *service, const char *type_url,
+static struct sg_test_frame exec_frame(uint32_t sid, const char *service, const char *type_url,
 			       const char *json, bool terminal)
 {
 	Containerd__Task__V2__ExecProcessRequest e =
 		CONTAINERD__TASK__V2__EXEC_PROCESS_REQUEST__INIT;
 	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
-	struct frame fr;
+	struct sg_test_frame fr;
 	uint8_t *buf;
 	size_t n;
 
@@ -697,7 +545,7 @@ static struct frame exec_frame(uint32_t sid, const char *service, const char *ty
 	n = containerd__task__v2__exec_process_request__get_packed_size(&e);
 	buf = malloc(n + 1);
 	containerd__task__v2__exec_process_request__pack(&e, buf);
-	fr = request_frame(sid, 0, service, "Exec", buf, n);
+	fr = sg_test_request(sid, 0, service, "Exec", buf, n);
 	free(buf);
 	return fr;
 }
@@ -748,10 +596,10 @@ static json_t *rewritten_process(const uint8_t *out, size_t out_len, uint32_t si
 static void test_exec_allowed(void **state)
 {
 	static const char *const services[] = { TASK_V2, TASK_V3 };
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 
 	for (size_t i = 0; i < 2; i++) {
-		struct frame fr = exec_frame(31, services[i], PROCESS_URL, EXEC_JSON, true);
+		struct sg_test_frame fr = exec_frame(31, services[i], PROCESS_URL, EXEC_JSON, true);
 		uint8_t *out = NULL;
 		size_t out_len = 0;
 		bool terminal = false;
@@ -777,8 +625,8 @@ static void test_exec_allowed(void **state)
 
 static void test_exec_argv_token(void **state)
 {
-	struct fixture *f = *state;
-	struct frame fr = exec_frame(
+	struct sg_test_ic *f = *state;
+	struct sg_test_frame fr = exec_frame(
 		33, TASK_V2, PROCESS_URL,
 		"{\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"SHIMGATE_TOKEN=v1.garbage\","
 		"\"/bin/echo\",\"hi\"],\"cwd\":\"/\"}",
@@ -801,7 +649,7 @@ static void test_exec_argv_token(void **state)
 
 static void test_exec_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 	char *want = NULL;
 
 	expect_reply_msg(f, exec_frame(35, TASK_V2, "types.containerd.io/x/Spec", EXEC_JSON, false),
@@ -812,8 +660,8 @@ static void test_exec_refused(void **state)
 			 SG_GRPC_INVALID_ARGUMENT, "shimgate: exec 'e1' in 'c1' refused: ");
 	expect_reply_has(f, exec_frame(39, TASK_V2, PROCESS_URL, "[1]", false), 39,
 			 SG_GRPC_INVALID_ARGUMENT, "shimgate: exec 'e1' in 'c1' refused: ");
-	write_policy(f, "required permit\n", "required deny reason=no-exec\n");
-	open_all(f, NULL);
+	sg_test_ic_policy(f, "required permit\n", "required deny reason=no-exec\n");
+	sg_test_ic_open(f, NULL, false);
 	assert_true(asprintf(&want,
 			     "shimgate: exec 'e1' in 'c1' refused by exec policy %s/exec:1 (deny): "
 			     "no-exec",
@@ -825,7 +673,7 @@ static void test_exec_refused(void **state)
 
 static void test_exec_no_container(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 	char *path = NULL;
 
 	assert_true(asprintf(&path, "%s/config.json", f->bundle) > 0);
@@ -838,7 +686,7 @@ static void test_exec_no_container(void **state)
 /* Keys a case-sensitive reader skips but runc's Go decoder reads are refused. */
 static void test_go_case_keys(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 	struct create_opts o = { 0 };
 	char *want = NULL;
 
@@ -899,7 +747,7 @@ static int cli_envelope(const char *op, const char *member, const char *spec, bo
 
 /* The same through the CLI's request flags: --process for an exec (with container, the
  * container's config.json as --spec), --spec for a create. */
-static int cli_flags(struct fixture *f, enum sg_op op, const char *spec, const char *container,
+static int cli_flags(struct sg_test_ic *f, enum sg_op op, const char *spec, const char *container,
 		     struct sg_error *err)
 {
 	_cleanup_request_ struct sg_request *req = NULL;
@@ -933,7 +781,7 @@ static void test_go_case_keys_cli_agrees(void **state)
 				     "\"source\":\"/\",\"type\":\"bind\"}]}";
 	static const char exec_why[] = "keys 'args' and 'Args' name the same field for runc";
 	static const char create_why[] = "key 'Mount\xc5\xbf' would be read by runc as 'mounts'";
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 	struct create_opts o = { 0 };
 	struct sg_error err = { 0 };
 	char *want = NULL;
@@ -983,13 +831,13 @@ static void test_go_case_keys_cli_agrees(void **state)
 /* The container's config.json is parsed once per (id, inode, mtime, size). */
 static void test_exec_cache(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 	struct timespec times[2];
 	char *path = NULL, *garbage;
 	struct stat st;
 	uint8_t *out = NULL;
 	size_t out_len = 0;
-	struct frame fr;
+	struct sg_test_frame fr;
 	int fd;
 
 	assert_true(asprintf(&path, "%s/config.json", f->bundle) > 0);
@@ -1025,7 +873,7 @@ static void test_exec_cache(void **state)
 
 #define KEY_SECRET "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
-static struct sg_keyring *setup_keys(struct fixture *f)
+static struct sg_keyring *setup_keys(struct sg_test_ic *f)
 {
 	struct sg_keyring *kr = NULL;
 	struct sg_error err = { 0 };
@@ -1038,8 +886,8 @@ static struct sg_keyring *setup_keys(struct fixture *f)
 		fail_msg("keyring: %s", err.msg);
 	free(path);
 	free(keys);
-	write_policy(f, "required hmac\n", "required hmac\n");
-	open_gate(f, NULL, true);
+	sg_test_ic_policy(f, "required hmac\n", "required hmac\n");
+	sg_test_ic_open(f, NULL, true);
 	return kr;
 }
 
@@ -1078,14 +926,14 @@ static char *signed_exec_token(struct sg_keyring *kr)
 
 static void test_hmac_exec(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 	struct sg_keyring *kr = setup_keys(f);
 	char *token = signed_exec_token(kr);
 	char *proc = NULL, *tampered = NULL, *msg;
 	uint8_t *out = NULL;
 	size_t out_len = 0;
 	bool terminal = true;
-	struct frame fr;
+	struct sg_test_frame fr;
 	json_t *got;
 	char *dump;
 
@@ -1124,7 +972,7 @@ static void test_hmac_exec(void **state)
 
 static void test_hmac_create(void **state)
 {
-	struct fixture *f = *state;
+	struct sg_test_ic *f = *state;
 	struct sg_keyring *kr = setup_keys(f);
 	struct create_opts o = { 0 };
 	struct sg_request *req = NULL;

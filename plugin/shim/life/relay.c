@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -58,6 +59,9 @@ struct conn {
 	/* Where the real shim's byte stream stands: a header being read, or body bytes left. */
 	uint8_t up_hdr[SG_TTRPC_HEADER_LEN];
 	size_t up_hdr_len, up_body;
+	/* The gate's own answers while the real shim is mid-frame: they wait for its end, as
+	 * a frame spliced into another's body is a corrupt stream to containerd. */
+	struct buf replies;
 };
 
 struct relay {
@@ -164,35 +168,65 @@ static void held_add(struct conn *c, uint32_t stream, const int *fds, size_t n)
 		c->held[c->n_held++] = (struct held){ .stream = stream, .fd = fds[i] };
 }
 
+/* scan_upstream found no frame ending in the bytes. */
+#define NO_BOUNDARY SIZE_MAX
+
 /* Follows the frames in n bytes the real shim sent: at the header of a response, what its
  * request held is released (the real shim answers a Create once runc has returned). The
- * bytes themselves are relayed as they are. */
-static void scan_upstream(struct conn *c, const uint8_t *p, size_t n)
+ * bytes themselves are relayed as they are. Returns the offset in p just after the last
+ * frame that ends in them, or NO_BOUNDARY. */
+static size_t scan_upstream(struct conn *c, const uint8_t *p, size_t n)
 {
-	while (n) {
+	size_t at = 0, end = NO_BOUNDARY;
+
+	while (at < n) {
 		size_t k;
 
 		if (c->up_body) {
-			k = n < c->up_body ? n : c->up_body;
+			k = n - at < c->up_body ? n - at : c->up_body;
 			c->up_body -= k;
+			if (!c->up_body)
+				end = at + k;
 		} else {
 			struct sg_ttrpc_header h;
 
 			k = SG_TTRPC_HEADER_LEN - c->up_hdr_len;
-			k = n < k ? n : k;
-			memcpy(c->up_hdr + c->up_hdr_len, p, k);
+			k = n - at < k ? n - at : k;
+			memcpy(c->up_hdr + c->up_hdr_len, p + at, k);
 			c->up_hdr_len += k;
 			if (c->up_hdr_len == SG_TTRPC_HEADER_LEN) {
 				sg_ttrpc_header_decode(c->up_hdr, &h);
 				c->up_hdr_len = 0;
 				c->up_body = h.length;
+				if (!c->up_body)
+					end = at + k;
 				if (h.type == SG_TTRPC_RESPONSE && c->n_held)
 					held_release(c, h.stream_id, false);
 			}
 		}
-		p += k;
-		n -= k;
+		at += k;
 	}
+	return end;
+}
+
+/* Moves the held-back answers into out[DOWN] at the frame boundary tail bytes before its
+ * end: after the frame of the real shim they waited for, before its next. */
+static int splice_replies(struct conn *c, size_t tail)
+{
+	struct buf *b = &c->out[DOWN];
+	size_t n = buf_pending(&c->replies);
+	uint8_t *at;
+	int r = buf_reserve(b, n);
+
+	if (r < 0)
+		return r;
+	at = b->data + b->len - tail;
+	memmove(at + n, at, tail);
+	memcpy(at, c->replies.data + c->replies.off, n);
+	b->len += n;
+	free(c->replies.data);
+	c->replies = (struct buf){ 0 };
+	return 0;
 }
 
 static void conn_close(struct relay *rl, struct conn *c)
@@ -227,6 +261,7 @@ static void conn_free_dead(struct relay *rl)
 		free(c->in.data);
 		free(c->out[DOWN].data);
 		free(c->out[UP].data);
+		free(c->replies.data);
 		free(c);
 	}
 }
@@ -242,6 +277,11 @@ static void upstream_gone(struct relay *rl, struct conn *c)
 	}
 	/* no answer will come */
 	held_release(c, 0, true);
+	/* Answers held back for the end of a frame the real shim will never finish are dropped:
+	 * after the truncated frame they would be garbage, and draining closes containerd's
+	 * connection, which fails every call still open on it, theirs too. */
+	free(c->replies.data);
+	c->replies = (struct buf){ 0 };
 	c->draining = true;
 }
 
@@ -249,6 +289,9 @@ static void upstream_gone(struct relay *rl, struct conn *c)
 static int update_interest(struct relay *rl, struct conn *c)
 {
 	size_t to_down = buf_pending(&c->out[DOWN]), to_up = buf_pending(&c->out[UP]);
+	/* The answers held back count too: refused calls sent while the real shim stalls
+	 * mid-frame cannot grow them without bound. */
+	size_t for_down = to_down + buf_pending(&c->replies);
 	uint32_t want[2];
 
 	if (c->draining && to_down == 0) {
@@ -256,7 +299,7 @@ static int update_interest(struct relay *rl, struct conn *c)
 		return -1;
 	}
 	want[DOWN] = (to_down ? EPOLLOUT : 0) |
-		     (!c->draining && to_up < RELAY_HIGH && to_down < RELAY_HIGH ? EPOLLIN : 0);
+		     (!c->draining && to_up < RELAY_HIGH && for_down < RELAY_HIGH ? EPOLLIN : 0);
 	want[UP] = (to_up ? EPOLLOUT : 0) | (to_down < RELAY_HIGH ? EPOLLIN : 0);
 	for (int s = DOWN; s <= UP; s++) {
 		struct epoll_event ev = { .events = want[s], .data.ptr = &c->ep[s] };
@@ -362,7 +405,13 @@ static int judge_frames(struct conn *c, struct sg_intercept *ic)
 			r = relay_bytes(c, UP, out, out_len);
 			break;
 		case SG_INTERCEPT_REPLY:
-			r = out ? relay_bytes(c, DOWN, out, out_len) : -ENOMEM;
+			/* Into containerd's stream only between two frames of the real shim. */
+			if (!out)
+				r = -ENOMEM;
+			else if (c->up_hdr_len || c->up_body)
+				r = buf_append(&c->replies, out, out_len);
+			else
+				r = relay_bytes(c, DOWN, out, out_len);
 			break;
 		}
 		free(out);
@@ -404,8 +453,16 @@ static int on_readable(struct relay *rl, struct conn *c, enum side s)
 		return -1;
 	}
 	b->len += (size_t)n;
-	if (s == UP)
-		scan_upstream(c, b->data + b->len - (size_t)n, (size_t)n);
+	if (s == UP) {
+		size_t end = scan_upstream(c, b->data + b->len - (size_t)n, (size_t)n);
+
+		if (end != NO_BOUNDARY && buf_pending(&c->replies) &&
+		    splice_replies(c, (size_t)n - end) < 0) {
+			sg_log_error("out of memory on a connection: closing it");
+			conn_close(rl, c);
+			return -1;
+		}
+	}
 	if (s == DOWN) {
 		if (judge_frames(c, rl->cfg->intercept) < 0) {
 			conn_close(rl, c);
