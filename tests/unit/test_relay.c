@@ -91,6 +91,17 @@ static void read_exact(int fd, void *p, size_t n)
 	}
 }
 
+/* Reads n bytes and asserts they are want. */
+static void expect_bytes(int fd, const uint8_t *want, size_t n)
+{
+	uint8_t *got = malloc(n ? n : 1);
+
+	assert_non_null(got);
+	read_exact(fd, got, n);
+	assert_memory_equal(got, want, n);
+	free(got);
+}
+
 /* Reads one whole frame; its header's length decides how much. */
 static struct sg_test_frame read_frame(int fd, struct sg_ttrpc_header *h)
 {
@@ -164,13 +175,9 @@ static void client_send(struct relay_fixture *f, struct sg_test_frame fr)
 static void forward_state(struct relay_fixture *f, uint32_t sid)
 {
 	struct sg_test_frame fr = sg_test_request(sid, 0, TASK_V2, "State", NULL, 0);
-	uint8_t *got = malloc(fr.len);
 
-	assert_non_null(got);
 	write_all(f->client, fr.bytes, fr.len);
-	read_exact(f->upstream, got, fr.len);
-	assert_memory_equal(got, fr.bytes, fr.len);
-	free(got);
+	expect_bytes(f->upstream, fr.bytes, fr.len);
 	free(fr.bytes);
 }
 
@@ -282,22 +289,18 @@ static void test_refusal_mid_frame(void **state)
 {
 	struct relay_fixture *f = *state;
 	uint8_t hdr[SG_TTRPC_HEADER_LEN], *body = pattern(BIG_BODY, 1), *next = pattern(20, 2);
+	size_t rest = BIG_BODY - BIG_PART, n = rest + SG_TTRPC_HEADER_LEN + 10;
+	uint8_t *chunk = malloc(n);
 
+	assert_non_null(chunk);
 	connect_client(f);
 	forward_state(f, 1);
 	response_header(1, BIG_BODY, hdr);
 	write_all(f->upstream, hdr, sizeof(hdr));
 	write_all(f->upstream, body, BIG_PART);
 	/* Read by the client, so certainly read by the gate. */
-	{
-		uint8_t *got = malloc(SG_TTRPC_HEADER_LEN + BIG_PART);
-
-		assert_non_null(got);
-		read_exact(f->client, got, SG_TTRPC_HEADER_LEN + BIG_PART);
-		assert_memory_equal(got, hdr, sizeof(hdr));
-		assert_memory_equal(got + SG_TTRPC_HEADER_LEN, body, BIG_PART);
-		free(got);
-	}
+	expect_bytes(f->client, hdr, sizeof(hdr));
+	expect_bytes(f->client, body, BIG_PART);
 	client_send(f, sg_test_request(3, 0, TASK_V2, "Frobnicate", NULL, 0));
 	client_send(f, sg_test_request(5, 0, TASK_V2, "Frobnicate", NULL, 0));
 	if (readable(f->client, 1000))
@@ -306,31 +309,18 @@ static void test_refusal_mid_frame(void **state)
 	assert_false(readable(f->upstream, 0));
 	/* The rest of the response, then half of the next frame, in one write. */
 	forward_state(f, 7);
-	{
-		size_t rest = BIG_BODY - BIG_PART, n = rest + SG_TTRPC_HEADER_LEN + 10;
-		uint8_t *chunk = malloc(n);
-
-		assert_non_null(chunk);
-		memcpy(chunk, body + BIG_PART, rest);
-		response_header(7, 20, chunk + rest);
-		memcpy(chunk + rest + SG_TTRPC_HEADER_LEN, next, 10);
-		write_all(f->upstream, chunk, n);
-		free(chunk);
-	}
+	memcpy(chunk, body + BIG_PART, rest);
+	response_header(7, 20, chunk + rest);
+	memcpy(chunk + rest + SG_TTRPC_HEADER_LEN, next, 10);
+	write_all(f->upstream, chunk, n);
 	/* The rest of the stream-1 response: whole, nothing spliced in. */
-	{
-		uint8_t *rest = malloc(BIG_BODY - BIG_PART);
-
-		assert_non_null(rest);
-		read_exact(f->client, rest, BIG_BODY - BIG_PART);
-		assert_memory_equal(rest, body + BIG_PART, BIG_BODY - BIG_PART);
-		free(rest);
-	}
+	expect_bytes(f->client, body + BIG_PART, rest);
 	expect_refusal(f->client, 3);
 	expect_refusal(f->client, 5);
 	write_all(f->upstream, next + 10, 10);
 	expect_response(f->client, 7, 20, 2);
 	assert_false(readable(f->client, 100));
+	free(chunk);
 	free(body);
 	free(next);
 }
@@ -374,7 +364,7 @@ static void test_refusal_at_boundary(void **state)
 static void test_refusal_upstream_gone(void **state)
 {
 	struct relay_fixture *f = *state;
-	uint8_t hdr[SG_TTRPC_HEADER_LEN], *body = pattern(1000, 4), got[SG_TTRPC_HEADER_LEN + 400];
+	uint8_t hdr[SG_TTRPC_HEADER_LEN], *body = pattern(1000, 4), byte;
 	ssize_t n;
 
 	connect_client(f);
@@ -382,14 +372,14 @@ static void test_refusal_upstream_gone(void **state)
 	response_header(1, 1000, hdr);
 	write_all(f->upstream, hdr, sizeof(hdr));
 	write_all(f->upstream, body, 400);
-	read_exact(f->client, got, sizeof(got));
-	assert_memory_equal(got + SG_TTRPC_HEADER_LEN, body, 400);
+	expect_bytes(f->client, hdr, sizeof(hdr));
+	expect_bytes(f->client, body, 400);
 	client_send(f, sg_test_request(3, 0, TASK_V2, "Frobnicate", NULL, 0));
 	assert_false(readable(f->client, 200));
 	close_fd(&f->upstream);
 	if (!readable(f->client, WAIT_MS))
 		fail_msg("the gate kept the client's connection after the real shim's end");
-	n = recv(f->client, got, sizeof(got), MSG_DONTWAIT);
+	n = recv(f->client, &byte, 1, MSG_DONTWAIT);
 	if (n != 0)
 		fail_msg("recv after the real shim's end: %zd (want the connection closed)", n);
 	free(body);
