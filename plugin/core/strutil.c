@@ -203,3 +203,15 @@ size_t sg_u64_dec(uint64_t v, char *buf)
 	*buf = '\0';
 	return len;
 }
+
+size_t sg_str_copy(char *dst, size_t size, const char *src)
+{
+	size_t n;
+
+	if (size == 0)
+		return 0;
+	n = strnlen(src, size - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return n;
+}

@@ -42,5 +42,8 @@ int sg_path_normalize(char *path);
  * the writers that run on every decision use it. Returns the length. */
 #define SG_U64_DEC_MAX 20
 size_t sg_u64_dec(uint64_t v, char *buf);
+/* snprintf(dst, size, "%s", src) without printf: src truncated to size - 1 bytes. Returns the
+ * bytes copied. */
+size_t sg_str_copy(char *dst, size_t size, const char *src);
 
 #endif

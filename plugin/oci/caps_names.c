@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "core/cleanup.h"
+#include "core/strutil.h"
 #include "oci/oci.h"
 
 static const char *const cap_names[SG_CAP_LAST + 1] = {
@@ -87,14 +88,12 @@ void sg_cap_format(uint64_t mask, char *buf, size_t size)
 	if (size == 0)
 		return;
 	buf[0] = '\0';
-	for (int i = 0; i <= SG_CAP_LAST && used < size; i++) {
-		int n;
-
+	/* Copies, not printf: the caps module notes its changes on every exec. */
+	for (int i = 0; i <= SG_CAP_LAST; i++) {
 		if (!(mask & (UINT64_C(1) << i)))
 			continue;
-		n = snprintf(buf + used, size - used, "%s%s", used ? "," : "", cap_names[i]);
-		if (n < 0)
-			return;
-		used += (size_t)n;
+		if (used)
+			used += sg_str_copy(buf + used, size - used, ",");
+		used += sg_str_copy(buf + used, size - used, cap_names[i]);
 	}
 }
