@@ -12,6 +12,7 @@
 #include "oci/carrier.h"
 #include "oci/fields.h"
 #include "oci/oci.h"
+#include "oci/procread.h"
 
 int sg_oci_exec_container(struct sg_request *req, json_t *container_doc, struct sg_error *err)
 {
@@ -38,33 +39,29 @@ int sg_oci_exec_container(struct sg_request *req, json_t *container_doc, struct 
 	return 0;
 }
 
-int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id, json_t *process,
-			    json_t *container_doc, struct sg_request **out, struct sg_error *err)
+static int exec_request_new(const char *ns, const char *id, const char *exec_id,
+			    struct sg_request **out, struct sg_error *err)
 {
 	_cleanup_request_ struct sg_request *req = NULL;
-	struct sg_carrier c = { 0 };
 	int r;
 
 	r = sg_request_new(SG_OP_EXEC, ns, id, &req, err);
+	if (r == 0 && exec_id)
+		r = sg_request_set_exec_id(req, exec_id, err);
 	if (r < 0)
 		return r;
-	req->doc = json_incref(process);
-	if (exec_id) {
-		r = sg_request_set_exec_id(req, exec_id, err);
-		if (r < 0)
-			return r;
-	}
-	if (!json_is_object(process))
-		return sg_error_set(err, -EINVAL, "process spec is not a JSON object");
-	r = sg_oci_process_read(process, &req->proc, err);
-	if (r < 0) {
-		/* Refused, but the document still loses its carriers, as promised in oci.h. */
-		struct sg_strv none = { 0 };
+	*out = steal_pointer(&req);
+	return 0;
+}
 
-		(void)sg_carrier_take_env(&none, process, &c, NULL);
-		(void)sg_carrier_take_argv0(&none, process, &c, NULL);
-		return r;
-	}
+/* What both paths share once req->proc is read: the token out of its carriers (in process
+ * too when there is a document), then the container's own fields. */
+static int exec_request_finish(struct sg_request *req, json_t *process, json_t *container_doc,
+			       struct sg_error *err)
+{
+	struct sg_carrier c = { 0 };
+	int r;
+
 	/* Both carriers are stripped before either can fail, so nothing of a token survives. */
 	r = sg_carrier_take_env(&req->proc.env, process, &c, err);
 	if (r == 0)
@@ -76,14 +73,58 @@ int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id,
 		return r;
 	}
 	r = sg_carrier_finish(&c, req, err);
+	if (r == 0 && container_doc)
+		r = sg_oci_exec_container(req, container_doc, err);
+	req->now = 0; /* the gate sets the clock */
+	return r;
+}
+
+int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id, json_t *process,
+			    json_t *container_doc, struct sg_request **out, struct sg_error *err)
+{
+	_cleanup_request_ struct sg_request *req = NULL;
+	int r;
+
+	r = exec_request_new(ns, id, exec_id, &req, err);
 	if (r < 0)
 		return r;
-	if (container_doc) {
-		r = sg_oci_exec_container(req, container_doc, err);
-		if (r < 0)
-			return r;
+	req->doc = json_incref(process);
+	if (!json_is_object(process))
+		return sg_error_set(err, -EINVAL, "process spec is not a JSON object");
+	r = sg_oci_process_read(process, &req->proc, err);
+	if (r < 0) {
+		/* Refused, but the document still loses its carriers, as promised in oci.h. */
+		struct sg_strv none = { 0 };
+		struct sg_carrier c = { 0 };
+
+		(void)sg_carrier_take_env(&none, process, &c, NULL);
+		(void)sg_carrier_take_argv0(&none, process, &c, NULL);
+		sg_carrier_clear(&c);
+		return r;
 	}
-	req->now = 0; /* the gate sets the clock */
+	r = exec_request_finish(req, process, container_doc, err);
+	if (r < 0)
+		return r;
+	*out = steal_pointer(&req);
+	return 0;
+}
+
+int sg_oci_exec_request_fast(const char *ns, const char *id, const char *exec_id,
+			     struct sg_process *proc, const struct sg_proc_doc *pd,
+			     json_t *container_doc, struct sg_request **out, struct sg_error *err)
+{
+	_cleanup_request_ struct sg_request *req = NULL;
+	int r;
+
+	r = exec_request_new(ns, id, exec_id, &req, err);
+	if (r < 0)
+		return r;
+	req->proc = *proc;
+	*proc = (struct sg_process){ 0 };
+	req->proc_doc = pd;
+	r = exec_request_finish(req, NULL, container_doc, err);
+	if (r < 0)
+		return r;
 	*out = steal_pointer(&req);
 	return 0;
 }
@@ -106,6 +147,8 @@ int sg_oci_exec_serialize(const struct sg_request *req, char **out, size_t *len,
 {
 	int r;
 
+	if (req->op == SG_OP_EXEC && req->proc_doc)
+		return sg_proc_doc_write(req->proc_doc, &req->proc, out, len, err);
 	if (req->op != SG_OP_EXEC || !json_is_object(req->doc))
 		return sg_error_set(err, -EINVAL, "not an exec request with a process spec");
 	r = sg_oci_process_apply(&req->proc, req->doc, err);

@@ -58,6 +58,12 @@ int sg_oci_exec_container(struct sg_request *req, json_t *container_doc, struct 
 /* The same from an already parsed process object (reference taken). */
 int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id, json_t *process,
 			    json_t *container_doc, struct sg_request **out, struct sg_error *err);
+/* The same from a process spec read by sg_proc_doc_read (oci/procread.h): proc is moved into
+ * the request, which borrows pd (it must outlive the request) and has no document. */
+struct sg_proc_doc;
+int sg_oci_exec_request_fast(const char *ns, const char *id, const char *exec_id,
+			     struct sg_process *proc, const struct sg_proc_doc *pd,
+			     json_t *container_doc, struct sg_request **out, struct sg_error *err);
 /* The process JSON to forward, with the policy's changes and without the token. Caller frees. */
 /* doc as compact JSON, byte for byte what json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER)
  * writes, NUL-terminated; *len excludes the NUL. */

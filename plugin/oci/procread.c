@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The exec's process spec read straight from its text into typed fields (no jansson
+ * document); whatever it does not take goes the jansson way (procread.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+#include "core/limits.h"
+#include "oci/oci.h"
+#include "oci/procread.h"
+
+/* Capabilities in one set, as process.c bounds them. */
+#define CAPSET_ENTRIES_MAX 256u
+
+static const char *const top_keys[] = {
+	[SG_PK_TERMINAL] = "terminal",   [SG_PK_CONSOLE] = "consoleSize",
+	[SG_PK_USER] = "user",           [SG_PK_ARGS] = "args",
+	[SG_PK_ENV] = "env",             [SG_PK_CWD] = "cwd",
+	[SG_PK_CAPS] = "capabilities",   [SG_PK_RLIMITS] = "rlimits",
+	[SG_PK_NNP] = "noNewPrivileges", [SG_PK_APPARMOR] = "apparmorProfile",
+	[SG_PK_SELINUX] = "selinuxLabel", [SG_PK_OOM] = "oomScoreAdj",
+};
+static const char *const user_keys[] = { "uid", "gid", "umask", "additionalGids" };
+static const char *const console_keys[] = { "height", "width" };
+static const char *const rlimit_keys[] = { "type", "hard", "soft" };
+
+struct rd {
+	const char *s;
+	size_t i, len;
+	struct sg_proc_doc *doc;
+	struct sg_process *proc;
+	struct sg_error *err;
+	int failed; /* -ENOMEM: a real error, not a fallback */
+};
+
+static void skip_ws(struct rd *r)
+{
+	while (r->i < r->len && (r->s[r->i] == ' ' || r->s[r->i] == '\n' || r->s[r->i] == '\t' ||
+				 r->s[r->i] == '\r'))
+		r->i++;
+}
+
+static bool take(struct rd *r, char c)
+{
+	skip_ws(r);
+	if (r->i < r->len && r->s[r->i] == c) {
+		r->i++;
+		return true;
+	}
+	return false;
+}
+
+/* A plain string: printable ASCII, no quote or backslash, at most SG_LIMIT_STRING bytes. */
+static bool string(struct rd *r, struct sg_span *out)
+{
+	size_t start;
+
+	if (!take(r, '"'))
+		return false;
+	start = r->i;
+	while (r->i < r->len && r->s[r->i] != '"') {
+		unsigned char c = (unsigned char)r->s[r->i];
+
+		if (c < 0x20 || c > 0x7e || c == '\\')
+			return false;
+		r->i++;
+	}
+	if (r->i == r->len || r->i - start > SG_LIMIT_STRING)
+		return false;
+	*out = (struct sg_span){ r->s + start, r->i - start };
+	r->i++;
+	return true;
+}
+
+static bool span_is(const struct sg_span *sp, const char *s)
+{
+	return strlen(s) == sp->n && memcmp(sp->p, s, sp->n) == 0;
+}
+
+static bool boolean(struct rd *r, bool *out)
+{
+	skip_ws(r);
+	if (r->len - r->i >= 4 && memcmp(r->s + r->i, "true", 4) == 0) {
+		r->i += 4;
+		*out = true;
+		return true;
+	}
+	if (r->len - r->i >= 5 && memcmp(r->s + r->i, "false", 5) == 0) {
+		r->i += 5;
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+/* An integer as JSON writes one, without fraction or exponent (and not "-0"): its sign and
+ * magnitude, up to 2^64-1 (2^63 when negative). */
+static bool integer(struct rd *r, bool *neg, uint64_t *mag)
+{
+	size_t start;
+
+	skip_ws(r);
+	*neg = r->i < r->len && r->s[r->i] == '-';
+	r->i += *neg;
+	start = r->i;
+	*mag = 0;
+	while (r->i < r->len && r->s[r->i] >= '0' && r->s[r->i] <= '9') {
+		unsigned d = (unsigned)(r->s[r->i] - '0');
+
+		if (*mag > (UINT64_MAX - d) / 10)
+			return false;
+		*mag = *mag * 10 + d;
+		r->i++;
+	}
+	if (r->i == start || (r->s[start] == '0' && r->i - start > 1) || (*neg && *mag == 0))
+		return false;
+	if (r->i < r->len && (r->s[r->i] == '.' || r->s[r->i] == 'e' || r->s[r->i] == 'E'))
+		return false;
+	return !*neg || *mag <= (uint64_t)INT64_MAX + 1;
+}
+
+static bool unsigned_int(struct rd *r, uint64_t max, uint64_t *out)
+{
+	bool neg;
+
+	return integer(r, &neg, out) && !neg && *out <= max;
+}
+
+/* The key's index in names, or -1. */
+static int key_index(const struct sg_span *key, const char *const *names, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (span_is(key, names[k]))
+			return (int)k;
+	return -1;
+}
+
+typedef bool (*member_fn)(struct rd *r, int k, void *ctx);
+
+/* An object whose keys are all in names, each once: order gets their indices as written. */
+static bool object(struct rd *r, const char *const *names, size_t n_names, uint8_t *order,
+		   uint8_t *n_order, member_fn member, void *ctx)
+{
+	unsigned seen = 0;
+
+	*n_order = 0;
+	if (!take(r, '{'))
+		return false;
+	if (take(r, '}'))
+		return true;
+	do {
+		struct sg_span key;
+		int k;
+
+		if (!string(r, &key) || (k = key_index(&key, names, n_names)) < 0 ||
+		    (seen & (1u << k)) || !take(r, ':') || !member(r, k, ctx))
+			return false;
+		seen |= 1u << k;
+		order[(*n_order)++] = (uint8_t)k;
+	} while (take(r, ','));
+	return take(r, '}');
+}
+
+typedef bool (*item_fn)(struct rd *r, size_t i, void *ctx);
+
+/* An array of at most max items. */
+static bool array(struct rd *r, size_t max, item_fn item, void *ctx)
+{
+	size_t i = 0;
+
+	if (!take(r, '['))
+		return false;
+	if (take(r, ']'))
+		return true;
+	do {
+		if (i >= max || !item(r, i, ctx))
+			return false;
+		i++;
+	} while (take(r, ','));
+	return take(r, ']');
+}
+
+struct strv_ctx {
+	struct sg_span items[SG_LIMIT_ARGC > SG_LIMIT_ENVC ? SG_LIMIT_ARGC : SG_LIMIT_ENVC];
+	size_t n;
+	bool env;
+};
+
+static bool strv_item(struct rd *r, size_t i, void *ctx)
+{
+	struct strv_ctx *c = ctx;
+	struct sg_span *sp = &c->items[i];
+
+	if (!string(r, sp))
+		return false;
+	/* process.c refuses an env entry that is not KEY=VALUE. */
+	if (c->env && (sp->n == 0 || sp->p[0] == '=' || !memchr(sp->p, '=', sp->n)))
+		return false;
+	c->n = i + 1;
+	return true;
+}
+
+static bool strv(struct rd *r, size_t max, bool env, struct sg_strv *out)
+{
+	struct strv_ctx *c = calloc(1, sizeof(*c));
+	bool ok;
+
+	if (!c) {
+		r->failed = -ENOMEM;
+		return false;
+	}
+	c->env = env;
+	ok = array(r, max, strv_item, c);
+	if (ok && c->n) {
+		out->v = calloc(c->n, sizeof(*out->v));
+		for (size_t i = 0; out->v && i < c->n; i++) {
+			out->v[i] = strndup(c->items[i].p, c->items[i].n);
+			if (!out->v[i])
+				break;
+			out->n = i + 1;
+		}
+		if (out->n != c->n) {
+			r->failed = -ENOMEM;
+			ok = false;
+		}
+	}
+	out->present = ok;
+	free(c);
+	return ok;
+}
+
+struct gids_ctx {
+	uint32_t g[SG_LIMIT_GIDS];
+	size_t n;
+};
+
+static bool gid_item(struct rd *r, size_t i, void *ctx)
+{
+	struct gids_ctx *c = ctx;
+	uint64_t v;
+
+	if (!unsigned_int(r, UINT32_MAX, &v))
+		return false;
+	c->g[i] = (uint32_t)v;
+	c->n = i + 1;
+	return true;
+}
+
+static bool user_member(struct rd *r, int k, void *ctx)
+{
+	struct sg_user *u = &r->proc->user;
+	struct gids_ctx gids = { .n = 0 };
+	uint64_t v;
+
+	(void)ctx;
+	if (k != 3) {
+		if (!unsigned_int(r, UINT32_MAX, &v))
+			return false;
+		*(k == 0 ? &u->uid : k == 1 ? &u->gid : &r->doc->umask) = (uint32_t)v;
+		return true;
+	}
+	if (!array(r, SG_LIMIT_GIDS, gid_item, &gids))
+		return false;
+	u->additional_gids_present = true;
+	if (!gids.n)
+		return true;
+	u->additional_gids = calloc(gids.n, sizeof(*u->additional_gids));
+	if (!u->additional_gids) {
+		r->failed = -ENOMEM;
+		return false;
+	}
+	memcpy(u->additional_gids, gids.g, gids.n * sizeof(*gids.g));
+	u->n_additional_gids = gids.n;
+	return true;
+}
+
+static bool cap_item(struct rd *r, size_t i, void *ctx)
+{
+	uint64_t *set = ctx;
+	struct sg_span sp;
+	char name[64];
+	int cap;
+
+	(void)i;
+	if (!string(r, &sp) || sp.n >= sizeof(name))
+		return false;
+	memcpy(name, sp.p, sp.n);
+	name[sp.n] = '\0';
+	cap = sg_cap_from_name(name);
+	if (cap < 0)
+		return false;
+	*set |= UINT64_C(1) << cap;
+	return true;
+}
+
+static bool caps_member(struct rd *r, int k, void *ctx)
+{
+	(void)ctx;
+	r->proc->caps_present[k] = true;
+	return array(r, CAPSET_ENTRIES_MAX, cap_item, &r->proc->caps[k]);
+}
+
+static bool console_member(struct rd *r, int k, void *ctx)
+{
+	(void)ctx;
+	return unsigned_int(r, INT64_MAX, &r->doc->console[k]);
+}
+
+static bool rlimit_member(struct rd *r, int k, void *ctx)
+{
+	struct sg_proc_rlimit *l = ctx;
+
+	if (k == 0)
+		/* RLIMIT_RTPRIO is bounded by the fields module: the jansson path judges it. */
+		return string(r, &l->type) && !span_is(&l->type, "RLIMIT_RTPRIO");
+	return unsigned_int(r, UINT64_MAX, k == 1 ? &l->hard : &l->soft);
+}
+
+static bool rlimit_item(struct rd *r, size_t i, void *ctx)
+{
+	struct sg_proc_rlimit *l = &r->doc->rlimits[i];
+
+	(void)ctx;
+	r->doc->n_rlimits = i + 1;
+	return object(r, rlimit_keys, SG_ARRAY_SIZE(rlimit_keys), l->order, &l->n_keys,
+		      rlimit_member, l);
+}
+
+static bool top_member(struct rd *r, int k, void *ctx)
+{
+	struct sg_proc_doc *d = r->doc;
+	struct sg_process *p = r->proc;
+	const char *capsets[SG_CAPSET_COUNT];
+	bool ignored, neg;
+	uint64_t mag;
+
+	(void)ctx;
+	switch ((enum sg_proc_key)k) {
+	case SG_PK_TERMINAL: /* replaced by the request's */
+		return boolean(r, &ignored);
+	case SG_PK_CONSOLE:
+		return object(r, console_keys, 2, d->console_order, &d->n_console,
+			      console_member, NULL);
+	case SG_PK_USER:
+		return object(r, user_keys, 4, d->user_order, &d->n_user, user_member, NULL);
+	case SG_PK_ARGS:
+		return strv(r, SG_LIMIT_ARGC, false, &p->args);
+	case SG_PK_ENV:
+		return strv(r, SG_LIMIT_ENVC, true, &p->env);
+	case SG_PK_CWD:
+		if (string(r, &d->cwd) && !(p->cwd = strndup(d->cwd.p, d->cwd.n)))
+			r->failed = -ENOMEM;
+		return p->cwd != NULL;
+	case SG_PK_CAPS:
+		for (int s = 0; s < SG_CAPSET_COUNT; s++)
+			capsets[s] = sg_capset_name((enum sg_capset)s);
+		p->capabilities_present = true;
+		return object(r, capsets, SG_CAPSET_COUNT, d->caps_order, &d->n_caps,
+			      caps_member, NULL);
+	case SG_PK_RLIMITS:
+		return array(r, SG_PROC_RLIMITS_MAX, rlimit_item, NULL);
+	case SG_PK_NNP:
+		return boolean(r, &p->no_new_privileges);
+	case SG_PK_APPARMOR:
+		return string(r, &d->apparmor);
+	case SG_PK_SELINUX:
+		return string(r, &d->selinux);
+	case SG_PK_OOM:
+		if (!integer(r, &neg, &mag) || (!neg && mag > INT64_MAX))
+			return false;
+		d->oom_score_adj = neg ? (int64_t)(0 - mag) : (int64_t)mag;
+		return true;
+	}
+	return false;
+}
+
+int sg_proc_doc_read(const char *text, size_t len, bool terminal, struct sg_proc_doc *doc,
+		     struct sg_process *proc, struct sg_error *err)
+{
+	struct rd r = { .s = text, .len = len, .doc = doc, .proc = proc, .err = err };
+	bool ok;
+
+	*doc = (struct sg_proc_doc){ .terminal = terminal };
+	*proc = (struct sg_process){ .terminal = terminal };
+	ok = len <= SG_LIMIT_JSON_MAX &&
+	     object(&r, top_keys, SG_ARRAY_SIZE(top_keys), doc->order, &doc->n_keys, top_member,
+		    NULL);
+	skip_ws(&r);
+	if (ok && r.i == len)
+		return 1;
+	sg_process_clear(proc);
+	*doc = (struct sg_proc_doc){ 0 };
+	if (r.failed)
+		return sg_error_set(err, r.failed, "out of memory");
+	return 0;
+}
