@@ -182,52 +182,50 @@ static bool array(struct rd *r, size_t max, item_fn item, void *ctx)
 }
 
 struct strv_ctx {
-	struct sg_span items[SG_LIMIT_ARGC > SG_LIMIT_ENVC ? SG_LIMIT_ARGC : SG_LIMIT_ENVC];
-	size_t n;
+	struct sg_strv *out;
+	size_t cap;
 	bool env;
 };
 
+/* Each string copied into the list as it is read (doubling its array): no list of spans. */
 static bool strv_item(struct rd *r, size_t i, void *ctx)
 {
 	struct strv_ctx *c = ctx;
-	struct sg_span *sp = &c->items[i];
+	struct sg_strv *sv = c->out;
+	struct sg_span sp;
 
-	if (!string(r, sp))
+	(void)i;
+	if (!string(r, &sp))
 		return false;
 	/* process.c refuses an env entry that is not KEY=VALUE. */
-	if (c->env && (sp->n == 0 || sp->p[0] == '=' || !memchr(sp->p, '=', sp->n)))
+	if (c->env && (sp.n == 0 || sp.p[0] == '=' || !memchr(sp.p, '=', sp.n)))
 		return false;
-	c->n = i + 1;
+	if (sv->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+		char **v = reallocarray(sv->v, cap, sizeof(*v));
+
+		if (!v) {
+			r->failed = -ENOMEM;
+			return false;
+		}
+		sv->v = v;
+		c->cap = cap;
+	}
+	sv->v[sv->n] = strndup(sp.p, sp.n);
+	if (!sv->v[sv->n]) {
+		r->failed = -ENOMEM;
+		return false;
+	}
+	sv->n++;
 	return true;
 }
 
 static bool strv(struct rd *r, size_t max, bool env, struct sg_strv *out)
 {
-	struct strv_ctx *c = calloc(1, sizeof(*c));
-	bool ok;
+	struct strv_ctx c = { .out = out, .env = env };
 
-	if (!c) {
-		r->failed = -ENOMEM;
-		return false;
-	}
-	c->env = env;
-	ok = array(r, max, strv_item, c);
-	if (ok && c->n) {
-		out->v = calloc(c->n, sizeof(*out->v));
-		for (size_t i = 0; out->v && i < c->n; i++) {
-			out->v[i] = strndup(c->items[i].p, c->items[i].n);
-			if (!out->v[i])
-				break;
-			out->n = i + 1;
-		}
-		if (out->n != c->n) {
-			r->failed = -ENOMEM;
-			ok = false;
-		}
-	}
-	out->present = ok;
-	free(c);
-	return ok;
+	out->present = true;
+	return array(r, max, strv_item, &c);
 }
 
 struct gids_ctx {
