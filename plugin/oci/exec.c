@@ -14,29 +14,77 @@
 #include "oci/oci.h"
 #include "oci/procread.h"
 
-int sg_oci_exec_container(struct sg_request *req, json_t *container_doc, struct sg_error *err)
+void sg_oci_exec_container_read(json_t *container_doc, struct sg_exec_container *out)
 {
-	struct sg_process cp = { 0 };
-	const json_t *process;
+	const json_t *process = json_object_get(container_doc, "process");
+
+	*out = (struct sg_exec_container){ .doc = json_incref(container_doc) };
+	if (!process)
+		return;
+	out->error = sg_oci_process_read(process, &out->proc, &out->why);
+	if (out->error < 0)
+		(void)sg_error_prefix(&out->why, "the container's config.json");
+	out->known = out->error == 0;
+}
+
+void sg_oci_exec_container_clear(struct sg_exec_container *c)
+{
+	json_decref(c->doc);
+	sg_process_clear(&c->proc);
+	*c = (struct sg_exec_container){ 0 };
+}
+
+static int user_copy(struct sg_user *dst, const struct sg_user *src, struct sg_error *err)
+{
+	*dst = *src;
+	dst->additional_gids = NULL;
+	dst->username = NULL;
+	if (src->n_additional_gids) {
+		dst->additional_gids = calloc(src->n_additional_gids, sizeof(*src->additional_gids));
+		if (!dst->additional_gids)
+			return sg_error_set(err, -ENOMEM, "out of memory");
+		memcpy(dst->additional_gids, src->additional_gids,
+		       src->n_additional_gids * sizeof(*src->additional_gids));
+	}
+	if (src->username && !(dst->username = strdup(src->username)))
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+int sg_oci_exec_container_apply(struct sg_request *req, const struct sg_exec_container *c,
+				struct sg_error *err)
+{
 	int r;
 
-	req->container_doc = json_incref(container_doc);
-	process = json_object_get(container_doc, "process");
-	if (!process)
+	req->container_doc = json_incref(c->doc);
+	if (c->error < 0) {
+		*err = c->why;
+		return c->error;
+	}
+	if (!c->known)
 		return 0;
-	r = sg_oci_process_read(process, &cp, err);
+	r = sg_strv_copy(&req->base_env, &c->proc.env, err);
+	if (r == 0)
+		r = user_copy(&req->container_user, &c->proc.user, err);
+	if (r == 0 && c->proc.cwd && !(req->container_cwd = strdup(c->proc.cwd)))
+		r = sg_error_set(err, -ENOMEM, "out of memory");
 	if (r < 0)
-		return sg_error_prefix(err, "the container's config.json");
-	req->base_env = cp.env;
-	cp.env = (struct sg_strv){ 0 };
-	req->container_user = cp.user;
-	cp.user = (struct sg_user){ 0 };
-	req->container_cwd = steal_pointer(&cp.cwd);
+		return r;
 	req->container_proc_known = true;
-	memcpy(req->container_caps, cp.caps, sizeof(req->container_caps));
+	memcpy(req->container_caps, c->proc.caps, sizeof(req->container_caps));
 	req->container_caps_known = true;
-	sg_process_clear(&cp);
 	return 0;
+}
+
+int sg_oci_exec_container(struct sg_request *req, json_t *container_doc, struct sg_error *err)
+{
+	struct sg_exec_container c;
+	int r;
+
+	sg_oci_exec_container_read(container_doc, &c);
+	r = sg_oci_exec_container_apply(req, &c, err);
+	sg_oci_exec_container_clear(&c);
+	return r;
 }
 
 static int exec_request_new(const char *ns, const char *id, const char *exec_id,
@@ -56,8 +104,8 @@ static int exec_request_new(const char *ns, const char *id, const char *exec_id,
 
 /* What both paths share once req->proc is read: the token out of its carriers (in process
  * too when there is a document), then the container's own fields. */
-static int exec_request_finish(struct sg_request *req, json_t *process, json_t *container_doc,
-			       struct sg_error *err)
+static int exec_request_finish(struct sg_request *req, json_t *process,
+			       const struct sg_exec_container *container, struct sg_error *err)
 {
 	struct sg_carrier c = { 0 };
 	int r;
@@ -73,8 +121,8 @@ static int exec_request_finish(struct sg_request *req, json_t *process, json_t *
 		return r;
 	}
 	r = sg_carrier_finish(&c, req, err);
-	if (r == 0 && container_doc)
-		r = sg_oci_exec_container(req, container_doc, err);
+	if (r == 0 && container)
+		r = sg_oci_exec_container_apply(req, container, err);
 	req->now = 0; /* the gate sets the clock */
 	return r;
 }
@@ -102,7 +150,9 @@ int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id,
 		sg_carrier_clear(&c);
 		return r;
 	}
-	r = exec_request_finish(req, process, container_doc, err);
+	r = exec_request_finish(req, process, NULL, err);
+	if (r == 0 && container_doc)
+		r = sg_oci_exec_container(req, container_doc, err);
 	if (r < 0)
 		return r;
 	*out = steal_pointer(&req);
@@ -111,7 +161,8 @@ int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id,
 
 int sg_oci_exec_request_fast(const char *ns, const char *id, const char *exec_id,
 			     struct sg_process *proc, const struct sg_proc_doc *pd,
-			     json_t *container_doc, struct sg_request **out, struct sg_error *err)
+			     const struct sg_exec_container *container, struct sg_request **out,
+			     struct sg_error *err)
 {
 	_cleanup_request_ struct sg_request *req = NULL;
 	int r;
@@ -122,7 +173,7 @@ int sg_oci_exec_request_fast(const char *ns, const char *id, const char *exec_id
 	req->proc = *proc;
 	*proc = (struct sg_process){ 0 };
 	req->proc_doc = pd;
-	r = exec_request_finish(req, NULL, container_doc, err);
+	r = exec_request_finish(req, NULL, container, err);
 	if (r < 0)
 		return r;
 	*out = steal_pointer(&req);

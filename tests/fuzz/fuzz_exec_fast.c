@@ -102,8 +102,13 @@ static void same_request(const struct sg_request *a, const struct sg_request *b)
 		sg_fuzz_die("user differs");
 	if (!a->token != !b->token || (a->token && strcmp(a->token, b->token)))
 		sg_fuzz_die("token differs");
-	if (!strv_eq(&a->base_env, &b->base_env))
-		sg_fuzz_die("the container's env differs");
+	if (!strv_eq(&a->base_env, &b->base_env) || !user_eq(&a->container_user, &b->container_user) ||
+	    !a->container_cwd != !b->container_cwd ||
+	    (a->container_cwd && strcmp(a->container_cwd, b->container_cwd)) ||
+	    a->container_proc_known != b->container_proc_known ||
+	    a->container_caps_known != b->container_caps_known ||
+	    memcmp(a->container_caps, b->container_caps, sizeof(a->container_caps)))
+		sg_fuzz_die("the container's env, user, cwd or capabilities differ");
 }
 
 static void same_fields_verdict(struct sg_request *a, struct sg_request *b, unsigned which)
@@ -171,6 +176,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_auto_t *doc = NULL;
 	struct sg_error ea = { 0 }, eb = { 0 };
 	struct sg_process fast = { 0 };
+	struct sg_exec_container container;
 	struct sg_proc_doc pd;
 	const char *text = (const char *)data + 1;
 	char *oa = NULL, *ob = NULL;
@@ -187,7 +193,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (json_object_set_new(doc, "terminal", json_boolean(ctl & 1)) < 0)
 		sg_fuzz_die("out of memory");
 	ra = sg_oci_exec_request_doc(SG_FUZZ_NS, SG_FUZZ_ID, "e1", doc, cdoc, &a, &ea);
-	rb = sg_oci_exec_request_fast(SG_FUZZ_NS, SG_FUZZ_ID, "e1", &fast, &pd, cdoc, &b, &eb);
+	sg_oci_exec_container_read(cdoc, &container);
+	rb = sg_oci_exec_request_fast(SG_FUZZ_NS, SG_FUZZ_ID, "e1", &fast, &pd, &container, &b,
+				      &eb);
+	sg_oci_exec_container_clear(&container);
 	sg_process_clear(&fast);
 	if (ra != rb || (ra < 0 && strcmp(ea.msg, eb.msg) != 0))
 		sg_fuzz_die("request: %d '%s' (jansson) against %d '%s' (fast)", ra, ea.msg, rb,
