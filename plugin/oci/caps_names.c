@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Linux capability names and numbers (CAP_CHOWN = 0 .. CAP_CHECKPOINT_RESTORE = 40). */
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -23,18 +25,48 @@ static const char *const cap_names[SG_CAP_LAST + 1] = {
 	"CAP_CHECKPOINT_RESTORE",
 };
 
+/* Open addressing over the names' FNV-1a hashes, built once: a name costs one hash and one
+ * compare (every capability of every set of every exec comes here). */
+#define CAP_SLOTS 128u
+static uint8_t cap_slot[CAP_SLOTS]; /* capability number + 1; 0: empty */
+static pthread_once_t cap_slots_once = PTHREAD_ONCE_INIT;
+
+static uint32_t cap_hash(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 16777619u;
+	return h & (CAP_SLOTS - 1);
+}
+
+static void cap_slots_build(void)
+{
+	for (int i = 0; i <= SG_CAP_LAST; i++) {
+		uint32_t h = cap_hash(cap_names[i], strlen(cap_names[i]));
+
+		while (cap_slot[h])
+			h = (h + 1) & (CAP_SLOTS - 1);
+		cap_slot[h] = (uint8_t)(i + 1);
+	}
+}
+
 /* The OCI spec spells capabilities exactly ("CAP_" and upper case), as runc reads them. */
+int sg_cap_from_span(const char *p, size_t n)
+{
+	(void)pthread_once(&cap_slots_once, cap_slots_build);
+	for (uint32_t h = cap_hash(p, n); cap_slot[h]; h = (h + 1) & (CAP_SLOTS - 1)) {
+		const char *name = cap_names[cap_slot[h] - 1];
+
+		if (strlen(name) == n && memcmp(name, p, n) == 0)
+			return cap_slot[h] - 1;
+	}
+	return -1;
+}
+
 int sg_cap_from_name(const char *name)
 {
-	/* Every entry of every set of every exec comes here: the two letters after "CAP_"
-	 * rule out most names before a strcmp. */
-	if (strncmp(name, "CAP_", 4) != 0 || !name[4])
-		return -1;
-	for (int i = 0; i <= SG_CAP_LAST; i++)
-		if (cap_names[i][4] == name[4] && cap_names[i][5] == name[5] &&
-		    strcmp(name + 6, cap_names[i] + 6) == 0)
-			return i;
-	return -1;
+	return sg_cap_from_span(name, strlen(name));
 }
 
 const char *sg_cap_name(int cap)

@@ -129,6 +129,8 @@ int sg_oci_request_from_json(const json_t *envelope, struct sg_request **out,
 
 /* Capability names: "CAP_SYS_ADMIN" <-> 21. Returns -1 / NULL when unknown. */
 int sg_cap_from_name(const char *name);
+/* The same for n bytes at p (not NUL-terminated). */
+int sg_cap_from_span(const char *p, size_t n);
 const char *sg_cap_name(int cap);
 #define SG_CAP_LAST 40 /* CAP_CHECKPOINT_RESTORE */
 #define SG_CAP_MASK_ALL ((UINT64_C(1) << (SG_CAP_LAST + 1)) - 1)

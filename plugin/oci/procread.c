@@ -277,16 +277,10 @@ static bool cap_item(struct rd *r, size_t i, void *ctx)
 {
 	uint64_t *set = ctx;
 	struct sg_span sp;
-	char name[64];
 	int cap;
 
 	(void)i;
-	if (!string(r, &sp) || sp.n >= sizeof(name))
-		return false;
-	memcpy(name, sp.p, sp.n);
-	name[sp.n] = '\0';
-	cap = sg_cap_from_name(name);
-	if (cap < 0)
+	if (!string(r, &sp) || (cap = sg_cap_from_span(sp.p, sp.n)) < 0)
 		return false;
 	*set |= UINT64_C(1) << cap;
 	return true;
