@@ -61,10 +61,11 @@ static void put_capset(struct sg_jout *o, uint64_t mask)
 	for (int c = 0; c <= SG_CAP_LAST; c++) {
 		if (!(mask & (UINT64_C(1) << c)))
 			continue;
-		if (!first)
-			sg_jout_put(o, ",", 1);
+		/* The names are plain ASCII: quoted as they are, without the escaping loop. */
+		sg_jout_put(o, first ? "\"" : ",\"", first ? 1 : 2);
 		first = false;
-		sg_jout_string(o, sg_cap_name(c), strlen(sg_cap_name(c)));
+		sg_jout_put(o, sg_cap_name(c), strlen(sg_cap_name(c)));
+		sg_jout_put(o, "\"", 1);
 	}
 	sg_jout_put(o, "]", 1);
 }
