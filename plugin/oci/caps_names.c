@@ -29,6 +29,7 @@ static const char *const cap_names[SG_CAP_LAST + 1] = {
  * compare (every capability of every set of every exec comes here). */
 #define CAP_SLOTS 128u
 static uint8_t cap_slot[CAP_SLOTS]; /* capability number + 1; 0: empty */
+static uint8_t cap_len[SG_CAP_LAST + 1];
 static pthread_once_t cap_slots_once = PTHREAD_ONCE_INIT;
 
 static uint32_t cap_hash(const char *p, size_t n)
@@ -43,8 +44,10 @@ static uint32_t cap_hash(const char *p, size_t n)
 static void cap_slots_build(void)
 {
 	for (int i = 0; i <= SG_CAP_LAST; i++) {
-		uint32_t h = cap_hash(cap_names[i], strlen(cap_names[i]));
+		uint32_t h;
 
+		cap_len[i] = (uint8_t)strlen(cap_names[i]);
+		h = cap_hash(cap_names[i], cap_len[i]);
 		while (cap_slot[h])
 			h = (h + 1) & (CAP_SLOTS - 1);
 		cap_slot[h] = (uint8_t)(i + 1);
@@ -56,10 +59,10 @@ int sg_cap_from_span(const char *p, size_t n)
 {
 	(void)pthread_once(&cap_slots_once, cap_slots_build);
 	for (uint32_t h = cap_hash(p, n); cap_slot[h]; h = (h + 1) & (CAP_SLOTS - 1)) {
-		const char *name = cap_names[cap_slot[h] - 1];
+		int cap = cap_slot[h] - 1;
 
-		if (strlen(name) == n && memcmp(name, p, n) == 0)
-			return cap_slot[h] - 1;
+		if (cap_len[cap] == n && memcmp(cap_names[cap], p, n) == 0)
+			return cap;
 	}
 	return -1;
 }

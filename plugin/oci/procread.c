@@ -54,22 +54,22 @@ static bool take(struct rd *r, char c)
 /* A plain string: printable ASCII, no quote or backslash, at most SG_LIMIT_STRING bytes. */
 static bool string(struct rd *r, struct sg_span *out)
 {
-	size_t start;
+	const char *start, *p, *end = r->s + r->len;
 
 	if (!take(r, '"'))
 		return false;
-	start = r->i;
-	while (r->i < r->len && r->s[r->i] != '"') {
-		unsigned char c = (unsigned char)r->s[r->i];
+	start = p = r->s + r->i;
+	for (; p < end && *p != '"'; p++) {
+		unsigned char c = (unsigned char)*p;
 
-		if (c < 0x20 || c > 0x7e || c == '\\')
+		/* One compare for below 0x20 and above 0x7e. */
+		if ((unsigned char)(c - 0x20) > 0x5e || c == '\\')
 			return false;
-		r->i++;
 	}
-	if (r->i == r->len || r->i - start > SG_LIMIT_STRING)
+	if (p == end || (size_t)(p - start) > SG_LIMIT_STRING)
 		return false;
-	*out = (struct sg_span){ r->s + start, r->i - start };
-	r->i++;
+	*out = (struct sg_span){ start, (size_t)(p - start) };
+	r->i = (size_t)(p - r->s) + 1;
 	return true;
 }
 
