@@ -57,7 +57,6 @@ struct frame {
 
 struct bench {
 	char dir[64];
-	char fifo_dir[64]; /* the stdio FIFOs: root-owned path, as the stdio module demands */
 	char bundle_root[128];
 	const char *policies, *fixtures;
 	size_t n_exec, n_create, blocks;
@@ -173,16 +172,6 @@ static void setup_dirs(struct bench *b)
 	mkdir_or_die(b->bundle_root, 0711);
 	p = pathf("%s/" EXEC_CID, b->bundle_root), mkdir_or_die(p, 0700), free(p);
 	p = pathf("%s/" CREATE_CID, b->bundle_root), mkdir_or_die(p, 0700), free(p);
-	/* stdio refuses FIFOs below a directory others may write, such as /tmp. */
-	strcpy(b->fifo_dir, "/run/sg-bench-XXXXXX");
-	if (!mkdtemp(b->fifo_dir))
-		die("mkdtemp /run", strerror(errno));
-	for (size_t i = 0; i < 2; i++) {
-		p = pathf("%s/%s", b->fifo_dir, i ? "stderr" : "stdout");
-		if (mkfifo(p, 0600) < 0)
-			die(p, strerror(errno));
-		free(p);
-	}
 
 	if (cap > (1u << 22))
 		cap = 1u << 22;
@@ -290,8 +279,8 @@ static struct frame exec_frame(struct bench *b, const char *exec_id, const char 
 {
 	Containerd__Task__V2__ExecProcessRequest ex = CONTAINERD__TASK__V2__EXEC_PROCESS_REQUEST__INIT;
 	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
-	char *out = pathf("%s/stdout", b->fifo_dir);
-	char *errp = pathf("%s/stderr", b->fifo_dir);
+	char *out = pathf("/run/containerd/fifo/1234567890/%s-stdout", exec_id);
+	char *errp = pathf("/run/containerd/fifo/1234567890/%s-stderr", exec_id);
 	struct frame f;
 
 	any.type_url = (char *)PROCESS_TYPE_URL;
@@ -312,19 +301,15 @@ static struct frame create_frame(struct bench *b)
 {
 	Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
 	char *bundle = pathf("%s/" CREATE_CID, b->bundle_root);
-	char *out = pathf("%s/stdout", b->fifo_dir);
-	char *errp = pathf("%s/stderr", b->fifo_dir);
 	struct frame f;
 
 	cr.id = (char *)CREATE_CID;
 	cr.bundle = bundle;
 	cr.stdin = (char *)"";
-	cr.stdout = out;
-	cr.stderr = errp;
+	cr.stdout = (char *)"/run/containerd/fifo/1234567890/c2-stdout";
+	cr.stderr = (char *)"/run/containerd/fifo/1234567890/c2-stderr";
 	f = message_frame(b, "Create", &cr.base);
 	free(bundle);
-	free(out);
-	free(errp);
 	return f;
 }
 
@@ -404,10 +389,7 @@ static void prepare_creates(struct bench *b)
 		json_t *doc = json_deep_copy(b->config);
 		char nonce[SG_NONCE_HEX + 1], token[SG_TOKEN_MAX + 1];
 
-		/* fields wants a cgroup ending in the id: the fixture's is the exec container's. */
-		json_object_set_new(json_object_get(doc, "linux"), "cgroupsPath",
-				    json_string("/default/" CREATE_CID));
-		if (sg_oci_create_request(NS, CREATE_CID, json_deep_copy(doc), NULL, 0, &req,
+		if (sg_oci_create_request(NS, CREATE_CID, json_deep_copy(b->config), NULL, 0, &req,
 					  &err) < 0)
 			die_err("sg_oci_create_request", &err);
 		req->now = now;
@@ -661,7 +643,7 @@ int main(int argc, char **argv)
 	sg_gate_free(b.gate);
 	sg_keyring_free(b.kr);
 	if (!keep) {
-		char *cmd = pathf("rm -rf -- '%s' '%s'", b.dir, b.fifo_dir);
+		char *cmd = pathf("rm -rf -- '%s'", b.dir);
 
 		if (system(cmd) != 0)
 			fprintf(stderr, "bench_decision: could not remove %s\n", b.dir);
