@@ -158,6 +158,15 @@ static void setup_dirs(struct bench *b)
 		free(from);
 		free(to);
 	}
+	/* The task's stdio: the stdio module wants existing FIFOs in root-owned directories
+	 * (every exec and create of the bench names these two). */
+	p = pathf("%s/fifo", b->dir), mkdir_or_die(p, 0700), free(p);
+	for (int i = 0; i < 2; i++) {
+		p = pathf("%s/fifo/%s", b->dir, i ? "stderr" : "stdout");
+		if (mkfifo(p, 0600) < 0)
+			die("mkfifo", strerror(errno));
+		free(p);
+	}
 	p = pathf("%s/keys.d", b->dir), mkdir_or_die(p, 0700), free(p);
 	if (RAND_bytes(secret, sizeof(secret)) != 1)
 		die("RAND_bytes", "no randomness");
@@ -279,8 +288,8 @@ static struct frame exec_frame(struct bench *b, const char *exec_id, const char 
 {
 	Containerd__Task__V2__ExecProcessRequest ex = CONTAINERD__TASK__V2__EXEC_PROCESS_REQUEST__INIT;
 	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
-	char *out = pathf("/run/containerd/fifo/1234567890/%s-stdout", exec_id);
-	char *errp = pathf("/run/containerd/fifo/1234567890/%s-stderr", exec_id);
+	char *out = pathf("%s/fifo/stdout", b->dir);
+	char *errp = pathf("%s/fifo/stderr", b->dir);
 	struct frame f;
 
 	any.type_url = (char *)PROCESS_TYPE_URL;
@@ -301,15 +310,19 @@ static struct frame create_frame(struct bench *b)
 {
 	Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
 	char *bundle = pathf("%s/" CREATE_CID, b->bundle_root);
+	char *out = pathf("%s/fifo/stdout", b->dir);
+	char *errp = pathf("%s/fifo/stderr", b->dir);
 	struct frame f;
 
 	cr.id = (char *)CREATE_CID;
 	cr.bundle = bundle;
 	cr.stdin = (char *)"";
-	cr.stdout = (char *)"/run/containerd/fifo/1234567890/c2-stdout";
-	cr.stderr = (char *)"/run/containerd/fifo/1234567890/c2-stderr";
+	cr.stdout = out;
+	cr.stderr = errp;
 	f = message_frame(b, "Create", &cr.base);
 	free(bundle);
+	free(out);
+	free(errp);
 	return f;
 }
 
@@ -384,6 +397,10 @@ static void prepare_creates(struct bench *b)
 	b->create_frames = calloc(b->n_create, sizeof(*b->create_frames));
 	if (!b->create_docs || !b->create_frames)
 		die("calloc", "out of memory");
+	/* The fixture is the exec container's (c1): a create of CREATE_CID names its own cgroup,
+	 * as the fields module requires. */
+	json_object_set_new(json_object_get(b->config, "linux"), "cgroupsPath",
+			    json_string("/" NS "/" CREATE_CID));
 	for (size_t i = 0; i < b->n_create; i++) {
 		struct sg_request *req = NULL;
 		json_t *doc = json_deep_copy(b->config);
