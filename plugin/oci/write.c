@@ -22,7 +22,7 @@
  * rewrite (a callback per fragment, and a loop check that formats a key per container). Reals,
  * which OCI specs do not hold, are left to jansson. The one difference: an integer above
  * 2^63-1, held as an sg_json_is_u64() string, is written as the number it was. */
-void sg_jout_put(struct sg_jout *o, const char *s, size_t n)
+static void put(struct sg_jout *o, const char *s, size_t n)
 {
 	if (o->failed)
 		return;
@@ -47,12 +47,12 @@ void sg_jout_put(struct sg_jout *o, const char *s, size_t n)
 /* jansson's escapes: the two short forms for '"' and '\\', the five for b f n r t, and \uXXXX
  * (upper-case hex) for other control characters; everything else as is (strings in a
  * jansson document are valid UTF-8). */
-void sg_jout_string(struct sg_jout *o, const char *s, size_t n)
+static void put_string(struct sg_jout *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t run = 0;
 
-	sg_jout_put(o, "\"", 1);
+	put(o, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[6] = { '\\', 0 };
@@ -60,7 +60,7 @@ void sg_jout_string(struct sg_jout *o, const char *s, size_t n)
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		sg_jout_put(o, s + run, i - run);
+		put(o, s + run, i - run);
 		run = i + 1;
 		switch (c) {
 		case '"': esc[1] = '"'; break;
@@ -76,10 +76,10 @@ void sg_jout_string(struct sg_jout *o, const char *s, size_t n)
 			esc[5] = hex[c & 0xf];
 			esc_len = 6;
 		}
-		sg_jout_put(o, esc, esc_len);
+		put(o, esc, esc_len);
 	}
-	sg_jout_put(o, s + run, n - run);
-	sg_jout_put(o, "\"", 1);
+	put(o, s + run, n - run);
+	put(o, "\"", 1);
 }
 
 static void put_value(struct sg_jout *o, const json_t *v, unsigned depth)
@@ -97,51 +97,51 @@ static void put_value(struct sg_jout *o, const json_t *v, unsigned depth)
 	}
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		sg_jout_put(o, "{", 1);
+		put(o, "{", 1);
 		json_object_foreach((json_t *)v, key, item) {
 			if (!first)
-				sg_jout_put(o, ",", 1);
+				put(o, ",", 1);
 			first = false;
-			sg_jout_string(o, key, strlen(key));
-			sg_jout_put(o, ":", 1);
+			put_string(o, key, strlen(key));
+			put(o, ":", 1);
 			put_value(o, item, depth + 1);
 		}
-		sg_jout_put(o, "}", 1);
+		put(o, "}", 1);
 		break;
 	case JSON_ARRAY:
-		sg_jout_put(o, "[", 1);
+		put(o, "[", 1);
 		json_array_foreach(v, i, item) {
 			if (i)
-				sg_jout_put(o, ",", 1);
+				put(o, ",", 1);
 			put_value(o, item, depth + 1);
 		}
-		sg_jout_put(o, "]", 1);
+		put(o, "]", 1);
 		break;
 	case JSON_STRING:
 		/* A uint64 the parser lifted out of jansson's range goes back as its digits. */
 		if (sg_json_is_u64(v))
-			sg_jout_put(o, json_string_value(v) + 1, json_string_length(v) - 1);
+			put(o, json_string_value(v) + 1, json_string_length(v) - 1);
 		else
-			sg_jout_string(o, json_string_value(v), json_string_length(v));
+			put_string(o, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
-		sg_jout_put(o, num, (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+		put(o, num, (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 					     json_integer_value(v)));
 		break;
 	case JSON_TRUE:
-		sg_jout_put(o, "true", 4);
+		put(o, "true", 4);
 		break;
 	case JSON_FALSE:
-		sg_jout_put(o, "false", 5);
+		put(o, "false", 5);
 		break;
 	case JSON_NULL:
-		sg_jout_put(o, "null", 4);
+		put(o, "null", 4);
 		break;
 	default: {
 		char *real = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 
 		if (real)
-			sg_jout_put(o, real, strlen(real));
+			put(o, real, strlen(real));
 		else
 			o->failed = -ENOMEM;
 		free(real);
@@ -149,10 +149,19 @@ static void put_value(struct sg_jout *o, const json_t *v, unsigned depth)
 	}
 }
 
-/* The buffer of o as a NUL-terminated text, or o's error. */
+void sg_jout_put(struct sg_jout *o, const char *s, size_t n)
+{
+	put(o, s, n);
+}
+
+void sg_jout_string(struct sg_jout *o, const char *s, size_t n)
+{
+	put_string(o, s, n);
+}
+
 int sg_jout_done(struct sg_jout *o, char **out, size_t *len, struct sg_error *err)
 {
-	sg_jout_put(o, "", 1);
+	put(o, "", 1);
 	if (o->failed) {
 		free(o->p);
 		return sg_error_set(err, o->failed, o->failed == -E2BIG ? "spec nested too deep"
