@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "core/config.h"
+#include "runc/settings.h"
 
 static void usage(FILE *out)
 {
@@ -25,6 +26,7 @@ int sg_cmd_config(int argc, char **argv)
 	};
 	const char *path = NULL;
 	struct sg_config *cfg = NULL;
+	struct sg_runc_settings *runc = NULL;
 	struct sg_error err = { 0 };
 	const char *sub;
 	int c, rc;
@@ -55,16 +57,17 @@ int sg_cmd_config(int argc, char **argv)
 		return SG_EXIT_USAGE;
 	}
 	path = sg_cli_config_path(path);
-	if (sg_config_load(path, &cfg, &err) < 0) {
+	if (sg_runc_settings_load(path, &cfg, &runc, &err) < 0) {
 		fprintf(stderr, "shimgate: %s\n", err.msg);
 		return SG_EXIT_USAGE;
 	}
 	if (strcmp(sub, "dump") == 0) {
-		rc = sg_config_dump(cfg, stdout) < 0 ? SG_EXIT_USAGE : SG_EXIT_OK;
+		rc = sg_runc_settings_dump(cfg, runc, stdout) < 0 ? SG_EXIT_USAGE : SG_EXIT_OK;
 	} else {
 		printf("%s: ok\n", path);
 		rc = SG_EXIT_OK;
 	}
 	sg_config_free(cfg);
+	sg_runc_settings_free(runc);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include "core/cleanup.h"
 #include "core/config.h"
 #include "core/safepath.h"
+#include "runc/settings.h"
 #include "doctor.h"
 
 #define FIX_MODES "chown root and chmod go-w (keys: 0600 or 0400, keys.d 0700)"
@@ -77,11 +78,12 @@ static int check_tree(const char *dir, unsigned file_flags, int depth, struct sg
 int sg_doctor_gate(const struct sg_host *host, struct sg_findings *f, struct sg_error *err)
 {
 	struct sg_config *cfg = NULL;
+	struct sg_runc_settings *runc = NULL;
 	struct sg_error why = { 0 };
 	_cleanup_free_ char *real = NULL;
 	int r = 0;
 
-	if (sg_config_load(host->config, &cfg, &why) < 0) {
+	if (sg_runc_settings_load(host->config, &cfg, &runc, &why) < 0) {
 		if (sg_finding_add(f, "config", "shimgate setup, or shimgate config check",
 				   "shimgate.conf does not load: %s: no gate can start", why.msg) < 0)
 			return oom(err);
@@ -92,11 +94,11 @@ int sg_doctor_gate(const struct sg_host *host, struct sg_findings *f, struct sg_
 			   "%s: mode = audit-only: the gates record refusals and let them through",
 			   cfg->path ? cfg->path : host->config) < 0)
 		r = oom(err);
-	real = r == 0 ? sg_host_resolve_shim(host->shim_path, cfg->real_shim) : NULL;
+	real = r == 0 ? sg_host_resolve_shim(host->shim_path, runc->real_shim) : NULL;
 	if (r == 0 && real && sg_host_is_gate(host->gate, real) &&
 	    sg_finding_add(f, "config", "runtime = " SG_HOST_REAL_SHIM " (an absolute path)",
 			   "%s: runtime '%s' resolves to the gate itself (%s): gates refuse to start",
-			   host->config, cfg->real_shim, real) < 0)
+			   host->config, runc->real_shim, real) < 0)
 		r = oom(err);
 	if (r == 0)
 		r = safepath_finding(cfg->key_dir, SG_SAFEPATH_DIR | SG_SAFEPATH_SECRET, f, err);
@@ -107,6 +109,7 @@ int sg_doctor_gate(const struct sg_host *host, struct sg_findings *f, struct sg_
 	if (r == 0)
 		r = check_tree(cfg->policy_dir, 0, POLICY_DEPTH, f, err);
 	sg_config_free(cfg);
+	sg_runc_settings_free(runc);
 	return r;
 }
 

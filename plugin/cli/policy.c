@@ -19,6 +19,7 @@
 #include "gate/gate.h"
 #include "oci/fields.h"
 #include "oci/oci.h"
+#include "runc/settings.h"
 
 /* A throwaway replay store: testing a signed request must never burn its nonce for real. */
 #define TEMP_REPLAY_CAPACITY 1024u
@@ -93,7 +94,11 @@ static int open_gate(struct policy_opts *o, struct sg_gate **gate, struct sg_err
 		if (!o->key_dir)
 			flags |= SG_GATE_NO_KEYRING;
 	} else {
-		r = sg_config_load(sg_cli_config_path(o->config), &cfg, err);
+		struct sg_runc_settings *runc = NULL;
+
+		/* The whole file as the shim reads it; its runc settings judge no request here. */
+		r = sg_runc_settings_load(sg_cli_config_path(o->config), &cfg, &runc, err);
+		sg_runc_settings_free(runc);
 	}
 	if (r == 0 && o->replay_store) {
 		free(cfg->replay_store);

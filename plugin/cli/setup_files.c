@@ -17,6 +17,7 @@
 #include "core/cleanup.h"
 #include "core/config.h"
 #include "core/strutil.h"
+#include "runc/settings.h"
 #include "hostcfg.h"
 #include "setup_files.h"
 
@@ -208,6 +209,7 @@ int sg_setup_conf(const char *path, const struct sg_conf_want *w, bool dry_run,
 {
 	_cleanup_free_ char *old = NULL, *text = NULL;
 	struct sg_config *cfg = NULL;
+	struct sg_runc_settings *runc = NULL;
 	bool add_root, add_binary;
 	int r;
 
@@ -216,17 +218,17 @@ int sg_setup_conf(const char *path, const struct sg_conf_want *w, bool dry_run,
 		return new_conf(path, w, dry_run, err);
 	if (r < 0)
 		return r;
-	if (sg_config_load(path, &cfg, err) < 0)
+	if (sg_runc_settings_load(path, &cfg, &runc, err) < 0)
 		return err->code;
 	r = 0;
-	if (cfg->real_shim[0] != '/') {
+	if (runc->real_shim[0] != '/') {
 		r = sg_error_set(err, -EINVAL,
 				 "%s: runtime '%s' is a name, which the shadow resolves to the gate "
-				 "itself: set runtime = %s", path, cfg->real_shim, w->real_shim);
+				 "itself: set runtime = %s", path, runc->real_shim, w->real_shim);
 		goto out;
 	}
-	add_root = w->docker_root && !has_item(cfg->runc_roots, cfg->n_runc_roots, w->docker_root);
-	add_binary = w->docker_root && !has_item(cfg->runc_binaries, cfg->n_runc_binaries, "runc");
+	add_root = w->docker_root && !has_item(runc->roots, runc->n_roots, w->docker_root);
+	add_binary = w->docker_root && !has_item(runc->binaries, runc->n_binaries, "runc");
 	text = strdup(old);
 	if (!text) {
 		r = oom(err);
@@ -247,6 +249,7 @@ int sg_setup_conf(const char *path, const struct sg_conf_want *w, bool dry_run,
 		r = sg_setup_write(path, old, text, 0600, dry_run, err);
 out:
 	sg_config_free(cfg);
+	sg_runc_settings_free(runc);
 	return r;
 }
 

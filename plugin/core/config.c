@@ -13,38 +13,19 @@
 #include "safepath.h"
 #include "strutil.h"
 
-enum value_kind {
-	VALUE_PATH,         /* an absolute path */
-	VALUE_NAME_OR_PATH, /* a command name, or an absolute path */
-	VALUE_CAPACITY,     /* 1..SG_LIMIT_REPLAY_CAPACITY */
-	VALUE_AUDIT,        /* none | syslog | absolute path */
-	VALUE_MODE,         /* enforce | audit-only */
-	VALUE_LOG_LEVEL,    /* error | warn | info | debug */
-};
-
-struct keyword {
-	const char *name;
-	enum value_kind kind;
-	size_t field;   /* offsetof the char * (or char ** for lists) */
-	size_t count;   /* offsetof the list's size_t count; 0 for a single value */
-};
-
 #define SINGLE(n, k, f) { n, k, offsetof(struct sg_config, f), 0 }
-#define LIST(n, k, f, c) { n, k, offsetof(struct sg_config, f), offsetof(struct sg_config, c) }
 
-static const struct keyword keywords[] = {
-	SINGLE("runtime", VALUE_NAME_OR_PATH, real_shim),
-	SINGLE("policy_dir", VALUE_PATH, policy_dir),
-	SINGLE("key_dir", VALUE_PATH, key_dir),
-	SINGLE("module_dir", VALUE_PATH, module_dir),
-	SINGLE("replay_store", VALUE_PATH, replay_store),
-	SINGLE("replay_capacity", VALUE_CAPACITY, replay_capacity),
-	SINGLE("audit", VALUE_AUDIT, audit),
-	SINGLE("mode", VALUE_MODE, mode),
-	LIST("runc_root", VALUE_PATH, runc_roots, n_runc_roots),
-	LIST("runc_binary", VALUE_NAME_OR_PATH, runc_binaries, n_runc_binaries),
-	SINGLE("log_level", VALUE_LOG_LEVEL, log_level),
+static const struct sg_config_keyword keywords[] = {
+	SINGLE("policy_dir", SG_CONFIG_PATH, policy_dir),
+	SINGLE("key_dir", SG_CONFIG_PATH, key_dir),
+	SINGLE("module_dir", SG_CONFIG_PATH, module_dir),
+	SINGLE("replay_store", SG_CONFIG_PATH, replay_store),
+	SINGLE("replay_capacity", SG_CONFIG_CAPACITY, replay_capacity),
+	SINGLE("audit", SG_CONFIG_AUDIT, audit),
+	SINGLE("mode", SG_CONFIG_MODE, mode),
+	SINGLE("log_level", SG_CONFIG_LOG_LEVEL, log_level),
 };
+_Static_assert(SG_ARRAY_SIZE(keywords) <= SG_CONFIG_SECTION_MAX, "a table's seen bits");
 
 static const char *const mode_names[] = {
 	[SG_MODE_ENFORCE] = "enforce",
@@ -53,8 +34,8 @@ static const char *const mode_names[] = {
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug" };
 
-#define FIELD(cfg, off, type) ((type *)(void *)((char *)(cfg) + (off)))
-#define CFIELD(cfg, off, type) ((const type *)(const void *)((const char *)(cfg) + (off)))
+#define FIELD(base, off, type) ((type *)(void *)((char *)(base) + (off)))
+#define CFIELD(base, off, type) ((const type *)(const void *)((const char *)(base) + (off)))
 
 static void strv_free(char **v, size_t n)
 {
@@ -68,14 +49,11 @@ void sg_config_free(struct sg_config *cfg)
 	if (!cfg)
 		return;
 	free(cfg->path);
-	free(cfg->real_shim);
 	free(cfg->policy_dir);
 	free(cfg->key_dir);
 	free(cfg->module_dir);
 	free(cfg->replay_store);
 	free(cfg->audit);
-	strv_free(cfg->runc_roots, cfg->n_runc_roots);
-	strv_free(cfg->runc_binaries, cfg->n_runc_binaries);
 	free(cfg->log_level);
 	free(cfg);
 }
@@ -96,7 +74,7 @@ static int set_string(char **field, const char *value, struct sg_error *err)
 	return 0;
 }
 
-static int push_string(char ***v, size_t *n, const char *value, struct sg_error *err)
+int sg_config_list_add(char ***v, size_t *n, const char *value, struct sg_error *err)
 {
 	char **nv;
 	char *copy;
@@ -120,7 +98,6 @@ int sg_config_defaults(struct sg_config **out, struct sg_error *err)
 
 	if (!cfg)
 		return sg_error_set(err, -ENOMEM, "out of memory");
-	cfg->real_shim = strdup("containerd-shim-runc-v2");
 	cfg->policy_dir = strdup(SG_SYSCONFDIR "/policy.d");
 	cfg->key_dir = strdup(SG_SYSCONFDIR "/keys.d");
 	cfg->module_dir = strdup(SG_MODULEDIR);
@@ -129,11 +106,9 @@ int sg_config_defaults(struct sg_config **out, struct sg_error *err)
 	cfg->audit = strdup("syslog");
 	cfg->mode = SG_MODE_ENFORCE;
 	cfg->log_level = strdup("info");
-	if (!cfg->real_shim || !cfg->policy_dir || !cfg->key_dir || !cfg->module_dir ||
-	    !cfg->replay_store || !cfg->audit || !cfg->log_level)
+	if (!cfg->policy_dir || !cfg->key_dir || !cfg->module_dir || !cfg->replay_store ||
+	    !cfg->audit || !cfg->log_level)
 		return sg_error_set(err, -ENOMEM, "out of memory");
-	if (push_string(&cfg->runc_roots, &cfg->n_runc_roots, "/run/containerd/runc", err) < 0)
-		return err ? err->code : -ENOMEM;
 	*out = steal_pointer(&cfg);
 	return 0;
 }
@@ -157,7 +132,7 @@ static bool has_control(const char *s)
 }
 
 /* Checks value for kw; returns 0 or a message in err (without file:line). */
-static int check_value(const struct keyword *kw, const char *value, struct sg_error *err)
+static int check_value(const struct sg_config_keyword *kw, const char *value, struct sg_error *err)
 {
 	/* The dump writes "keyword = value", where a leading '#' would start a comment; and
 	 * values are quoted in messages, where control characters do not belong. */
@@ -167,35 +142,35 @@ static int check_value(const struct keyword *kw, const char *value, struct sg_er
 		return sg_error_set(err, -EINVAL, "%s: the value contains a control character",
 				    kw->name);
 	switch (kw->kind) {
-	case VALUE_PATH:
+	case SG_CONFIG_PATH:
 		if (value[0] != '/')
 			return sg_error_set(err, -EINVAL, "%s: '%s' is not an absolute path",
 					    kw->name, value);
 		return 0;
-	case VALUE_NAME_OR_PATH:
+	case SG_CONFIG_NAME_OR_PATH:
 		if (strchr(value, '/') && value[0] != '/')
 			return sg_error_set(err, -EINVAL,
 					    "%s: '%s' must be a command name or an absolute path",
 					    kw->name, value);
 		return 0;
-	case VALUE_AUDIT:
+	case SG_CONFIG_AUDIT:
 		if (strcmp(value, "none") && strcmp(value, "syslog") && value[0] != '/')
 			return sg_error_set(err, -EINVAL,
 					    "%s: '%s' is not none, syslog or an absolute path",
 					    kw->name, value);
 		return 0;
-	case VALUE_MODE:
+	case SG_CONFIG_MODE:
 		if (lookup(value, mode_names, SG_ARRAY_SIZE(mode_names)) < 0)
 			return sg_error_set(err, -EINVAL, "%s: '%s' is not enforce or audit-only",
 					    kw->name, value);
 		return 0;
-	case VALUE_LOG_LEVEL:
+	case SG_CONFIG_LOG_LEVEL:
 		if (lookup(value, log_levels, SG_ARRAY_SIZE(log_levels)) < 0)
 			return sg_error_set(err, -EINVAL,
 					    "%s: '%s' is not error, warn, info or debug", kw->name,
 					    value);
 		return 0;
-	case VALUE_CAPACITY: {
+	case SG_CONFIG_CAPACITY: {
 		uint64_t n;
 
 		if (sg_parse_u64(value, SG_LIMIT_REPLAY_CAPACITY, &n) < 0 || n == 0)
@@ -207,7 +182,8 @@ static int check_value(const struct keyword *kw, const char *value, struct sg_er
 	return sg_error_set(err, -EINVAL, "%s: unknown kind", kw->name);
 }
 
-static int apply_value(struct sg_config *cfg, const struct keyword *kw, bool first,
+/* Stores value for kw into base, the struct of kw's section. */
+static int apply_value(void *base, const struct sg_config_keyword *kw, bool first,
 		       const char *value, struct sg_error *err)
 {
 	int r = check_value(kw, value, err);
@@ -215,8 +191,8 @@ static int apply_value(struct sg_config *cfg, const struct keyword *kw, bool fir
 	if (r < 0)
 		return r;
 	if (kw->count) {
-		char ***v = FIELD(cfg, kw->field, char **);
-		size_t *n = FIELD(cfg, kw->count, size_t);
+		char ***v = FIELD(base, kw->field, char **);
+		size_t *n = FIELD(base, kw->count, size_t);
 
 		/* The first occurrence in the file replaces the built-in default list. */
 		if (first) {
@@ -224,40 +200,47 @@ static int apply_value(struct sg_config *cfg, const struct keyword *kw, bool fir
 			*v = NULL;
 			*n = 0;
 		}
-		return push_string(v, n, value, err);
+		return sg_config_list_add(v, n, value, err);
 	}
 	switch (kw->kind) {
-	case VALUE_CAPACITY: {
+	case SG_CONFIG_CAPACITY: {
 		uint64_t n = 0;
 
 		(void)sg_parse_u64(value, SG_LIMIT_REPLAY_CAPACITY, &n); /* checked above */
-		*FIELD(cfg, kw->field, uint32_t) = (uint32_t)n;
+		*FIELD(base, kw->field, uint32_t) = (uint32_t)n;
 		return 0;
 	}
-	case VALUE_MODE:
-		*FIELD(cfg, kw->field, enum sg_mode) =
+	case SG_CONFIG_MODE:
+		*FIELD(base, kw->field, enum sg_mode) =
 			(enum sg_mode)lookup(value, mode_names, SG_ARRAY_SIZE(mode_names));
 		return 0;
 	default:
-		return set_string(FIELD(cfg, kw->field, char *), value, err);
+		return set_string(FIELD(base, kw->field, char *), value, err);
 	}
 }
 
+/* A table and the struct its offsets point into: core's, or a front end's. */
+struct table {
+	const struct sg_config_keyword *keywords;
+	size_t n;
+	void *base;
+	uint32_t seen; /* bit k: keywords[k] was given (n <= SG_CONFIG_SECTION_MAX) */
+};
+
 /* The file being read. */
 struct load_ctx {
-	struct sg_config *cfg;
 	const char *path;
-	bool seen[SG_ARRAY_SIZE(keywords)];
+	struct table tables[2]; /* core's, then the front end's (n 0 when none) */
 };
 
 static int parse_line(char *line, unsigned lineno, void *data, struct sg_error *err)
 {
 	struct load_ctx *lc = data;
-	struct sg_config *cfg = lc->cfg;
 	const char *path = lc->path;
-	bool *seen = lc->seen;
 	char *key, *value, *eq, *end;
-	size_t k;
+	const struct sg_config_keyword *kw = NULL;
+	struct table *t = NULL;
+	uint32_t bit = 0;
 	int r;
 
 	key = line + strspn(line, " \t\r");
@@ -279,22 +262,29 @@ static int parse_line(char *line, unsigned lineno, void *data, struct sg_error *
 	if (value[strcspn(value, " \t\r")] != '\0')
 		return sg_error_set(err, -EINVAL, "%s:%u: %s: value '%s' contains blanks", path,
 				    lineno, key, value);
-	for (k = 0; k < SG_ARRAY_SIZE(keywords); k++) {
-		if (strcmp(key, keywords[k].name) == 0)
-			break;
+	for (size_t i = 0; i < SG_ARRAY_SIZE(lc->tables) && !kw; i++) {
+		for (size_t k = 0; k < lc->tables[i].n; k++) {
+			if (strcmp(key, lc->tables[i].keywords[k].name) == 0) {
+				t = &lc->tables[i];
+				kw = &t->keywords[k];
+				bit = UINT32_C(1) << k;
+				break;
+			}
+		}
 	}
-	if (k == SG_ARRAY_SIZE(keywords))
+	if (!kw)
 		return sg_error_set(err, -EINVAL, "%s:%u: unknown keyword '%s'", path, lineno, key);
-	if (seen[k] && !keywords[k].count)
+	if ((t->seen & bit) && !kw->count)
 		return sg_error_set(err, -EINVAL, "%s:%u: %s given twice", path, lineno, key);
-	r = apply_value(cfg, &keywords[k], !seen[k], value, err);
+	r = apply_value(t->base, kw, !(t->seen & bit), value, err);
 	if (r < 0)
 		return sg_error_prefix(err, "%s:%u", path, lineno);
-	seen[k] = true;
+	t->seen |= bit;
 	return 0;
 }
 
-int sg_config_load(const char *path, struct sg_config **out, struct sg_error *err)
+int sg_config_load(const char *path, const struct sg_config_section *extra,
+		   struct sg_config **out, struct sg_error *err)
 {
 	_cleanup_(sg_config_freep) struct sg_config *cfg = NULL;
 	_cleanup_free_ char *text = NULL;
@@ -305,6 +295,9 @@ int sg_config_load(const char *path, struct sg_config **out, struct sg_error *er
 	size_t len;
 	int r;
 
+	if (extra && extra->n_keywords > SG_CONFIG_SECTION_MAX)
+		return sg_error_set(err, -EINVAL, "a section of %zu keywords (limit %u)",
+				    extra->n_keywords, SG_CONFIG_SECTION_MAX);
 	r = sg_safepath_read(path, 0, SG_LIMIT_POLICY_FILE, &text, &len, err);
 	if (r < 0)
 		return r;
@@ -314,7 +307,10 @@ int sg_config_load(const char *path, struct sg_config **out, struct sg_error *er
 	cfg->path = strdup(path);
 	if (!cfg->path)
 		return sg_error_set(err, -ENOMEM, "out of memory");
-	lc.cfg = cfg;
+	lc.tables[0] = (struct table){ keywords, SG_ARRAY_SIZE(keywords), cfg, 0 };
+	if (extra)
+		lc.tables[1] = (struct table){ extra->keywords, extra->n_keywords, extra->values,
+					       0 };
 	r = sg_lines_foreach(path, text, len, parse_line, &lc, err);
 	if (r < 0)
 		return r;
@@ -322,33 +318,60 @@ int sg_config_load(const char *path, struct sg_config **out, struct sg_error *er
 	return 0;
 }
 
-int sg_config_dump(const struct sg_config *cfg, FILE *out)
+static void dump_table(const struct sg_config_keyword *kws, size_t n_kws, const void *base,
+		       FILE *out)
 {
-	fprintf(out, "# shimgate configuration\n");
-	for (size_t k = 0; k < SG_ARRAY_SIZE(keywords); k++) {
-		const struct keyword *kw = &keywords[k];
+	for (size_t k = 0; k < n_kws; k++) {
+		const struct sg_config_keyword *kw = &kws[k];
 
 		if (kw->count) {
-			char *const *v = *(char **const *)(const void *)((const char *)cfg + kw->field);
-			size_t n = *CFIELD(cfg, kw->count, size_t);
+			char *const *v = *(char *const *const *)(const void *)((const char *)base +
+									      kw->field);
+			size_t n = *CFIELD(base, kw->count, size_t);
 
 			for (size_t i = 0; i < n; i++)
 				fprintf(out, "%s = %s\n", kw->name, v[i]);
 			continue;
 		}
 		switch (kw->kind) {
-		case VALUE_CAPACITY:
-			fprintf(out, "%s = %u\n", kw->name, *CFIELD(cfg, kw->field, uint32_t));
+		case SG_CONFIG_CAPACITY:
+			fprintf(out, "%s = %u\n", kw->name, *CFIELD(base, kw->field, uint32_t));
 			break;
-		case VALUE_MODE:
+		case SG_CONFIG_MODE:
 			fprintf(out, "%s = %s\n", kw->name,
-				mode_names[*CFIELD(cfg, kw->field, enum sg_mode)]);
+				mode_names[*CFIELD(base, kw->field, enum sg_mode)]);
 			break;
 		default:
-			fprintf(out, "%s = %s\n", kw->name,
-				*(char *const *)(const void *)((const char *)cfg + kw->field));
+			fprintf(out, "%s = %s\n", kw->name, *CFIELD(base, kw->field, char *const));
 			break;
 		}
 	}
+}
+
+int sg_config_dump(const struct sg_config *cfg, const struct sg_config_section *extra,
+		   FILE *out)
+{
+	fprintf(out, "# shimgate configuration\n");
+	dump_table(keywords, SG_ARRAY_SIZE(keywords), cfg, out);
+	if (extra)
+		dump_table(extra->keywords, extra->n_keywords, extra->values, out);
 	return ferror(out) ? -EIO : 0;
+}
+
+void sg_config_section_clear(const struct sg_config_section *section)
+{
+	for (size_t k = 0; k < section->n_keywords; k++) {
+		const struct sg_config_keyword *kw = &section->keywords[k];
+
+		/* Only strings and lists are allocated; a number or a mode is left as it is. */
+		if (kw->count) {
+			strv_free(*FIELD(section->values, kw->field, char **),
+				  *FIELD(section->values, kw->count, size_t));
+			*FIELD(section->values, kw->field, char **) = NULL;
+			*FIELD(section->values, kw->count, size_t) = 0;
+		} else if (kw->kind != SG_CONFIG_CAPACITY && kw->kind != SG_CONFIG_MODE) {
+			free(*FIELD(section->values, kw->field, char *));
+			*FIELD(section->values, kw->field, char *) = NULL;
+		}
+	}
 }

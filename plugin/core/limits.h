@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Every bound on untrusted input, in one place. Over a bound the input is refused, never truncated. */
+/* Every bound on untrusted input the library applies, in one place (the wire's frame limit is
+ * the shim's own). Over a bound the input is refused, never truncated. */
 #ifndef SG_CORE_LIMITS_H
 #define SG_CORE_LIMITS_H
 
-#define SG_LIMIT_FRAME_MAX (4u << 20)       /* ttrpc frame body (ttrpc's own limit) */
 #define SG_LIMIT_JSON_MAX (1u << 20)        /* a process spec or config.json */
 #define SG_LIMIT_JSON_DEPTH 32u             /* nesting of any JSON we parse */
 #define SG_LIMIT_ARGC 1024u                 /* argv entries */

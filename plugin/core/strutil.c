@@ -58,12 +58,18 @@ bool sg_name_valid(const char *s, size_t max, const char *punct)
 
 int sg_read_file(const char *path, size_t max, char **out, size_t *len, struct sg_error *err)
 {
+	return sg_read_file_flags(path, 0, max, out, len, err);
+}
+
+int sg_read_file_flags(const char *path, int open_flags, size_t max, char **out, size_t *len,
+		       struct sg_error *err)
+{
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
 	size_t n = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | open_flags);
 	if (fd < 0)
 		return sg_error_set(err, -errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0)

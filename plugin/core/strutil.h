@@ -21,6 +21,10 @@ bool sg_name_valid(const char *s, size_t max, const char *punct);
 /* Reads a whole regular file of at most max bytes into a NUL-terminated buffer. Larger
  * files are refused (-EFBIG). */
 int sg_read_file(const char *path, size_t max, char **out, size_t *len, struct sg_error *err);
+/* The same, opened with open_flags added (O_NOFOLLOW, O_NONBLOCK: a symbolic link or a FIFO
+ * is refused, not followed or waited on). */
+int sg_read_file_flags(const char *path, int open_flags, size_t max, char **out, size_t *len,
+		       struct sg_error *err);
 
 /* Writes data to path atomically: a temp file in the same directory, fsync, rename. */
 int sg_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,

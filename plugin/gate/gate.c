@@ -148,7 +148,7 @@ int sg_gate_open(const char *config_path, struct sg_gate **out, struct sg_error 
 	struct sg_config *cfg = NULL;
 	int r;
 
-	r = sg_config_load(config_path, &cfg, err);
+	r = sg_config_load(config_path, NULL, &cfg, err);
 	if (r < 0)
 		return r;
 	return sg_gate_open_config(cfg, 0, out, err);

@@ -17,7 +17,9 @@ struct sg_request;
 struct sg_stack;
 
 /* Loads the configuration at config_path (NULL: SG_CONFIG_DEFAULT_PATH), then the keyring,
- * the replay store and the policy it names. Any failure names the file (and line). */
+ * the replay store and the policy it names. Any failure names the file (and line). Core's
+ * keywords only: the shim's file, with its runc keywords, is read by sg_runc_settings_load
+ * and opened with sg_gate_open_config. */
 int sg_gate_open(const char *config_path, struct sg_gate **out, struct sg_error *err);
 void sg_gate_free(struct sg_gate *gate);
 

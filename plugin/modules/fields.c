@@ -144,7 +144,7 @@ static int check_rlimit(const struct visit_ctx *c, const char *shown, const json
 		const json_t *lim = json_object_get(v, limits[i]);
 		unsigned long long n = 0;
 
-		if (lim && (!sg_json_u64_value(lim, &n) || n > c->s->rtprio))
+		if (lim && (!sg_oci_u64_value(lim, &n) || n > c->s->rtprio))
 			return sg_error_set(err, -EPERM,
 					    "%s: %s.%s: RLIMIT_RTPRIO above %llu gives realtime "
 					    "scheduling without CAP_SYS_NICE (rtprio=)",

@@ -246,7 +246,7 @@ int sg_oci_request_from_json(const json_t *envelope, struct sg_request **out,
 		return sg_error_set(err, -EINVAL, "request: not a JSON object");
 	/* Again here, for envelopes that did not come through sg_oci_parse_doc (the vectors):
 	 * a spec the shim refuses for its Go keys is refused by every command too. */
-	r = sg_json_go_check(envelope, err);
+	r = sg_oci_go_keys_check(envelope, err);
 	if (r == 0)
 		r = get_str(envelope, "op", true, &op_name, err);
 	if (r == 0)

@@ -342,7 +342,7 @@ const struct sg_field *sg_field_find_map_key(const char *map_pattern, const char
 	return best;
 }
 
-bool sg_json_is_u64(const json_t *v)
+bool sg_oci_is_big_u64(const json_t *v)
 {
 	const char *s = json_string_value(v);
 	size_t n = json_string_length(v);
@@ -350,7 +350,7 @@ bool sg_json_is_u64(const json_t *v)
 	return s && n >= 2 && s[0] == '\0' && strspn(s + 1, "0123456789") == n - 1;
 }
 
-bool sg_json_u64_value(const json_t *v, unsigned long long *out)
+bool sg_oci_u64_value(const json_t *v, unsigned long long *out)
 {
 	if (json_is_integer(v)) {
 		if (json_integer_value(v) < 0)
@@ -358,7 +358,7 @@ bool sg_json_u64_value(const json_t *v, unsigned long long *out)
 		*out = (unsigned long long)json_integer_value(v);
 		return true;
 	}
-	if (!sg_json_is_u64(v))
+	if (!sg_oci_is_big_u64(v))
 		return false;
 	errno = 0;
 	*out = strtoull(json_string_value(v) + 1, NULL, 10);

@@ -76,8 +76,8 @@ int sg_fields_walk(const json_t *doc, const char *root, sg_field_visit_fn visit,
 /* A uint64 above INT64_MAX, as the parser keeps it (jansson holds only int64): a string of
  * a NUL byte and the decimal digits. No client string can hold a NUL (the parser refuses
  * "\u0000"), and the writer puts the digits back as a bare number. */
-bool sg_json_is_u64(const json_t *v);
+bool sg_oci_is_big_u64(const json_t *v);
 /* The value of an integer or of such a string; false for anything else or a negative. */
-bool sg_json_u64_value(const json_t *v, unsigned long long *out);
+bool sg_oci_u64_value(const json_t *v, unsigned long long *out);
 
 #endif

@@ -278,7 +278,7 @@ static int check(const json_t *v, unsigned depth, struct sg_error *err)
 	return 0;
 }
 
-int sg_json_go_check(const json_t *doc, struct sg_error *err)
+int sg_oci_go_keys_check(const json_t *doc, struct sg_error *err)
 {
 	return check(doc, 0, err);
 }
@@ -291,7 +291,7 @@ int sg_oci_parse_doc(const char *text, size_t len, const char *root, json_t **ou
 
 	r = sg_oci_parse_as(text, len, root, &doc, err);
 	if (r == 0)
-		r = sg_json_go_check(doc, err);
+		r = sg_oci_go_keys_check(doc, err);
 	if (r < 0)
 		return r;
 	*out = steal_pointer(&doc);

@@ -15,6 +15,6 @@
  * read as the same field, or a key Go would read as an OCI field that it does not spell
  * exactly. Objects that Go decodes as maps (annotations, sysctl, ...) are exempt: maps
  * match keys exactly. */
-int sg_json_go_check(const json_t *doc, struct sg_error *err);
+int sg_oci_go_keys_check(const json_t *doc, struct sg_error *err);
 
 #endif

@@ -66,7 +66,7 @@ static int check_depth(const char *text, size_t len, struct sg_error *err)
 /* Integers above INT64_MAX: jansson holds int64 only and refuses them ("too big integer"), but
  * Go's uint64 fields (RLIM_INFINITY in process.rlimits, which Docker and CRI send) carry them.
  * This pass copies the text, turning each such integer (up to UINT64_MAX) into the string
- * "\u0000<digits>", which sg_json_is_u64() recognises and the writer turns back into the bare
+ * "\u0000<digits>", which sg_oci_is_big_u64() recognises and the writer turns back into the bare
  * digits. A client's own "\u0000" is refused here, so every NUL string is one of ours. Leaves
  * *out NULL when the text has no such integer. Strings and numbers are lexed as JSON does; a
  * malformed token is left for jansson to refuse. */
@@ -185,7 +185,7 @@ static int visit_u64(void *data, const struct sg_field *f, const char *shown,
 	(void)pattern;
 	if (!json_is_string(v) || strlen(json_string_value(v)) == json_string_length(v))
 		return 0;
-	if (!sg_json_is_u64(v))
+	if (!sg_oci_is_big_u64(v))
 		return sg_error_set(err, -EINVAL, "%s: %s: JSON string contains a NUL character",
 				    w->label, shown);
 	if (!f || !(f->flags & SG_FIELD_U64))

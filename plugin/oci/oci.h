@@ -29,7 +29,7 @@ struct sg_mount;
 int sg_oci_parse(const char *text, size_t len, json_t **out, struct sg_error *err);
 /* The same for a document whose root is at root in the field table (SG_FIELDS_ROOT_*, see
  * oci/fields.h): integers up to 2^64-1 are accepted where the table marks a uint64 field, as
- * sg_json_is_u64() strings that sg_oci_dump writes back as the same digits; anywhere else
+ * sg_oci_is_big_u64() strings that sg_oci_dump writes back as the same digits; anywhere else
  * they are refused with their JSON path. */
 int sg_oci_parse_as(const char *text, size_t len, const char *root, json_t **out,
 		    struct sg_error *err);
@@ -98,13 +98,25 @@ int sg_oci_create_request(const char *ns, const char *id, json_t *config,
 /* Writes the changes into req->doc: process fields, linux.seccomp, mount options; removes
  * the token carriers. */
 int sg_oci_create_apply(struct sg_request *req, struct sg_error *err);
+/* A bundle's config.json as the gate read it: the one way the shim loads one (a create's,
+ * and the container's for an exec or an update). */
+struct sg_oci_config {
+	char *path;
+	json_t *doc;    /* the document; a request built from it takes its own reference */
+	json_t *before; /* a copy of doc as read, so a store writes only a change */
+};
+/* Reads path (at most SG_LIMIT_JSON_MAX bytes of a regular file, not through a symbolic
+ * link) and parses it through sg_oci_parse_doc. Every error names the path. */
+int sg_oci_config_load(const char *path, struct sg_oci_config *out, struct sg_error *err);
 /* The mode a create's config.json is written back with. */
 #define SG_CONFIG_JSON_MODE 0644
-/* Writes after (a create's config.json, as the policy left it) to path when it differs from
- * before (the document as read): atomically (temporary file, then rename), so runc reads the
- * old file or the new one, never a part. Unchanged, the file is not touched. */
-int sg_oci_config_store(const char *path, const json_t *before, const json_t *after,
+/* The create's store: writes the policy's changes into req->doc (sg_oci_create_apply; req
+ * was built from cfg->doc) and, when the document differs from the one read, replaces
+ * cfg->path atomically (temporary file, then rename), so runc reads the old file or the new
+ * one, never a part. Unchanged, the file is not touched. */
+int sg_oci_config_store(const struct sg_oci_config *cfg, struct sg_request *req,
 			struct sg_error *err);
+void sg_oci_config_clear(struct sg_oci_config *cfg);
 
 /* An Update's resources (LinuxResources JSON) against the container's config.json (may be
  * NULL when the update holds no device rule that allows): every member must be a

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Writing rewritten specs (an exec's process, a create's config.json) back to JSON, and a
- * create's config.json back to its bundle. */
+/* Writing rewritten specs (an exec's process, a create's config.json) back to JSON. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -10,9 +9,7 @@
 
 #include <jansson.h>
 
-#include "core/cleanup.h"
 #include "core/limits.h"
-#include "core/strutil.h"
 #include "oci/fields.h"
 #include "oci/jsonout.h"
 #include "oci.h"
@@ -21,7 +18,7 @@
  * for byte, but into one buffer: jansson's dumper costs an exec more than the rest of the
  * rewrite (a callback per fragment, and a loop check that formats a key per container). Reals,
  * which OCI specs do not hold, are left to jansson. The one difference: an integer above
- * 2^63-1, held as an sg_json_is_u64() string, is written as the number it was. */
+ * 2^63-1, held as an sg_oci_is_big_u64() string, is written as the number it was. */
 static void put(struct sg_jout *o, const char *s, size_t n)
 {
 	if (o->failed)
@@ -119,7 +116,7 @@ static void put_value(struct sg_jout *o, const json_t *v, unsigned depth)
 		break;
 	case JSON_STRING:
 		/* A uint64 the parser lifted out of jansson's range goes back as its digits. */
-		if (sg_json_is_u64(v))
+		if (sg_oci_is_big_u64(v))
 			put(o, json_string_value(v) + 1, json_string_length(v) - 1);
 		else
 			put_string(o, json_string_value(v), json_string_length(v));
@@ -178,19 +175,4 @@ int sg_oci_dump(const json_t *doc, char **out, size_t *len, struct sg_error *err
 
 	put_value(&o, doc, 0);
 	return sg_jout_done(&o, out, len, err);
-}
-
-int sg_oci_config_store(const char *path, const json_t *before, const json_t *after,
-			struct sg_error *err)
-{
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	int r;
-
-	if (json_equal((json_t *)before, (json_t *)after))
-		return 0;
-	r = sg_oci_dump(after, &text, &len, err);
-	if (r < 0)
-		return sg_error_prefix(err, "cannot serialise '%s'", path);
-	return sg_write_file_replace(path, text, len, SG_CONFIG_JSON_MODE, err);
 }

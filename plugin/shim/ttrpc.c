@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/limits.h"
 #include "google/rpc/status.pb-c.h"
 #include "ttrpc.h"
 #include "ttrpc.pb-c.h"
@@ -57,7 +56,7 @@ int sg_ttrpc_error_frame(uint32_t stream_id, int code, const char *message, uint
 	status.message = (char *)(message ? message : "");
 	resp.status = &status;
 	body = ttrpc__response__get_packed_size(&resp);
-	if (body > SG_LIMIT_FRAME_MAX)
+	if (body > SG_TTRPC_FRAME_MAX)
 		return -E2BIG;
 	frame = malloc(SG_TTRPC_HEADER_LEN + body);
 	if (!frame)

@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #define SG_TTRPC_HEADER_LEN 10u
+/* The largest frame body, ttrpc's own limit: over it a frame is refused, its body unread. */
+#define SG_TTRPC_FRAME_MAX (4u << 20)
 
 enum sg_ttrpc_type {
 	SG_TTRPC_REQUEST = 1,

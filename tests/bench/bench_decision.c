@@ -34,6 +34,7 @@
 #include "frame.h"
 #include "gate/gate.h"
 #include "oci/oci.h"
+#include "runc/settings.h"
 #include "shim/firewall/intercept.h"
 #include "shim/log.h"
 #include "shim/ttrpc.h"
@@ -65,6 +66,7 @@ struct bench {
 	struct sg_keyring *kr;
 	struct sg_gate *gate;
 	struct sg_audit *audit;
+	struct sg_runc_settings *runc;
 	struct sg_intercept *ic;
 	struct frame *exec_frames, *unsigned_frames, *create_frames;
 	char **create_docs; /* config.json text per create, with its token */
@@ -210,7 +212,9 @@ static void open_gate(struct bench *b)
 	free(p);
 	if (sg_audit_open("none", &b->audit, &err) < 0)
 		die_err("sg_audit_open", &err);
-	if (sg_intercept_new(b->gate, b->audit, NS, b->bundle_root, &b->ic, &err) < 0)
+	if (sg_runc_settings_defaults(&b->runc, &err) < 0)
+		die_err("sg_runc_settings_defaults", &err);
+	if (sg_intercept_new(b->gate, b->runc, b->audit, NS, b->bundle_root, &b->ic, &err) < 0)
 		die_err("sg_intercept_new", &err);
 }
 
@@ -656,6 +660,7 @@ int main(int argc, char **argv)
 	EVP_MAC_free(mac);
 	sg_replay_free(b.replay);
 	sg_intercept_free(b.ic);
+	sg_runc_settings_free(b.runc);
 	sg_audit_free(b.audit);
 	sg_gate_free(b.gate);
 	sg_keyring_free(b.kr);

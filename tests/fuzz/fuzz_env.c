@@ -17,6 +17,7 @@
 #include "fuzz.h"
 #include "gate/gate.h"
 #include "oci/oci.h"
+#include "runc/settings.h"
 #include "shim/firewall/gate_exec.h"
 #include "shim/firewall/intercept.h"
 #include "shim/log.h"
@@ -181,6 +182,7 @@ static void copy_src(const char *rel, const char *to, mode_t mode)
 static struct sg_fuzz_gate fuzz_gate;
 static struct sg_audit *fuzz_audit;
 static struct sg_config *modules_config;
+static struct sg_runc_settings *fuzz_runc;
 static char *config_json_path;
 static char *config_json_text;
 static size_t config_json_len;
@@ -195,6 +197,7 @@ static void gate_free(void)
 	sg_replay_free(fuzz_gate.modules.replay);
 	sg_keyring_free(fuzz_gate.modules.keyring);
 	sg_config_free(modules_config);
+	sg_runc_settings_free(fuzz_runc);
 	free((char *)fuzz_gate.call.bundle_root);
 	free((char *)fuzz_gate.policy_dir);
 	free((char *)fuzz_gate.module_dir);
@@ -276,6 +279,8 @@ static void hold_bundle_root(const char *bundle_root)
 static void gate_open(void)
 {
 	struct sg_error err = { 0 };
+	struct sg_config *cfg = NULL;
+	struct sg_runc_settings *runc2 = NULL;
 	char *replay2;
 	int null_fd;
 
@@ -297,14 +302,17 @@ static void gate_open(void)
 		sg_fuzz_die("/dev/null: %s", strerror(errno));
 	sg_log_init(null_fd, SG_LOG_DEBUG);
 
-	if (sg_gate_open(fuzz_gate.config_path, &fuzz_gate.gate, &err) < 0)
+	/* As the shim opens it: the whole file, then the gate over core's part. */
+	if (sg_runc_settings_load(fuzz_gate.config_path, &cfg, &fuzz_runc, &err) < 0 ||
+	    sg_gate_open_config(cfg, 0, &fuzz_gate.gate, &err) < 0)
 		sg_fuzz_die("gate: %s", err.msg);
 	if (sg_audit_open("/dev/null", &fuzz_audit, &err) < 0)
 		sg_fuzz_die("audit: %s", err.msg);
-	if (sg_intercept_new(fuzz_gate.gate, fuzz_audit, SG_FUZZ_NS, fuzz_gate.call.bundle_root,
-			     &fuzz_gate.ic, &err) < 0)
+	if (sg_intercept_new(fuzz_gate.gate, fuzz_runc, fuzz_audit, SG_FUZZ_NS,
+			     fuzz_gate.call.bundle_root, &fuzz_gate.ic, &err) < 0)
 		sg_fuzz_die("intercept: %s", err.msg);
 	fuzz_gate.call.gate = fuzz_gate.gate;
+	fuzz_gate.call.runc = fuzz_runc;
 	fuzz_gate.call.audit = fuzz_audit;
 	fuzz_gate.call.ns = SG_FUZZ_NS;
 	fuzz_gate.call.service = "containerd.task.v2.Task";
@@ -314,8 +322,9 @@ static void gate_open(void)
 
 	/* What policy stacks load against, as the gate builds it; a store of its own, since
 	 * the gate's is open. */
-	if (sg_config_load(fuzz_gate.config_path, &modules_config, &err) < 0)
+	if (sg_runc_settings_load(fuzz_gate.config_path, &modules_config, &runc2, &err) < 0)
 		sg_fuzz_die("config: %s", err.msg);
+	sg_runc_settings_free(runc2);
 	if (sg_keyring_load(modules_config->key_dir, &fuzz_gate.modules.keyring, &err) < 0)
 		sg_fuzz_die("keyring: %s", err.msg);
 	replay2 = scratch_path("replay-modules.db");

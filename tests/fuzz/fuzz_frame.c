@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/limits.h"
 #include "fuzz.h"
 #include "shim/firewall/intercept.h"
 #include "shim/ttrpc.h"
@@ -64,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		sg_ttrpc_header_decode(data + off, &h);
 		off += SG_TTRPC_HEADER_LEN;
-		if (h.length > SG_LIMIT_FRAME_MAX) {
+		if (h.length > SG_TTRPC_FRAME_MAX) {
 			/* The relay discards such a body unread and judges the header alone. */
 			off = size;
 		} else {

@@ -116,9 +116,9 @@ static void test_u64(void **state)
 	size_t len;
 	(void)state;
 
-	assert_true(sg_json_is_u64(json_object_get(json_array_get(json_object_get(json_object_get(doc,
+	assert_true(sg_oci_is_big_u64(json_object_get(json_array_get(json_object_get(json_object_get(doc,
 		"process"), "rlimits"), 0), "hard")));
-	assert_true(sg_json_u64_value(json_object_get(json_array_get(json_object_get(
+	assert_true(sg_oci_u64_value(json_object_get(json_array_get(json_object_get(
 		json_object_get(doc, "process"), "rlimits"), 0), "hard"), &v));
 	assert_true(v == 18446744073709551615ULL);
 	/* Written back byte for byte (the input is already compact). */

@@ -17,10 +17,10 @@
 #include "containerd/task/v2/shim.pb-c.h"
 #include "core/audit.h"
 #include "core/config.h"
-#include "core/limits.h"
 #include "core/request.h"
 #include "gate/gate.h"
 #include "oci/oci.h"
+#include "runc/settings.h"
 #include "shim/firewall/intercept.h"
 #include "shim/ttrpc.h"
 #include "sig/keyring.h"
@@ -55,6 +55,7 @@ struct fixture {
 	char *bundle;
 	char *audit_path;
 	struct sg_gate *gate;
+	struct sg_runc_settings *runc;
 	struct sg_audit *audit;
 	struct sg_intercept *ic;
 };
@@ -74,6 +75,8 @@ static void open_gate(struct fixture *f, const char *runc_binary, bool keys)
 	struct sg_error err = { 0 };
 
 	sg_intercept_free(f->ic);
+	sg_runc_settings_free(f->runc);
+	f->runc = NULL;
 	sg_audit_free(f->audit);
 	sg_gate_free(f->gate);
 	assert_int_equal(sg_config_defaults(&cfg, NULL), 0);
@@ -82,11 +85,10 @@ static void open_gate(struct fixture *f, const char *runc_binary, bool keys)
 	free(cfg->replay_store);
 	assert_true(asprintf(&cfg->replay_store, "%s/replay.db", f->dir) > 0);
 	cfg->replay_capacity = 64;
-	if (runc_binary) {
-		cfg->runc_binaries = calloc(1, sizeof(char *));
-		cfg->runc_binaries[0] = strdup(runc_binary);
-		cfg->n_runc_binaries = 1;
-	}
+	assert_int_equal(sg_runc_settings_defaults(&f->runc, NULL), 0);
+	if (runc_binary)
+		assert_int_equal(sg_config_list_add(&f->runc->binaries, &f->runc->n_binaries,
+						    runc_binary, NULL), 0);
 	if (keys) {
 		free(cfg->key_dir);
 		assert_true(asprintf(&cfg->key_dir, "%s/keys.d", f->dir) > 0);
@@ -95,7 +97,7 @@ static void open_gate(struct fixture *f, const char *runc_binary, bool keys)
 		fail_msg("gate: %s", err.msg);
 	if (sg_audit_open(f->audit_path, &f->audit, &err) < 0)
 		fail_msg("audit: %s", err.msg);
-	if (sg_intercept_new(f->gate, f->audit, "default", f->bundles, &f->ic, &err) < 0)
+	if (sg_intercept_new(f->gate, f->runc, f->audit, "default", f->bundles, &f->ic, &err) < 0)
 		fail_msg("intercept: %s", err.msg);
 }
 
@@ -128,6 +130,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	sg_intercept_free(f->ic);
+	sg_runc_settings_free(f->runc);
 	sg_audit_free(f->audit);
 	sg_gate_free(f->gate);
 	sg_test_rmtree(f->dir);
@@ -336,7 +339,7 @@ static void test_wire_refusals(void **state)
  * InvalidArgument like other malformed input, and names the limit. */
 static void test_oversize(void **state)
 {
-	struct sg_ttrpc_header h = { .length = SG_LIMIT_FRAME_MAX + 1, .stream_id = 15,
+	struct sg_ttrpc_header h = { .length = SG_TTRPC_FRAME_MAX + 1, .stream_id = 15,
 				     .type = SG_TTRPC_REQUEST };
 	struct fixture *f = *state;
 	uint8_t *out = NULL;
@@ -837,6 +840,7 @@ static void test_go_case_keys(void **state)
 {
 	struct fixture *f = *state;
 	struct create_opts o = { 0 };
+	char *want = NULL;
 
 	expect_reply_msg(f,
 			 exec_frame(51, TASK_V2, PROCESS_URL,
@@ -856,9 +860,10 @@ static void test_go_case_keys(void **state)
 			   "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/bin/sh\"],"
 			   "\"cwd\":\"/\"},\"Mount\xc5\xbf\":[{\"destination\":\"/h\","
 			   "\"source\":\"/\",\"type\":\"bind\"}]}"));
-	expect_reply_msg(f, create_frame(f, 55, TASK_V2, &o), 55, SG_GRPC_INVALID_ARGUMENT,
-			 "shimgate: create of 'c1' refused: key 'Mount\xc5\xbf' would be read by "
-			 "runc as 'mounts'");
+	assert_true(asprintf(&want, "shimgate: create of 'c1' refused: %s/config.json: key "
+				    "'Mount\xc5\xbf' would be read by runc as 'mounts'", f->bundle) > 0);
+	expect_reply_msg(f, create_frame(f, 55, TASK_V2, &o), 55, SG_GRPC_INVALID_ARGUMENT, want);
+	free(want);
 	/* Annotations are a map: any key is data. */
 	free(sg_test_write(f->bundle, "config.json", 0644, "%s",
 			   "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/bin/sh\"],"
@@ -892,25 +897,33 @@ static int cli_envelope(const char *op, const char *member, const char *spec, bo
 	return r;
 }
 
-static int cli_flags(struct fixture *f, enum sg_op op, const char *spec, struct sg_error *err)
+/* The same through the CLI's request flags: --process for an exec (with container, the
+ * container's config.json as --spec), --spec for a create. */
+static int cli_flags(struct fixture *f, enum sg_op op, const char *spec, const char *container,
+		     struct sg_error *err)
 {
 	_cleanup_request_ struct sg_request *req = NULL;
 	char *path = sg_test_write(f->dir, "cli-spec.json", 0644, "%s", spec);
+	char *cpath = container ? sg_test_write(f->dir, "cli-config.json", 0644, "%s", container)
+				: NULL;
 	struct sg_reqflags rf = { .op_set = true, .op = op, .ns = "default", .id = "c1" };
 	int r;
 
-	if (op == SG_OP_EXEC)
+	if (op == SG_OP_EXEC) {
 		rf.process_file = path;
-	else
+		rf.spec_file = cpath;
+	} else {
 		rf.spec_file = path;
+	}
 	r = sg_reqflags_build(&rf, &req, err);
 	free(path);
+	free(cpath);
 	return r;
 }
 
 /* The CLI and the shim refuse the same Go-key-folded specs, for the same reason: both read
  * through sg_oci_parse_doc. Before, `policy test` and `explain` judged the spec the shim
- * refused. */
+ * refused, and the shim read an exec's container config.json without the Go key check. */
 static void test_go_case_keys_cli_agrees(void **state)
 {
 	static const char process[] =
@@ -931,8 +944,22 @@ static void test_go_case_keys_cli_agrees(void **state)
 			 SG_GRPC_INVALID_ARGUMENT, want);
 	free(want);
 	free(sg_test_write(f->bundle, "config.json", 0644, "%s", config));
-	assert_true(asprintf(&want, "shimgate: create of 'c1' refused: %s", create_why) > 0);
+	assert_true(asprintf(&want, "shimgate: create of 'c1' refused: %s/config.json: %s",
+			     f->bundle, create_why) > 0);
 	expect_reply_msg(f, create_frame(f, 63, TASK_V2, &o), 63, SG_GRPC_INVALID_ARGUMENT, want);
+	free(want);
+	/* An exec in a container whose config.json Go would read differently. */
+	assert_true(asprintf(&want, "shimgate: exec 'e1' in 'c1' refused: the container's "
+				    "config.json: %s/config.json: %s", f->bundle, create_why) > 0);
+	expect_reply_msg(f, exec_frame(65, TASK_V2, PROCESS_URL, EXEC_JSON, false), 65,
+			 SG_GRPC_INTERNAL, want);
+	free(want);
+	/* And an update's device rules, judged against that config.json. */
+	assert_true(asprintf(&want, "shimgate: update of 'c1' refused: the container's "
+				    "config.json: %s/config.json: %s", f->bundle, create_why) > 0);
+	expect_reply_msg(f, update_frame(67, RESOURCES_URL,
+					 "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}"),
+			 67, SG_GRPC_FAILED_PRECONDITION, want);
 	free(want);
 	/* The CLI, on the same specs. */
 	for (int entry = 0; entry < 2; entry++) {
@@ -943,11 +970,14 @@ static void test_go_case_keys_cli_agrees(void **state)
 		/* The legitimate spelling passes. */
 		assert_int_equal(cli_envelope("exec", "process", EXEC_JSON, entry, &err), 0);
 	}
-	assert_int_equal(cli_flags(f, SG_OP_EXEC, process, &err), -EINVAL);
+	assert_int_equal(cli_flags(f, SG_OP_EXEC, process, NULL, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, exec_why));
-	assert_int_equal(cli_flags(f, SG_OP_CREATE, config, &err), -EINVAL);
+	assert_int_equal(cli_flags(f, SG_OP_CREATE, config, NULL, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, create_why));
-	assert_int_equal(cli_flags(f, SG_OP_EXEC, EXEC_JSON, &err), 0);
+	assert_int_equal(cli_flags(f, SG_OP_EXEC, EXEC_JSON, config, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, create_why));
+	assert_int_equal(cli_flags(f, SG_OP_EXEC, EXEC_JSON, NULL, &err), 0);
+	assert_int_equal(cli_flags(f, SG_OP_EXEC, EXEC_JSON, CONFIG_JSON, &err), 0);
 }
 
 /* The container's config.json is parsed once per (id, inode, mtime, size). */

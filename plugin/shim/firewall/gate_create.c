@@ -15,10 +15,8 @@
 #include "core/limits.h"
 #include "core/request.h"
 #include "core/strutil.h"
-#include "gate/gate.h"
 #include "gate_call.h"
 #include "gate_create.h"
-#include "oci/fields.h"
 #include "oci/oci.h"
 #include "runcopts.h"
 #include "shim/ttrpc.h"
@@ -106,15 +104,12 @@ static void create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload,
 			  struct sg_call_result *res)
 {
 	_cleanup_(create_freep) Containerd__Task__V2__CreateTaskRequest *c = NULL;
-	json_auto_t *config = NULL;
-	json_auto_t *before = NULL;
+	_cleanup_(sg_oci_config_clear) struct sg_oci_config config = { 0 };
 	_cleanup_request_ struct sg_request *req = NULL;
-	_cleanup_free_ char *text = NULL;
 	struct sg_rootfs rootfs = { 0 };
 	struct sg_error err = { 0 };
 	char path[PATH_MAX];
 	char what[SG_LIMIT_ID + 32];
-	size_t text_len = 0;
 	int r;
 
 	c = containerd__task__v2__create_task_request__unpack(NULL, len, payload);
@@ -137,7 +132,7 @@ static void create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload,
 			       what);
 		return;
 	}
-	r = sg_runcopts_check(sg_gate_config(ctx->gate), c->options, &err);
+	r = sg_runcopts_check(ctx->runc, c->options, &err);
 	if (r < 0) {
 		sg_call_refuse(res,
 			       r == -EPERM ? SG_GRPC_PERMISSION_DENIED : SG_GRPC_INVALID_ARGUMENT,
@@ -153,24 +148,14 @@ static void create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload,
 			       what);
 		return;
 	}
-	r = sg_read_file(path, SG_LIMIT_JSON_MAX, &text, &text_len, &err);
-	if (r < 0) {
-		sg_call_refuse(res, r == -EFBIG ? SG_GRPC_INVALID_ARGUMENT : SG_GRPC_INTERNAL,
-			       "shimgate: %s refused: %s", what, err.msg);
-		return;
-	}
-	if (sg_oci_parse_doc(text, text_len, SG_FIELDS_ROOT_CONFIG, &config, &err) < 0) {
+	if (sg_oci_config_load(path, &config, &err) < 0) {
 		sg_call_refuse_input(res, err.code, what, err.msg);
-		return;
-	}
-	before = json_deep_copy(config);
-	if (!before) {
-		sg_call_refuse(res, SG_GRPC_INTERNAL, "shimgate: %s refused: out of memory", what);
 		return;
 	}
 	r = rootfs_read(c, &rootfs, &err);
 	if (r == 0)
-		r = sg_oci_create_request(ctx->ns, c->id, config, rootfs.m, rootfs.n, &req, &err);
+		r = sg_oci_create_request(ctx->ns, c->id, config.doc, rootfs.m, rootfs.n, &req,
+					  &err);
 	rootfs_clear(&rootfs);
 	if (r == 0)
 		r = sg_request_set_stdio(req, (const char *const[]){ c->stdin, c->stdout, c->stderr },
@@ -184,8 +169,7 @@ static void create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload,
 	if (!sg_call_decide(ctx, req, what, res))
 		return;
 	/* The request forwarded is the original: runc reads the spec from disk. */
-	if (sg_oci_create_apply(req, &err) < 0 ||
-	    sg_oci_config_store(path, before, req->doc, &err) < 0)
+	if (sg_oci_config_store(&config, req, &err) < 0)
 		sg_call_refuse(res, SG_GRPC_INTERNAL, "shimgate: %s refused: %s", what, err.msg);
 }
 

@@ -137,11 +137,9 @@ static int container_get(const struct sg_call_ctx *ctx, const char *id,
 			 struct sg_exec_container *local, const struct sg_exec_container **out,
 			 struct sg_error *err)
 {
-	_cleanup_free_ char *text = NULL;
-	json_auto_t *doc = NULL;
+	_cleanup_(sg_oci_config_clear) struct sg_oci_config cfg = { 0 };
 	struct stat st, st2;
 	char path[PATH_MAX];
-	size_t len = 0;
 	int r;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s/config.json", ctx->bundle_root, id) >=
@@ -152,13 +150,10 @@ static int container_get(const struct sg_call_ctx *ctx, const char *id,
 	*out = cache_get(ctx->exec_cache, id, &st);
 	if (*out)
 		return 0;
-	r = sg_read_file(path, SG_LIMIT_JSON_MAX, &text, &len, err);
+	r = sg_oci_config_load(path, &cfg, err);
 	if (r < 0)
 		return r;
-	r = sg_oci_parse_as(text, len, SG_FIELDS_ROOT_CONFIG, &doc, err);
-	if (r < 0)
-		return sg_error_prefix(err, "'%s'", path);
-	sg_oci_exec_container_read(doc, local);
+	sg_oci_exec_container_read(cfg.doc, local);
 	/* Cached only when the file did not change while it was read. */
 	if (stat(path, &st2) == 0 && same_file(&st, &st2))
 		*out = cache_put(ctx->exec_cache, id, &st, local);

@@ -28,12 +28,10 @@ static void update_freep(Containerd__Task__V2__UpdateTaskRequest **u)
 }
 
 /* The container's config.json, for its device rules. */
-static int container_config(const struct sg_call_ctx *ctx, const char *id, json_t **out,
-			    struct sg_error *err)
+static int container_config(const struct sg_call_ctx *ctx, const char *id,
+			    struct sg_oci_config *out, struct sg_error *err)
 {
-	_cleanup_free_ char *text = NULL;
 	char path[PATH_MAX];
-	size_t len = 0;
 	int r;
 
 	if (!sg_id_valid(id, SG_LIMIT_ID))
@@ -41,9 +39,7 @@ static int container_config(const struct sg_call_ctx *ctx, const char *id, json_
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s/config.json", ctx->bundle_root, id) >=
 	    sizeof(path))
 		return sg_error_set(err, -ENAMETOOLONG, "config.json path of '%s' too long", id);
-	r = sg_read_file(path, SG_LIMIT_JSON_MAX, &text, &len, err);
-	if (r == 0)
-		r = sg_oci_parse_as(text, len, SG_FIELDS_ROOT_CONFIG, out, err);
+	r = sg_oci_config_load(path, out, err);
 	return r < 0 ? sg_error_prefix(err, "the container's config.json") : 0;
 }
 
@@ -53,7 +49,7 @@ void sg_gate_update_handle(const struct sg_call_ctx *ctx, const uint8_t *payload
 	_cleanup_(update_freep) Containerd__Task__V2__UpdateTaskRequest *u = NULL;
 	struct sg_error err = { 0 };
 	json_auto_t *resources = NULL;
-	json_auto_t *config = NULL;
+	_cleanup_(sg_oci_config_clear) struct sg_oci_config config = { 0 };
 	char what[SG_LIMIT_ID + 32];
 	int r;
 
@@ -87,7 +83,7 @@ void sg_gate_update_handle(const struct sg_call_ctx *ctx, const uint8_t *payload
 		   container_config(ctx, u->id, &config, &err) < 0) {
 		sg_call_refuse(res, SG_GRPC_FAILED_PRECONDITION, "shimgate: %s refused: %s", what,
 			       err.msg);
-	} else if ((r = sg_oci_update_check(resources, config, &err)) < 0) {
+	} else if ((r = sg_oci_update_check(resources, config.doc, &err)) < 0) {
 		sg_call_refuse(res,
 			       r == -EPERM ? SG_GRPC_PERMISSION_DENIED : SG_GRPC_INVALID_ARGUMENT,
 			       "shimgate: %s refused: %s", what, err.msg);

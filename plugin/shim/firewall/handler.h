@@ -10,12 +10,14 @@
 #include <shimgate/shimgate.h>
 
 struct sg_gate;
+struct sg_runc_settings;
 struct sg_audit;
 struct sg_exec_cache;
 
 /* Everything a handler may consult; borrowed from the intercept. */
 struct sg_call_ctx {
 	struct sg_gate *gate;
+	const struct sg_runc_settings *runc; /* what a create's runtime options may name */
 	struct sg_audit *audit;
 	const char *ns;
 	const char *bundle_root;

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "core/cleanup.h"
-#include "core/limits.h"
 #include "gate_exec.h"
 #include "intercept.h"
 #include "methods.h"
@@ -19,25 +18,28 @@
 
 struct sg_intercept {
 	struct sg_gate *gate;
+	const struct sg_runc_settings *runc;
 	struct sg_audit *audit;
 	char *ns;
 	char *bundle_root;
 	struct sg_exec_cache *exec_cache;
 };
 
-int sg_intercept_new(struct sg_gate *gate, struct sg_audit *audit, const char *ns,
-		     const char *bundle_root, struct sg_intercept **out, struct sg_error *err)
+int sg_intercept_new(struct sg_gate *gate, const struct sg_runc_settings *runc,
+		     struct sg_audit *audit, const char *ns, const char *bundle_root,
+		     struct sg_intercept **out, struct sg_error *err)
 {
 	struct sg_intercept *ic;
 
-	if (!gate || !audit || !ns || !*ns || !bundle_root || bundle_root[0] != '/')
+	if (!gate || !runc || !audit || !ns || !*ns || !bundle_root || bundle_root[0] != '/')
 		return sg_error_set(err, -EINVAL,
-				    "intercept: gate, audit, namespace and an absolute bundle root "
-				    "are required");
+				    "intercept: gate, runc settings, audit, namespace and an absolute "
+				    "bundle root are required");
 	ic = calloc(1, sizeof(*ic));
 	if (!ic)
 		return sg_error_set(err, -ENOMEM, "intercept: out of memory");
 	ic->gate = gate;
+	ic->runc = runc;
 	ic->audit = audit;
 	ic->ns = strdup(ns);
 	ic->bundle_root = strdup(bundle_root);
@@ -113,7 +115,7 @@ static int repack(const struct sg_ttrpc_header *h, Ttrpc__Request *req, uint8_t 
 	req->payload.data = payload;
 	req->payload.len = payload_len;
 	body = ttrpc__request__get_packed_size(req);
-	if (body > SG_LIMIT_FRAME_MAX) {
+	if (body > SG_TTRPC_FRAME_MAX) {
 		req->payload = saved;
 		return -E2BIG;
 	}
@@ -158,10 +160,10 @@ enum sg_intercept_action sg_intercept_frame(struct sg_intercept *ic,
 			      h->type);
 	/* Malformed input like the rest: InvalidArgument, which containerd passes on as
 	 * "invalid argument" (it turns ResourceExhausted into "unknown"). */
-	if (h->length > SG_LIMIT_FRAME_MAX)
+	if (h->length > SG_TTRPC_FRAME_MAX)
 		return replyf(h->stream_id, SG_GRPC_INVALID_ARGUMENT, out, out_len,
 			      "shimgate: ttrpc request of %u bytes refused: over the %u-byte "
-			      "(4 MiB) frame limit", h->length, SG_LIMIT_FRAME_MAX);
+			      "(4 MiB) frame limit", h->length, SG_TTRPC_FRAME_MAX);
 	/* Client streams are odd; ttrpc servers refuse even ids the same way. */
 	if (h->stream_id % 2 == 0)
 		return replyf(h->stream_id, SG_GRPC_INVALID_ARGUMENT, out, out_len,
@@ -208,6 +210,7 @@ enum sg_intercept_action sg_intercept_frame(struct sg_intercept *ic,
 
 	ctx = (struct sg_call_ctx){
 		.gate = ic->gate,
+		.runc = ic->runc,
 		.audit = ic->audit,
 		.ns = ic->ns,
 		.bundle_root = ic->bundle_root,
@@ -226,7 +229,7 @@ enum sg_intercept_action sg_intercept_frame(struct sg_intercept *ic,
 	if (r == -E2BIG)
 		return replyf(h->stream_id, SG_GRPC_INVALID_ARGUMENT, out, out_len,
 			      "shimgate: %s/%s refused: the rewritten request is over the %u-byte "
-			      "(4 MiB) frame limit", req->service, m->name, SG_LIMIT_FRAME_MAX);
+			      "(4 MiB) frame limit", req->service, m->name, SG_TTRPC_FRAME_MAX);
 	if (r < 0)
 		return replyf(h->stream_id, SG_GRPC_INTERNAL, out, out_len,
 			      "shimgate: cannot re-encode %s/%s: %s", req->service, m->name,

@@ -13,6 +13,7 @@
 #include "shim/ttrpc.h"
 
 struct sg_gate;
+struct sg_runc_settings;
 struct sg_audit;
 struct sg_intercept;
 
@@ -24,9 +25,11 @@ enum sg_intercept_action {
 
 /* ns: the shim's -namespace. bundle_root: the directory holding every bundle of this
  * namespace (the parent of the shim's cwd), used to find <bundle_root>/<id>/config.json for
- * an exec. gate and audit are borrowed. */
-int sg_intercept_new(struct sg_gate *gate, struct sg_audit *audit, const char *ns,
-		     const char *bundle_root, struct sg_intercept **out, struct sg_error *err);
+ * an exec. runc: what a create's runtime options may name. gate, runc and audit are
+ * borrowed. */
+int sg_intercept_new(struct sg_gate *gate, const struct sg_runc_settings *runc,
+		     struct sg_audit *audit, const char *ns, const char *bundle_root,
+		     struct sg_intercept **out, struct sg_error *err);
 void sg_intercept_free(struct sg_intercept *ic);
 
 /* Judges one complete frame from containerd (header and body). Never fails open: anything

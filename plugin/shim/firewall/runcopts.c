@@ -7,9 +7,9 @@
 
 #include "containerd/runc/v1/options.pb-c.h"
 #include "core/cleanup.h"
-#include "core/config.h"
 #include "core/limits.h"
 #include "core/strutil.h"
+#include "runc/settings.h"
 #include "runcopts.h"
 
 /* True when the protobuf type named by type_url is containerd.runc.v1.Options. containerd
@@ -22,14 +22,14 @@ static bool is_runc_options(const char *type_url)
 	return strcmp(slash ? slash + 1 : type_url, SG_RUNC_OPTIONS_TYPE) == 0;
 }
 
-static bool root_allowed(const struct sg_config *cfg, const char *root)
+static bool root_allowed(const struct sg_runc_settings *runc, const char *root)
 {
 	_cleanup_free_ char *norm = strdup(root);
 
 	if (!norm || sg_path_normalize(norm) < 0)
 		return false;
-	for (size_t i = 0; i < cfg->n_runc_roots; i++) {
-		_cleanup_free_ char *prefix = strdup(cfg->runc_roots[i]);
+	for (size_t i = 0; i < runc->n_roots; i++) {
+		_cleanup_free_ char *prefix = strdup(runc->roots[i]);
 		size_t n;
 
 		if (!prefix || sg_path_normalize(prefix) < 0)
@@ -42,10 +42,10 @@ static bool root_allowed(const struct sg_config *cfg, const char *root)
 	return false;
 }
 
-static bool binary_allowed(const struct sg_config *cfg, const char *binary)
+static bool binary_allowed(const struct sg_runc_settings *runc, const char *binary)
 {
-	for (size_t i = 0; i < cfg->n_runc_binaries; i++)
-		if (strcmp(cfg->runc_binaries[i], binary) == 0)
+	for (size_t i = 0; i < runc->n_binaries; i++)
+		if (strcmp(runc->binaries[i], binary) == 0)
 			return true;
 	return false;
 }
@@ -56,7 +56,7 @@ static void options_freep(Containerd__Runc__V1__Options **o)
 		containerd__runc__v1__options__free_unpacked(*o, NULL);
 }
 
-int sg_runcopts_check(const struct sg_config *cfg, const Google__Protobuf__Any *opts,
+int sg_runcopts_check(const struct sg_runc_settings *runc, const Google__Protobuf__Any *opts,
 		      struct sg_error *err)
 {
 	_cleanup_(options_freep) Containerd__Runc__V1__Options *o = NULL;
@@ -72,12 +72,12 @@ int sg_runcopts_check(const struct sg_config *cfg, const Google__Protobuf__Any *
 	o = containerd__runc__v1__options__unpack(NULL, opts->value.len, opts->value.data);
 	if (!o)
 		return sg_error_set(err, -EINVAL, "runtime options do not decode");
-	if (o->binary_name[0] && !binary_allowed(cfg, o->binary_name))
+	if (o->binary_name[0] && !binary_allowed(runc, o->binary_name))
 		return sg_error_set(err, -EPERM,
 				    "runtime option binary_name '%.256s' is not a configured "
 				    "runc_binary",
 				    o->binary_name);
-	if (o->root[0] && !root_allowed(cfg, o->root))
+	if (o->root[0] && !root_allowed(runc, o->root))
 		return sg_error_set(err, -EPERM,
 				    "runtime option root '%.256s' is not under a configured runc_root",
 				    o->root);

@@ -7,14 +7,14 @@
 
 #include "google/protobuf/any.pb-c.h"
 
-struct sg_config;
+struct sg_runc_settings;
 
 #define SG_RUNC_OPTIONS_TYPE "containerd.runc.v1.Options"
 
 /* Vets CreateTaskRequest.options (NULL: none). 0 when runc would run the configured binary
  * with an allowed root; -EPERM naming the option otherwise; -EINVAL when it does not
  * decode. Any other options type is refused (-EPERM). */
-int sg_runcopts_check(const struct sg_config *cfg, const Google__Protobuf__Any *opts,
+int sg_runcopts_check(const struct sg_runc_settings *runc, const Google__Protobuf__Any *opts,
 		      struct sg_error *err);
 
 #endif

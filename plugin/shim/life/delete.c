@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "realrecord.h"
 #include "realshim.h"
+#include "runc/settings.h"
 #include "shim/args.h"
 #include "shim/commands.h"
 #include "shutdown.h"
@@ -26,19 +27,21 @@
 static char *real_shim_path(void)
 {
 	struct sg_config *cfg = NULL;
+	struct sg_runc_settings *runc = NULL;
 	struct sg_error err = { 0 };
 	char *path = NULL;
 
-	if (sg_config_load(getenv(SG_CONFIG_ENV), &cfg, &err) < 0) {
+	if (sg_runc_settings_load(getenv(SG_CONFIG_ENV), &cfg, &runc, &err) < 0) {
 		fprintf(stderr, "shimgate: %s; using the built-in runtime\n", err.msg);
-		if (sg_config_defaults(&cfg, &err) < 0) {
+		if (sg_runc_settings_defaults(&runc, &err) < 0) {
 			fprintf(stderr, "shimgate: %s\n", err.msg);
 			return NULL;
 		}
 	}
-	if (sg_realshim_resolve(cfg->real_shim, &path, &err) < 0)
+	if (sg_realshim_resolve(runc->real_shim, &path, &err) < 0)
 		fprintf(stderr, "shimgate: %s\n", err.msg);
 	sg_config_free(cfg);
+	sg_runc_settings_free(runc);
 	return path;
 }
 

@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/limits.h"
 #include "realrecord.h"
 #include "relay.h"
 #include "shim/firewall/intercept.h"
@@ -256,7 +255,7 @@ static int judge_frames(struct conn *c, struct sg_intercept *ic)
 		if (buf_pending(&c->in) < SG_TTRPC_HEADER_LEN)
 			return 0;
 		sg_ttrpc_header_decode(c->in.data + c->in.off, &h);
-		if (h.length > SG_LIMIT_FRAME_MAX) {
+		if (h.length > SG_TTRPC_FRAME_MAX) {
 			/* Never buffered: the body is discarded as it arrives, as ttrpc does,
 			 * and the stream gets its InvalidArgument answer. */
 			buf_consume(&c->in, SG_TTRPC_HEADER_LEN);

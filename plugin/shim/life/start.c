@@ -20,6 +20,7 @@
 #include "realrecord.h"
 #include "realshim.h"
 #include "relay.h"
+#include "runc/settings.h"
 #include "shim/commands.h"
 #include "shim/firewall/intercept.h"
 #include "shim/log.h"
@@ -34,10 +35,12 @@ SG_DEFINE_FREEP(struct sg_gate *, sg_gate_free)
 SG_DEFINE_FREEP(struct sg_audit *, sg_audit_free)
 SG_DEFINE_FREEP(struct sg_intercept *, sg_intercept_free)
 SG_DEFINE_FREEP(struct sg_config *, sg_config_free)
+SG_DEFINE_FREEP(struct sg_runc_settings *, sg_runc_settings_free)
 
 struct daemon_args {
 	const struct sg_shim_args *args;
 	struct sg_gate *gate;
+	const struct sg_runc_settings *runc;
 	struct sg_audit *audit;
 	const char *bundle;
 	struct sg_relay_config relay;
@@ -84,8 +87,8 @@ static int run_daemon(struct daemon_args *d)
 		sg_log_error("cannot leave the bundle directory");
 		return 1;
 	}
-	if (sg_intercept_new(d->gate, d->audit, d->args->ns, dirname(bundle_copy), &ic, &err) <
-	    0) {
+	if (sg_intercept_new(d->gate, d->runc, d->audit, d->args->ns, dirname(bundle_copy), &ic,
+			     &err) < 0) {
 		sg_log_error("%s", err.msg);
 		return 1;
 	}
@@ -173,6 +176,7 @@ int sg_shim_start(const struct sg_shim_args *a, char **argv)
 	_cleanup_free_ char *real = NULL, *output = NULL, *printed = NULL, *bundle = NULL;
 	char gate_path[SG_SOCKET_PATH_MAX];
 	_cleanup_(sg_config_freep) struct sg_config *cfg = NULL;
+	_cleanup_(sg_runc_settings_freep) struct sg_runc_settings *runc = NULL;
 	struct sg_realshim_proc proc;
 	struct sg_bootstrap boot;
 	struct sg_error err = { 0 }, gerr = { 0 };
@@ -187,9 +191,9 @@ int sg_shim_start(const struct sg_shim_args *a, char **argv)
 	bundle = getcwd(NULL, 0);
 	if (!bundle)
 		return fprintf(stderr, "shimgate: getcwd: %s\n", strerror(errno)), 1;
-	if (sg_config_load(getenv(SG_CONFIG_ENV), &cfg, &err) < 0)
+	if (sg_runc_settings_load(getenv(SG_CONFIG_ENV), &cfg, &runc, &err) < 0)
 		return fail("cannot load the gate", &err);
-	if (sg_realshim_resolve(cfg->real_shim, &real, &err) < 0)
+	if (sg_realshim_resolve(runc->real_shim, &real, &err) < 0)
 		return fail("cannot start", &err);
 	/* The real shim starts while the gate loads its keys and policy (compiling the
 	 * seccomp profile is most of a start's time); nothing reaches the real shim before
@@ -227,6 +231,7 @@ int sg_shim_start(const struct sg_shim_args *a, char **argv)
 		d = (struct daemon_args){
 			.args = a,
 			.gate = gate,
+			.runc = runc,
 			.audit = audit,
 			.bundle = bundle,
 			.relay = { .listen_fd = fd,
