@@ -30,7 +30,6 @@ struct rd {
 	size_t i, len;
 	struct sg_proc_doc *doc;
 	struct sg_process *proc;
-	struct sg_error *err;
 	int failed; /* -ENOMEM: a real error, not a fallback */
 };
 
@@ -370,7 +369,7 @@ static bool top_member(struct rd *r, int k, void *ctx)
 int sg_proc_doc_read(const char *text, size_t len, bool terminal, struct sg_proc_doc *doc,
 		     struct sg_process *proc, struct sg_error *err)
 {
-	struct rd r = { .s = text, .len = len, .doc = doc, .proc = proc, .err = err };
+	struct rd r = { .s = text, .len = len, .doc = doc, .proc = proc };
 	bool ok;
 
 	*doc = (struct sg_proc_doc){ .terminal = terminal };
