@@ -13,7 +13,7 @@
 /* Capabilities in one set, as process.c bounds them. */
 #define CAPSET_ENTRIES_MAX 256u
 
-static const char *const top_keys[] = {
+const char *const sg_proc_key_names[SG_PROC_KEYS_MAX] = {
 	[SG_PK_TERMINAL] = "terminal",   [SG_PK_CONSOLE] = "consoleSize",
 	[SG_PK_USER] = "user",           [SG_PK_ARGS] = "args",
 	[SG_PK_ENV] = "env",             [SG_PK_CWD] = "cwd",
@@ -375,7 +375,7 @@ int sg_proc_doc_read(const char *text, size_t len, bool terminal, struct sg_proc
 	*doc = (struct sg_proc_doc){ .terminal = terminal };
 	*proc = (struct sg_process){ .terminal = terminal };
 	ok = len <= SG_LIMIT_JSON_MAX &&
-	     object(&r, top_keys, SG_ARRAY_SIZE(top_keys), doc->order, &doc->n_keys, top_member,
+	     object(&r, sg_proc_key_names, SG_PROC_KEYS_MAX, doc->order, &doc->n_keys, top_member,
 		    NULL);
 	skip_ws(&r);
 	if (ok && r.i == len)

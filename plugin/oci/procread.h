@@ -70,6 +70,9 @@ enum sg_proc_key {
 	SG_PK_OOM,
 };
 
+/* The keys' JSON names, by enum sg_proc_key. */
+extern const char *const sg_proc_key_names[SG_PROC_KEYS_MAX];
+
 /* Reads text into doc and proc (its typed fields, terminal set to the request's), as the
  * jansson path would after setting "terminal". Returns 1 when read, 0 when the text is not
  * one this reader takes (doc and proc then hold nothing), -ENOMEM. */

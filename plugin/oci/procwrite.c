@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The exec fast path's writer: the rewritten process JSON from the text's members and the
- * typed fields, byte for byte what the jansson path writes (procread.h). */
+ * typed fields, byte for byte what the jansson path writes (procread.h): the members of the
+ * text in its order with the typed fields over them, then what the jansson path's
+ * sg_oci_process_apply would add, appended in its order. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -11,9 +13,6 @@
 #include "oci/oci.h"
 #include "oci/procread.h"
 
-/* The fast path's writer (procread.h): the members of the text read, in its order, with the
- * typed fields over them and the members the jansson path's sg_oci_process_apply would add
- * appended in its order. */
 static void put_key(struct sg_jout *o, bool *first, const char *key)
 {
 	if (!*first)
@@ -183,17 +182,9 @@ static void put_console(struct sg_jout *o, const struct sg_proc_doc *d)
 static void put_member(struct sg_jout *o, bool *first, const struct sg_proc_doc *d,
 		       const struct sg_process *p, enum sg_proc_key k)
 {
-	static const char *const keys[] = {
-		[SG_PK_TERMINAL] = "terminal", [SG_PK_CONSOLE] = "consoleSize", [SG_PK_USER] = "user",
-		[SG_PK_ARGS] = "args", [SG_PK_ENV] = "env", [SG_PK_CWD] = "cwd",
-		[SG_PK_CAPS] = "capabilities", [SG_PK_RLIMITS] = "rlimits",
-		[SG_PK_NNP] = "noNewPrivileges", [SG_PK_APPARMOR] = "apparmorProfile",
-		[SG_PK_SELINUX] = "selinuxLabel", [SG_PK_OOM] = "oomScoreAdj",
-	};
-
 	if ((k == SG_PK_ARGS && !p->args.present) || (k == SG_PK_ENV && !p->env.present))
 		return;
-	put_key(o, first, keys[k]);
+	put_key(o, first, sg_proc_key_names[k]);
 	switch (k) {
 	case SG_PK_TERMINAL: put_bool(o, d->terminal); break;
 	case SG_PK_CONSOLE: put_console(o, d); break;
