@@ -155,3 +155,72 @@ int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], str
 		fd = steal_fd(&next);
 	}
 }
+
+void sg_path_dir_clear(struct sg_path_dir *d)
+{
+	if (d->fd >= 0)
+		(void)close(d->fd);
+	d->fd = -1;
+	d->text_len = 0;
+}
+
+/* d for the directory path names (the text before its last '/'): walked as sg_path_walk
+ * walks it, trusted as a directory on a walk's way must be, and held open (the same inode
+ * the walk checked). False when any of that fails: the whole walk of path then says why, in
+ * its own words. */
+static bool dir_setup(struct sg_path_dir *d, const char *path, size_t text_len, unsigned flags)
+{
+	struct sg_error ignored = { 0 };
+	char text[PATH_MAX];
+	struct stat st, again;
+
+	sg_path_dir_clear(d);
+	memcpy(text, path, text_len);
+	text[text_len] = '\0';
+	if (sg_path_walk(text_len ? text : "/", flags, d->canonical, &st, &ignored) < 0 ||
+	    dir_trusted(d->canonical, &st, &d->sticky, &ignored) < 0)
+		return false;
+	d->fd = open(d->canonical, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d->fd < 0 || fstat(d->fd, &again) < 0 || again.st_dev != st.st_dev ||
+	    again.st_ino != st.st_ino) {
+		sg_path_dir_clear(d);
+		return false;
+	}
+	memcpy(d->text, path, text_len);
+	d->text_len = text_len;
+	return true;
+}
+
+int sg_path_walk_in(struct sg_path_dir *d, const char *path, unsigned flags,
+		    char canonical[PATH_MAX], struct stat *st, struct sg_error *err)
+{
+	const char *leaf = path ? strrchr(path, '/') : NULL;
+	const char *dir = d->canonical;
+	_cleanup_close_ int fd = -1;
+	size_t text_len;
+
+	/* Only a plain last name is judged from the held directory; anything else walks. */
+	if (!leaf || path[0] != '/' || !leaf[1] || strcmp(leaf + 1, ".") == 0 ||
+	    strcmp(leaf + 1, "..") == 0 || strlen(path) >= PATH_MAX)
+		return sg_path_walk(path, flags, canonical, st, err);
+	text_len = (size_t)(leaf - path);
+	if ((d->fd < 0 || d->text_len != text_len || memcmp(d->text, path, text_len) != 0) &&
+	    !dir_setup(d, path, text_len, flags))
+		return sg_path_walk(path, flags, canonical, st, err);
+	leaf++;
+	fd = openat(d->fd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, st) < 0)
+		return sg_error_set(err, -errno, "'%s/%s': %s", strcmp(dir, "/") ? dir : "", leaf,
+				    strerror(errno));
+	if ((flags & SG_PATHWALK_NO_PROC) && on_proc(fd))
+		return sg_error_set(err, -EPERM, "'%s/%s' is on procfs", strcmp(dir, "/") ? dir : "",
+				    leaf);
+	if (d->sticky && st->st_uid != 0)
+		return sg_error_set(err, -EPERM, "'%s/%s' is owned by uid %u in a sticky directory",
+				    strcmp(dir, "/") ? dir : "", leaf, (unsigned)st->st_uid);
+	/* A symlink: the walk follows or refuses it, as for any path. */
+	if (S_ISLNK(st->st_mode))
+		return sg_path_walk(path, flags, canonical, st, err);
+	strcpy(canonical, dir);
+	return canon_push(canonical, leaf, err);
+}
