@@ -5,8 +5,6 @@
 #define SG_CORE_PATHWALK_H
 
 #include <limits.h>
-#include <stdbool.h>
-#include <stddef.h>
 #include <sys/stat.h>
 
 #include <shimgate/shimgate.h>
@@ -29,27 +27,5 @@ enum sg_pathwalk_flags {
  * symlinks to canonical. Refusals are -EPERM with a message naming the component. */
 int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], struct stat *st,
 		 struct sg_error *err);
-
-/* The same for the paths of one request that sit in one directory (an exec's stdout and stderr):
- * the directory, named by the same text before the last '/', is walked once and held open,
- * and each path's last name is judged from it as sg_path_walk judges a last component, with
- * the same messages (a symlink there takes the whole walk). Any other path is walked whole.
- * d starts from sg_path_dir_init (its buffers need no zeroing); it trusts what it holds for its short life (nobody but root
- * can change a walked directory), so it serves one request and is cleared after it. */
-struct sg_path_dir {
-	int fd;
-	bool sticky;
-	size_t text_len;
-	char text[PATH_MAX];
-	char canonical[PATH_MAX];
-};
-static inline void sg_path_dir_init(struct sg_path_dir *d)
-{
-	d->fd = -1;
-	d->text_len = 0;
-}
-int sg_path_walk_in(struct sg_path_dir *d, const char *path, unsigned flags,
-		    char canonical[PATH_MAX], struct stat *st, struct sg_error *err);
-void sg_path_dir_clear(struct sg_path_dir *d);
 
 #endif

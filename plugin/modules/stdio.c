@@ -104,9 +104,8 @@ static bool uri_allowed(const struct sg_module_state *s, const char *uri)
 	return false;
 }
 
-/* dir: held for the request's other paths in the same directory (NULL: walk this one whole). */
 static int check_one(const struct sg_module_state *s, const char *what, const char *v,
-		     struct sg_path_dir *dir, struct sg_error *reason)
+		     struct sg_error *reason)
 {
 	char canonical[PATH_MAX];
 	struct stat st;
@@ -124,8 +123,7 @@ static int check_one(const struct sg_module_state *s, const char *what, const ch
 			     "'?', '#' or '%%'", what, v);
 		return SG_VERDICT_DENY;
 	}
-	if ((dir ? sg_path_walk_in(dir, v, SG_PATHWALK_NO_PROC, canonical, &st, &why)
-		 : sg_path_walk(v, SG_PATHWALK_NO_PROC, canonical, &st, &why)) < 0) {
+	if (sg_path_walk(v, SG_PATHWALK_NO_PROC, canonical, &st, &why) < 0) {
 		sg_error_set(reason, -EPERM, "stdio: %s '%.256s': %s", what, v, why.msg);
 		return SG_VERDICT_DENY;
 	}
@@ -136,38 +134,21 @@ static int check_one(const struct sg_module_state *s, const char *what, const ch
 	return SG_VERDICT_SUCCESS;
 }
 
-/* Whether stdio[i] shares the text before its last '/' with another of the request's. */
-static bool dir_shared(const struct sg_request *req, size_t i)
-{
-	const char *a = req->stdio[i], *slash = a ? strrchr(a, '/') : NULL;
-
-	for (size_t j = 0; slash && j < SG_STDIO_COUNT; j++) {
-		const char *b = req->stdio[j], *other = b ? strrchr(b, '/') : NULL;
-
-		if (j != i && other && other - b == slash - a &&
-		    strncmp(a, b, (size_t)(slash - a)) == 0)
-			return true;
-	}
-	return false;
-}
-
 static int stdio_check(struct sg_module_state *s, struct sg_request *req,
 		       struct sg_error *reason)
 {
-	/* An exec's stdout and stderr sit side by side: their directory is walked once. */
-	struct sg_path_dir dir;
-	int v = SG_VERDICT_SUCCESS;
-
 	if (req->op != SG_OP_CREATE && req->op != SG_OP_EXEC)
 		return SG_VERDICT_IGNORE;
-	sg_path_dir_init(&dir);
-	for (size_t i = 0; i < SG_STDIO_COUNT && v == SG_VERDICT_SUCCESS; i++) {
-		if (req->stdio[i])
-			v = check_one(s, stdio_names[i], req->stdio[i],
-				      dir_shared(req, i) ? &dir : NULL, reason);
+	for (size_t i = 0; i < SG_STDIO_COUNT; i++) {
+		int v;
+
+		if (!req->stdio[i])
+			continue;
+		v = check_one(s, stdio_names[i], req->stdio[i], reason);
+		if (v != SG_VERDICT_SUCCESS)
+			return v;
 	}
-	sg_path_dir_clear(&dir);
-	return v;
+	return SG_VERDICT_SUCCESS;
 }
 
 const struct sg_module sg_module_stdio = {

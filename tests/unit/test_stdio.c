@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The stdio module (T23) and the path walk under it: FIFOs through root-owned directories,
  * root-owned symlinks only; every URI refused unless allow= lists it (exact, with a query, or
- * below a directory item); the request envelope carries stdin/stdout/stderr; the walk of a
- * request's paths that share a directory answers as the walk of each. */
+ * below a directory item); the request envelope carries stdin/stdout/stderr. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sys/stat.h>
@@ -125,71 +124,6 @@ static void test_paths(void **state)
 	expect_refused("", why, "'/proc' is on procfs");
 }
 
-struct walked {
-	int r;
-	char canonical[PATH_MAX];
-	ino_t ino;
-	char msg[SG_ERROR_MSG_MAX];
-};
-
-static struct walked walk_one(struct sg_path_dir *d, const char *path)
-{
-	struct walked w = { 0 };
-	struct sg_error err = { 0 };
-	struct stat st = { 0 };
-
-	w.r = d ? sg_path_walk_in(d, path, SG_PATHWALK_NO_PROC, w.canonical, &st, &err)
-		: sg_path_walk(path, SG_PATHWALK_NO_PROC, w.canonical, &st, &err);
-	w.ino = w.r == 0 ? st.st_ino : 0;
-	if (w.r < 0)
-		w.canonical[0] = '\0';
-	memcpy(w.msg, err.msg, sizeof(w.msg));
-	return w;
-}
-
-/* sg_path_walk_in (the stdio of one request sharing a directory) answers as sg_path_walk, in
- * the same words, whether its directory is new, held, or held for another path. */
-static void test_shared_dir(void **state)
-{
-	_cleanup_free_ char *sticky = in_dir("sticky"), *sfifo = in_dir("sticky/u.fifo");
-	char *paths[] = {
-		in_dir("out.fifo"), in_dir("link"), in_dir("plain"), in_dir("ulink"),
-		in_dir("user/x.fifo"), in_dir("open/x.fifo"), in_dir("missing"),
-		in_dir("./out.fifo"), in_dir("user/../out.fifo"), in_dir("user/"),
-		in_dir("sticky/u.fifo"), in_dir("sticky/r.fifo"), in_dir("plain/x"),
-		strdup("/nonexistent/fifo"), strdup("/"), strdup("/proc/self/root/etc"),
-	};
-	(void)state;
-
-	assert_int_equal(mkdir(sticky, 01777), 0);
-	assert_int_equal(chmod(sticky, 01777), 0);
-	assert_int_equal(mkfifo(sfifo, 0600), 0);
-	assert_int_equal(chown(sfifo, 65534, 65534), 0);
-	assert_int_equal(mkfifo(paths[11], 0600), 0); /* sticky/r.fifo, root's */
-	for (size_t i = 0; i < SG_ARRAY_SIZE(paths); i++) {
-		struct walked want = walk_one(NULL, paths[i]);
-
-		for (size_t j = 0; j < SG_ARRAY_SIZE(paths); j++) {
-			struct sg_path_dir d;
-			struct walked got;
-
-			sg_path_dir_init(&d);
-			(void)walk_one(&d, paths[j]); /* d now holds j's directory, or none */
-			for (int k = 0; k < 2; k++) {
-				got = walk_one(&d, paths[i]);
-				if (got.r != want.r || strcmp(got.canonical, want.canonical) ||
-				    got.ino != want.ino || strcmp(got.msg, want.msg))
-					fail_msg("'%s' after '%s': %d '%s' '%s', want %d '%s' '%s'",
-						 paths[i], paths[j], got.r, got.canonical, got.msg,
-						 want.r, want.canonical, want.msg);
-			}
-			sg_path_dir_clear(&d);
-		}
-	}
-	for (size_t i = 0; i < SG_ARRAY_SIZE(paths); i++)
-		free(paths[i]);
-}
-
 static void test_uris(void **state)
 {
 	static const char allow[] = "allow=binary:///usr/bin/log-driver,file:///var/log/ctr/";
@@ -245,7 +179,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_paths),
-		cmocka_unit_test(test_shared_dir),
 		cmocka_unit_test(test_uris),
 		cmocka_unit_test(test_init_errors),
 		cmocka_unit_test(test_envelope),
