@@ -80,15 +80,14 @@ static bool span_is(const struct sg_span *sp, const char *s)
 static bool boolean(struct rd *r, bool *out)
 {
 	skip_ws(r);
-	if (r->len - r->i >= 4 && memcmp(r->s + r->i, "true", 4) == 0) {
-		r->i += 4;
-		*out = true;
-		return true;
-	}
-	if (r->len - r->i >= 5 && memcmp(r->s + r->i, "false", 5) == 0) {
-		r->i += 5;
-		*out = false;
-		return true;
+	for (int v = 0; v < 2; v++) {
+		size_t n = v ? 4 : 5;
+
+		if (r->len - r->i >= n && memcmp(r->s + r->i, v ? "true" : "false", n) == 0) {
+			r->i += n;
+			*out = v;
+			return true;
+		}
 	}
 	return false;
 }
@@ -126,20 +125,9 @@ static bool unsigned_int(struct rd *r, uint64_t max, uint64_t *out)
 	return integer(r, &neg, out) && !neg && *out <= max;
 }
 
-/* The key's index in names, or -1. */
-static int key_index(const struct sg_span *key, const char *const *names, size_t n)
-{
-	for (size_t k = 0; k < n; k++)
-		if (span_is(key, names[k]))
-			return (int)k;
-	return -1;
-}
-
-typedef bool (*member_fn)(struct rd *r, int k, void *ctx);
-
 /* An object whose keys are all in names, each once: order gets their indices as written. */
-static bool object(struct rd *r, const char *const *names, size_t n_names, uint8_t *order,
-		   uint8_t *n_order, member_fn member, void *ctx)
+static bool object(struct rd *r, const char *const *names, int n_names, uint8_t *order,
+		   uint8_t *n_order, bool (*member)(struct rd *r, int k, void *ctx), void *ctx)
 {
 	unsigned seen = 0;
 
@@ -150,10 +138,13 @@ static bool object(struct rd *r, const char *const *names, size_t n_names, uint8
 		return true;
 	do {
 		struct sg_span key;
-		int k;
+		int k = 0;
 
-		if (!string(r, &key) || (k = key_index(&key, names, n_names)) < 0 ||
-		    (seen & (1u << k)) || !take(r, ':') || !member(r, k, ctx))
+		if (!string(r, &key))
+			return false;
+		while (k < n_names && !span_is(&key, names[k]))
+			k++;
+		if (k == n_names || (seen & (1u << k)) || !take(r, ':') || !member(r, k, ctx))
 			return false;
 		seen |= 1u << k;
 		order[(*n_order)++] = (uint8_t)k;
@@ -161,10 +152,9 @@ static bool object(struct rd *r, const char *const *names, size_t n_names, uint8
 	return take(r, '}');
 }
 
-typedef bool (*item_fn)(struct rd *r, size_t i, void *ctx);
-
 /* An array of at most max items. */
-static bool array(struct rd *r, size_t max, item_fn item, void *ctx)
+static bool array(struct rd *r, size_t max, bool (*item)(struct rd *r, size_t i, void *ctx),
+		  void *ctx)
 {
 	size_t i = 0;
 
@@ -285,11 +275,31 @@ static bool cap_item(struct rd *r, size_t i, void *ctx)
 	return true;
 }
 
+/* The last capability list read: its text and its set. Clients write bounding, effective and
+ * permitted as the same list: the same bytes read to the same set, without a lookup. */
+struct caps_seen {
+	struct sg_span text;
+	uint64_t set;
+};
+
 static bool caps_member(struct rd *r, int k, void *ctx)
 {
-	(void)ctx;
+	struct caps_seen *last = ctx;
+	size_t start;
+
 	r->proc->caps_present[k] = true;
-	return array(r, CAPSET_ENTRIES_MAX, cap_item, &r->proc->caps[k]);
+	skip_ws(r);
+	start = r->i;
+	if (last->text.p && r->len - r->i >= last->text.n &&
+	    memcmp(r->s + r->i, last->text.p, last->text.n) == 0) {
+		r->i += last->text.n;
+		r->proc->caps[k] = last->set;
+		return true;
+	}
+	if (!array(r, CAPSET_ENTRIES_MAX, cap_item, &r->proc->caps[k]))
+		return false;
+	*last = (struct caps_seen){ { r->s + start, r->i - start }, r->proc->caps[k] };
+	return true;
 }
 
 static bool console_member(struct rd *r, int k, void *ctx)
@@ -314,7 +324,7 @@ static bool rlimit_item(struct rd *r, size_t i, void *ctx)
 
 	(void)ctx;
 	r->doc->n_rlimits = i + 1;
-	return object(r, rlimit_keys, SG_ARRAY_SIZE(rlimit_keys), l->order, &l->n_keys,
+	return object(r, rlimit_keys, (int)SG_ARRAY_SIZE(rlimit_keys), l->order, &l->n_keys,
 		      rlimit_member, l);
 }
 
@@ -323,6 +333,7 @@ static bool top_member(struct rd *r, int k, void *ctx)
 	struct sg_proc_doc *d = r->doc;
 	struct sg_process *p = r->proc;
 	const char *capsets[SG_CAPSET_COUNT];
+	struct caps_seen seen = { { NULL, 0 }, 0 };
 	bool ignored, neg;
 	uint64_t mag;
 
@@ -348,7 +359,7 @@ static bool top_member(struct rd *r, int k, void *ctx)
 			capsets[s] = sg_capset_name((enum sg_capset)s);
 		p->capabilities_present = true;
 		return object(r, capsets, SG_CAPSET_COUNT, d->caps_order, &d->n_caps,
-			      caps_member, NULL);
+			      caps_member, &seen);
 	case SG_PK_RLIMITS:
 		return array(r, SG_PROC_RLIMITS_MAX, rlimit_item, NULL);
 	case SG_PK_NNP:
