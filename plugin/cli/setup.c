@@ -331,22 +331,17 @@ static int internal_line(const struct setup *s, const char *extra, char **line, 
 static const char *const docker_drivers[] = { "overlay2", "fuse-overlayfs", "vfs" };
 
 /* The create stack's root line for Docker: dockerd hands runc its storage driver's mount of
- * the container's own layer as root.path, which docker_root= names the data root of. */
-static int setup_docker_root(const struct setup *s, const char *data_root, const char *driver,
-			     struct sg_error *err)
+ * the container's own layer as root.path, which docker_root= names the data root of. *line
+ * stays NULL for a driver the root module does not know (a note says so). */
+static int docker_root_line(const char *data_root, const char *driver, char **line,
+			    struct sg_error *err)
 {
-	_cleanup_free_ char *line = NULL;
-
 	for (size_t i = 0; i < SG_ARRAY_SIZE(docker_drivers); i++) {
 		if (strcmp(driver, docker_drivers[i]) != 0)
 			continue;
-		if (asprintf(&line, "required root docker_root=%s", data_root) < 0)
+		if (asprintf(line, "required root docker_root=%s", data_root) < 0)
 			return sg_error_set(err, -ENOMEM, "out of memory");
-		struct stack_edit e = { "required root", steal_pointer(&line), false };
-		int r = setup_stack_lines(s, "create", &e, 1, err);
-
-		free(e.line);
-		return r;
+		return 0;
 	}
 	printf("note: Docker's storage driver '%s' is not one the root module knows (overlay2, "
 	       "fuse-overlayfs, vfs): the create stack's `required root` line refuses its "
@@ -354,13 +349,34 @@ static int setup_docker_root(const struct setup *s, const char *data_root, const
 	return 0;
 }
 
-/* The stack lines Docker needs, from daemon.json's data-root and storage-driver (Docker's
- * defaults when unset): its containers directory in the mount stack's internal line (Docker
- * binds /etc/hosts etc. from there), its driver's root mounts in the create stack's root line. */
+/* Docker's libnetwork-setkey hook names dockerd's exec root, which the hooks line must list
+ * (docker_exec_root=, modules/hooks.c) when it is not dockerd's default, the module's. *line
+ * stays NULL for the default. */
+static int docker_hooks_line(const struct setup *s, const char *exec_root, char **line,
+			     struct sg_error *err)
+{
+	if (!exec_root || strcmp(exec_root, SG_HOST_DOCKER_EXEC_ROOT) == 0)
+		return 0;
+	if (policy_path(exec_root, "exec-root", err) < 0)
+		return sg_error_prefix(err, "%s", s->host.docker_config);
+	if (asprintf(line, "required hooks allow=/usr/sbin/dockerd@libnetwork-setkey "
+		     "docker_exec_root=%s", exec_root) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The stack lines Docker needs, from daemon.json's data-root, exec-root and storage-driver
+ * (Docker's defaults when unset): its containers directory in the mount stack's internal line
+ * (Docker binds /etc/hosts etc. from there), its exec root in the create stack's hooks line,
+ * its driver's root mounts in its root line. */
 static int setup_docker_policy(struct setup *s, struct sg_error *err)
 {
 	_cleanup_free_ char *containers = NULL, *real = NULL;
 	struct stack_edit e = { "sufficient mounts internal", NULL, false };
+	struct stack_edit create[] = { { "required hooks", NULL, false },
+				       { "required root", NULL, false } };
+	struct stack_edit edits[SG_ARRAY_SIZE(create)];
+	size_t n = 0;
 	json_auto_t *cfg = json_load_file(s->host.docker_config, 0, NULL);
 	int r;
 	const char *data_root = json_string_value(json_object_get(cfg, "data-root"));
@@ -388,7 +404,19 @@ static int setup_docker_policy(struct setup *s, struct sg_error *err)
 	free(e.line);
 	if (r < 0)
 		return r;
-	return setup_docker_root(s, data_root, driver, err);
+	/* one edit of the create stack: after a first, it is no longer the shipped one */
+	r = docker_hooks_line(s, json_string_value(json_object_get(cfg, "exec-root")),
+			      &create[0].line, err);
+	if (r == 0)
+		r = docker_root_line(data_root, driver, &create[1].line, err);
+	for (size_t i = 0; i < SG_ARRAY_SIZE(create); i++)
+		if (r == 0 && create[i].line)
+			edits[n++] = create[i];
+	if (r == 0 && n)
+		r = setup_stack_lines(s, "create", edits, n, err);
+	for (size_t i = 0; i < SG_ARRAY_SIZE(create); i++)
+		free(create[i].line);
+	return r;
 }
 
 /* modules/mounts.c's default deny list without /var/lib/kubelet, under which the kubelet's

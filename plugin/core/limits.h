@@ -22,6 +22,7 @@
 #define SG_LIMIT_POLICY_ARGS 64u            /* arguments of one module line */
 #define SG_LIMIT_INCLUDE_DEPTH 8u           /* nested include */
 #define SG_LIMIT_NOTES 64u                  /* changes recorded on one request */
+#define SG_LIMIT_HELD_FDS 8u                /* descriptors one create holds for runc (namespaces) */
 #define SG_LIMIT_REPLAY_CAPACITY (1u << 22) /* slots in the replay store */
 
 #endif

@@ -55,13 +55,17 @@ static int canon_push(char *canonical, const char *comp, struct sg_error *err)
 	return 0;
 }
 
-int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], struct stat *st,
-		 struct sg_error *err)
+/* The walk; on success *last gets the device and stickiness of the last directory passed
+ * through (the one holding the final component). */
+static int walk(const char *path, unsigned flags, char canonical[PATH_MAX], struct stat *st,
+		struct sg_pathwalk_memo *last, struct sg_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	char todo[PATH_MAX], link[PATH_MAX];
 	unsigned links = 0;
-	bool sticky = false;
+	dev_t dir_dev;
+	bool sticky = false, have_clean = false;
+	dev_t clean_dev = 0; /* a device one component was found not on procfs: all of it is not */
 	char *rest;
 	int r;
 
@@ -75,6 +79,7 @@ int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], str
 	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, st) < 0)
 		return sg_error_set(err, -errno, "cannot open '/': %s", strerror(errno));
+	dir_dev = st->st_dev;
 	r = dir_trusted("/", st, &sticky, err);
 	if (r < 0)
 		return r;
@@ -102,9 +107,16 @@ int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], str
 			return sg_error_set(err, -errno, "'%s/%s': %s",
 					    strcmp(canonical, "/") ? canonical : "", comp,
 					    strerror(errno));
-		if ((flags & SG_PATHWALK_NO_PROC) && on_proc(next))
-			return sg_error_set(err, -EPERM, "'%s/%s' is on procfs",
-					    strcmp(canonical, "/") ? canonical : "", comp);
+		/* One st_dev is one file system: only a component on another device than the
+		 * last one checked needs the fstatfs (a walk of /run/containerd/fifo/... makes
+		 * one instead of five). */
+		if ((flags & SG_PATHWALK_NO_PROC) && !(have_clean && st->st_dev == clean_dev)) {
+			if (on_proc(next))
+				return sg_error_set(err, -EPERM, "'%s/%s' is on procfs",
+						    strcmp(canonical, "/") ? canonical : "", comp);
+			clean_dev = st->st_dev;
+			have_clean = true;
+		}
 		if (sticky && st->st_uid != 0)
 			return sg_error_set(err, -EPERM,
 					    "'%s/%s' is owned by uid %u in a sticky directory",
@@ -138,6 +150,7 @@ int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], str
 				strcpy(canonical, "/");
 				if (fstat(fd, st) < 0 || dir_trusted("/", st, &sticky, err) < 0)
 					return sg_error_set(err, -EPERM, "'/' is not root's");
+				dir_dev = st->st_dev;
 			}
 			continue;
 		}
@@ -146,12 +159,56 @@ int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], str
 			return r;
 		while (*rest == '/')
 			rest++;
-		if (!*rest)
-			return 0; /* the last component: anything, *st holds it */
+		if (!*rest) {
+			/* the last component: anything, *st holds it */
+			last->sticky = sticky;
+			last->dev = dir_dev;
+			return 0;
+		}
 		r = dir_trusted(canonical, st, &sticky, err);
 		if (r < 0)
 			return r;
+		dir_dev = st->st_dev;
 		(void)close(fd);
 		fd = steal_fd(&next);
 	}
+}
+
+int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], struct stat *st,
+		 struct sg_error *err)
+{
+	struct sg_pathwalk_memo last;
+
+	return walk(path, flags, canonical, st, &last, err);
+}
+
+int sg_path_walk_memo(const char *path, unsigned flags, struct sg_pathwalk_memo *memo,
+		      char canonical[PATH_MAX], struct stat *st, struct sg_error *err)
+{
+	size_t n = memo->valid ? strlen(memo->dir) : 0;
+	const char *leaf = path + n + 1;
+	int r;
+
+	if (memo->valid && memo->flags == flags && !memo->sticky && n > 1 &&
+	    strncmp(path, memo->dir, n) == 0 && path[n] == '/' && *leaf && !strchr(leaf, '/') &&
+	    strcmp(leaf, ".") != 0 && strcmp(leaf, "..") != 0 && lstat(path, st) == 0 &&
+	    !S_ISLNK(st->st_mode) && st->st_dev == memo->dev) {
+		strcpy(canonical, path);
+		return 0;
+	}
+	memo->valid = false;
+	r = walk(path, flags, canonical, st, memo, err);
+	if (r < 0)
+		return r;
+	/* Kept only when the path was already canonical: its text names the same chain. */
+	n = strlen(canonical);
+	if (strcmp(canonical, path) == 0 && !S_ISDIR(st->st_mode) && n > 1) {
+		char *slash = strrchr(canonical, '/');
+
+		memcpy(memo->dir, canonical, (size_t)(slash - canonical));
+		memo->dir[slash - canonical] = '\0';
+		memo->flags = flags;
+		memo->valid = memo->dir[0] != '\0';
+	}
+	return 0;
 }

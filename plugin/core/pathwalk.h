@@ -5,6 +5,7 @@
 #define SG_CORE_PATHWALK_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #include <shimgate/shimgate.h>
@@ -27,5 +28,22 @@ enum sg_pathwalk_flags {
  * symlinks to canonical. Refusals are -EPERM with a message naming the component. */
 int sg_path_walk(const char *path, unsigned flags, char canonical[PATH_MAX], struct stat *st,
 		 struct sg_error *err);
+
+/* The last directory a walk passed through, for the next walk of an entry beside it (a task's
+ * stdin, stdout and stderr FIFOs share one directory). Zero it before the first walk. */
+struct sg_pathwalk_memo {
+	char dir[PATH_MAX]; /* canonical, and what the walked path itself said: no symlink in it */
+	unsigned flags;
+	dev_t dev;          /* its device: not procfs, when flags say so */
+	bool sticky;        /* root-owned and sticky: only root's entries are trusted */
+	bool valid;
+};
+
+/* sg_path_walk, except that a path naming an entry of memo's directory, by the same text,
+ * is checked with one lstat: the directory's chain was found root's alone, so only root
+ * could have changed it since. Anything else (a symlink, another device, a sticky
+ * directory, another directory) takes the whole walk, which then fills memo. */
+int sg_path_walk_memo(const char *path, unsigned flags, struct sg_pathwalk_memo *memo,
+		      char canonical[PATH_MAX], struct stat *st, struct sg_error *err);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -250,7 +251,29 @@ void sg_request_free(struct sg_request *req)
 	for (size_t i = 0; i < SG_STDIO_COUNT; i++)
 		free(req->stdio[i]);
 	sg_strv_clear(&req->notes);
+	for (size_t i = 0; i < req->n_held_fds; i++)
+		(void)close(req->held_fds[i]);
 	free(req);
+}
+
+int sg_request_hold_fd(struct sg_request *req, int fd, struct sg_error *err)
+{
+	if (req->n_held_fds == SG_LIMIT_HELD_FDS) {
+		(void)close(fd);
+		return sg_error_set(err, -E2BIG, "more than %u descriptors held for one request",
+				    SG_LIMIT_HELD_FDS);
+	}
+	req->held_fds[req->n_held_fds++] = fd;
+	return 0;
+}
+
+size_t sg_request_take_fds(struct sg_request *req, int fds[SG_LIMIT_HELD_FDS])
+{
+	size_t n = req->n_held_fds;
+
+	memcpy(fds, req->held_fds, n * sizeof(*fds));
+	req->n_held_fds = 0;
+	return n;
 }
 
 int sg_request_set_stdio(struct sg_request *req, const char *const stdio[SG_STDIO_COUNT],

@@ -159,6 +159,12 @@ struct sg_request {
 
 	/* The clock used for every time check of this request (seconds since the epoch). */
 	int64_t now;
+
+	/* create: descriptors the rewritten spec names as /proc/<gate pid>/fd/<N> (namespaces a
+	 * module opened and checked): runc must open them before they close. Closed by
+	 * sg_request_free unless the front end took them (sg_request_take_fds). */
+	int held_fds[SG_LIMIT_HELD_FDS];
+	size_t n_held_fds;
 };
 
 /* Allocates an empty request for op. ns and id are copied; they must be non-empty. */
@@ -179,6 +185,12 @@ int64_t sg_request_grant_not_after(const struct sg_request *req);
 int sg_request_set_token(struct sg_request *req, const char *token, struct sg_error *err);
 /* Wipes and frees the token. */
 void sg_request_drop_token(struct sg_request *req);
+
+/* Takes ownership of fd (closed by sg_request_free); -E2BIG past SG_LIMIT_HELD_FDS, in which
+ * case fd is closed too. */
+int sg_request_hold_fd(struct sg_request *req, int fd, struct sg_error *err);
+/* Moves the held descriptors to fds (room for SG_LIMIT_HELD_FDS); returns how many. */
+size_t sg_request_take_fds(struct sg_request *req, int fds[SG_LIMIT_HELD_FDS]);
 
 int sg_request_set_exec_id(struct sg_request *req, const char *exec_id, struct sg_error *err);
 

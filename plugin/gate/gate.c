@@ -43,7 +43,6 @@ void sg_gate_free(struct sg_gate *gate)
 }
 
 SG_DEFINE_FREEP(struct sg_keyring *, sg_keyring_free)
-SG_DEFINE_FREEP(DIR *, closedir)
 
 /* FNV-1a over n bytes, continuing from h. */
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -68,27 +67,33 @@ static uint64_t fnv_stat(uint64_t h, const struct stat *st)
 
 /* What the keyring's safety depends on: key_dir's and every entry's inode, mode, owner, size
  * and times. A key written or removed changes the directory's mtime; a chmod or chown of the
- * directory or of one key file changes only that inode's ctime, so each entry is looked at. */
+ * directory or of one key file changes only that inode's ctime, so each entry is looked at.
+ * Read with getdents64 into a stack buffer: opendir's 32 KiB buffer would be an mmap and a
+ * munmap per decision (the gate maps allocations of 32 KiB and more on their own). */
 static int key_dir_fingerprint(const char *dir, uint64_t *print, struct sg_error *err)
 {
-	_cleanup_(closedirp) DIR *d = opendir(dir);
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	struct dirent *e;
+	char buf[2048] __attribute__((aligned(8)));
 	struct stat st;
+	ssize_t n;
 
-	if (!d || fstat(dirfd(d), &st) < 0)
+	if (fd < 0 || fstat(fd, &st) < 0)
 		return sg_error_set(err, -errno, "key_dir %s: %s", dir, strerror(errno));
 	h = fnv_stat(h, &st);
-	errno = 0;
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		h = fnv(h, e->d_name, strlen(e->d_name) + 1);
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			h = fnv_stat(h, &st);
-		errno = 0;
+	while ((n = getdents64(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			const struct dirent64 *e = (const struct dirent64 *)(buf + off);
+
+			off += e->d_reclen;
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			h = fnv(h, e->d_name, strlen(e->d_name) + 1);
+			if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+				h = fnv_stat(h, &st);
+		}
 	}
-	if (errno)
+	if (n < 0)
 		return sg_error_set(err, -errno, "key_dir %s: %s", dir, strerror(errno));
 	*print = h;
 	return 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* hooks allow=PATH[@ARG0],... [signed_allow=PATH[@ARG0],...] [env=NAME,...]: OCI hooks run on the host as root, before
+/* hooks allow=PATH[@ARG0],... [signed_allow=PATH[@ARG0],...] [env=NAME,...]
+ * [docker_exec_root=DIR,...]: OCI hooks run on the host as root, before
  * any confinement of the container applies (THREATS T22), so each hook's program must be on
  * the allowlist and safe.
  *
@@ -22,12 +23,23 @@
  * container's binary through the link. startContainer runs after pivot_root, a path of the
  * container's. A hook's env must hold only names env= lists: the program runs as root on the
  * host, and LD_PRELOAD, LD_LIBRARY_PATH, GCONV_PATH and the like load code of the caller's
- * choosing into it. */
+ * choosing into it.
+ * A hook whose args[0] is "libnetwork-setkey" must also have the one shape Docker 20.10
+ * gives it (daemon/oci_linux.go, WithLibnetwork): a prestart hook with args exactly
+ * ["libnetwork-setkey", "-exec-root=<dockerd's exec root>", <this container's id>,
+ * <12 hex digits: dockerd's network controller>]. Run as root, dockerd's setkey code dials
+ * <exec root>/libnetwork/<controller>.sock and asks that dockerd to move the network of the
+ * container named by the id into this container: another container's id would take its
+ * network, another exec root a socket of the caller's choosing. The exec root must be a
+ * docker_exec_root= entry (default /var/run/docker) and the controller's socket must exist
+ * there: the controller of the dockerd that serves that root. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/cleanup.h"
 #include "core/request.h"
@@ -39,8 +51,11 @@ static const char *const hook_kinds[] = {
 	"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
 };
 
-enum { ALLOW, SIGNED_ALLOW, ENV, N_LISTS };
-static const char *const list_keys[N_LISTS] = { "allow", "signed_allow", "env" };
+enum { ALLOW, SIGNED_ALLOW, ENV, EXEC_ROOT, N_LISTS };
+static const char *const list_keys[N_LISTS] = { "allow", "signed_allow", "env",
+						"docker_exec_root" };
+#define SETKEY "libnetwork-setkey"
+#define SETKEY_CONTROLLER_LEN 12 /* stringid.TruncateID */
 
 struct sg_module_state {
 	struct sg_strv lists[N_LISTS];
@@ -68,8 +83,11 @@ static int hooks_init(const struct sg_module_init *init, struct sg_module_state 
 	if (!s)
 		return sg_error_set(err, -ENOMEM, "out of memory");
 	r = sg_spec_arg_lists(init, list_keys, N_LISTS, s->lists, seen, err);
-	for (int k = 0; r == 0 && k < ENV; k++)
-		r = sg_spec_arg_paths(list_keys[k], &s->lists[k], err);
+	for (int k = 0; r == 0 && k < N_LISTS; k++)
+		r = k == ENV ? 0 : sg_spec_arg_paths(list_keys[k], &s->lists[k], err);
+	/* dockerd's default --exec-root */
+	if (r == 0 && !seen[EXEC_ROOT])
+		r = sg_strv_push(&s->lists[EXEC_ROOT], "/var/run/docker", SG_SPEC_ARG_ITEMS, err);
 	if (r < 0)
 		return r;
 	*state = steal_pointer(&s);
@@ -128,6 +146,67 @@ static int judge_env(const struct sg_module_state *s, const char *kind, size_t i
 	return 0;
 }
 
+/* The docker_exec_root= entry value names (as written, or resolved alike): its resolved
+ * path goes to out. */
+static bool exec_root_listed(const struct sg_module_state *s, const char *value, char *out)
+{
+	char real[PATH_MAX];
+	bool resolved = realpath(value, real) != NULL;
+
+	for (size_t i = 0; i < s->lists[EXEC_ROOT].n; i++) {
+		const char *entry = s->lists[EXEC_ROOT].v[i];
+
+		if (!realpath(entry, out))
+			continue;
+		if (strcmp(entry, value) == 0 || (resolved && strcmp(real, out) == 0))
+			return true;
+	}
+	return false;
+}
+
+static bool lower_hex(const char *v, size_t len)
+{
+	return strlen(v) == len && strspn(v, "0123456789abcdef") == len;
+}
+
+/* A libnetwork-setkey hook: Docker's shape for this container (see the top of the file). */
+static int judge_setkey(const struct sg_module_state *s, const struct sg_request *req,
+			const char *kind, size_t i, const json_t *args, struct sg_error *reason)
+{
+	const char *v[4] = { NULL };
+	char root[PATH_MAX];
+	_cleanup_free_ char *sock = NULL;
+	struct stat st;
+
+	if (strcmp(kind, "prestart") != 0)
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu]: a " SETKEY " hook is a "
+				    "prestart hook in Docker", kind, i);
+	if (json_array_size(args) != 4)
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].args: %zu entries, Docker's "
+				    SETKEY " hook has 4", kind, i, json_array_size(args));
+	for (size_t j = 0; j < 4; j++)
+		if (!(v[j] = json_string_value(json_array_get(args, j))))
+			return sg_error_set(reason, -EPERM, "hooks.%s[%zu].args[%zu]: not a string",
+					    kind, i, j);
+	if (strncmp(v[1], "-exec-root=", 11) != 0 || !exec_root_listed(s, v[1] + 11, root))
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].args[1] '%.256s': not "
+				    "-exec-root= of a docker_exec_root= directory", kind, i, v[1]);
+	if (strcmp(v[2], req->id) != 0)
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].args[2] '%.128s': not this "
+				    "container's id ('%s'): it would take that container's network",
+				    kind, i, v[2], req->id);
+	if (!lower_hex(v[3], SETKEY_CONTROLLER_LEN))
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].args[3] '%.64s': not a network "
+				    "controller id (%d hex digits)", kind, i, v[3],
+				    SETKEY_CONTROLLER_LEN);
+	if (asprintf(&sock, "%s/libnetwork/%s.sock", root, v[3]) < 0)
+		return sg_error_set(reason, -ENOMEM, "out of memory");
+	if (lstat(sock, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_uid != 0)
+		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].args[3] '%s': no controller "
+				    "socket %s of the dockerd serving '%s'", kind, i, v[3], sock, root);
+	return 0;
+}
+
 static int judge_hook(const struct sg_module_state *s, struct sg_request *req,
 		      const char *kind, size_t i, json_t *hook, struct sg_error *reason)
 {
@@ -158,6 +237,8 @@ static int judge_hook(const struct sg_module_state *s, struct sg_request *req,
 		return sg_error_set(reason, -EPERM, "hooks.%s[%zu].path '%.256s': %s", kind, i,
 				    path, why.msg);
 	r = judge_env(s, kind, i, json_object_get(hook, "env"), reason);
+	if (r == 0 && argv0 && strcmp(argv0, SETKEY) == 0)
+		r = judge_setkey(s, req, kind, i, json_object_get(hook, "args"), reason);
 	if (r < 0 || strcmp(path, real) == 0 || strcmp(kind, "startContainer") == 0)
 		return r;
 	/* noted first: path belongs to the string the write replaces */
@@ -210,7 +291,8 @@ static int hooks_check(struct sg_module_state *s, struct sg_request *req,
 const struct sg_module sg_module_hooks = {
 	SG_MODULE_HEADER,
 	.name = "hooks",
-	.summary = "OCI hooks: allowlisted root-owned programs, run by real path; env as listed",
+	.summary = "OCI hooks: allowlisted root-owned programs, run by real path; env as listed; "
+		   "Docker's libnetwork-setkey only for this container",
 	.ops = SG_OP_BIT(SG_OP_CREATE),
 	.init = hooks_init,
 	.check = hooks_check,

@@ -146,12 +146,15 @@ static bool path_form_ok(const char *type, const char *path)
 	       !S_ISLNK(st.st_mode);
 }
 
-/* Every entry with a path: of a type allow_join= lists, in the form runtimes use. */
-static int check_paths(const struct sg_module_state *s, const json_t *doc,
-		       struct sg_error *reason)
+/* Every entry with a path: of a type allow_join= lists, in the form runtimes use; then
+ * opened and pinned (sg_spec_ns_pin), so runc joins what is judged below, even when the pid
+ * in the path dies and a host process gets its number. orig[k] gets the path as written of
+ * judged[k]'s entry, for messages. */
+static int check_paths(const struct sg_module_state *s, struct sg_request *req,
+		       char *orig[N_JUDGED], struct sg_error *reason)
 {
-	const json_t *list = json_object_get(json_object_get(doc, "linux"), "namespaces");
-	const json_t *ns;
+	const json_t *list = json_object_get(json_object_get(req->doc, "linux"), "namespaces");
+	json_t *ns;
 	size_t i, k;
 
 	json_array_foreach(list, i, ns) {
@@ -174,22 +177,35 @@ static int check_paths(const struct sg_module_state *s, const json_t *doc,
 			return sg_error_set(reason, -EPERM, "linux.namespaces[%zu].path '%.256s': "
 					    "not /proc/<pid>/ns/%s%s", i, path, sg_spec_ns_file(type),
 					    strcmp(type, "network") == 0 ? " or /run/netns/<name>" : "");
+		orig[k] = strdup(path);
+		if (!orig[k])
+			return sg_error_set(reason, -ENOMEM, "out of memory");
+		if (sg_spec_ns_pin(req, ns, i, reason) < 0)
+			return reason->code;
 	}
 	return 0;
+}
+
+static void orig_clear(char *(*orig)[N_JUDGED])
+{
+	for (size_t k = 0; k < N_JUDGED; k++)
+		free((*orig)[k]);
 }
 
 static int namespaces_check(struct sg_module_state *s, struct sg_request *req,
 			    struct sg_error *reason)
 {
+	_cleanup_(orig_clear) char *orig[N_JUDGED] = { NULL };
+
 	if (req->op != SG_OP_CREATE)
 		return SG_VERDICT_IGNORE;
-	if (check_types(req->doc, reason) < 0 || check_paths(s, req->doc, reason) < 0)
+	if (check_types(req->doc, reason) < 0 || check_paths(s, req, orig, reason) < 0)
 		return SG_VERDICT_DENY;
 	for (size_t k = 0; k < N_JUDGED; k++) {
 		enum sg_ns_state st;
 		long index;
 
-		if (sg_spec_ns_state(req->doc, judged[k], &st, &index, reason) < 0)
+		if (sg_spec_ns_state(req, judged[k], &st, &index, reason) < 0)
 			return SG_VERDICT_DENY;
 		if (st != SG_NS_HOST || s->allow_host[k] ||
 		    (s->signed_allow_host[k] && sg_spec_signed(req)))
@@ -199,11 +215,7 @@ static int namespaces_check(struct sg_module_state *s, struct sg_request *req,
 				     "container would share the host's", judged[k]);
 		else
 			sg_error_set(reason, -EPERM, "linux.namespaces[%ld].path '%.256s': the "
-				     "host's %s namespace", index,
-				     json_string_value(json_object_get(json_array_get(
-					     json_object_get(json_object_get(req->doc, "linux"),
-							     "namespaces"), (size_t)index), "path")),
-				     judged[k]);
+				     "host's %s namespace", index, orig[k] ? orig[k] : "", judged[k]);
 		return SG_VERDICT_DENY;
 	}
 	return SG_VERDICT_SUCCESS;

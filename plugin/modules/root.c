@@ -18,14 +18,36 @@
  * own layer, <DIR>/overlay2/<m>/merged (fuse-overlayfs alike) or <DIR>/vfs/dir/<m>, where m
  * is <DIR>/image/<driver>/layerdb/mounts/<container id>/mount-id. A pattern such as
  * overlay2/(*)/merged also matched every other container's root, which a create through
- * containerd's API could then take read-write (a privileged container's binaries, say). */
+ * containerd's API could then take read-write (a privileged container's binaries, say).
+ * The container id is the client's choice too: a containerd API client can create a container
+ * named after a stopped Docker container, or after a running one in another containerd
+ * namespace. So the layer must also be one dockerd is starting now, for this namespace:
+ * - no other containerd namespace has a bundle of this id (<state>/<runtime>/<ns>/<id>,
+ *   there from before the shim starts until the task is deleted): a running Docker
+ *   container's bundle is in Docker's namespace, and in that namespace containerd refuses a
+ *   second container of the id;
+ * - overlay2, fuse-overlayfs: the layer's merged directory is an overlay mount point now.
+ *   dockerd mounts it when it starts the container, before it asks containerd for the task,
+ *   and unmounts it when the container stops, before it deletes its containerd container;
+ *   only root mounts, and a containerd API client cannot mount on the host;
+ * - vfs mounts nothing: the spec must carry Docker's libnetwork-setkey prestart hook for this
+ *   container (its shape pinned by the hooks module). Run before the container's process, it
+ *   asks dockerd to give the container its network, and dockerd refuses it for a container it
+ *   holds no network sandbox for, one it is not starting: runc then fails the create. So a
+ *   Docker container on vfs with --network container:<x> or host (no such hook) is refused.
+ * What is left: a client that wins the race against the owner's own `docker start` of the
+ * container (between dockerd's mount and its create); dockerd then deletes that task, as it
+ * deletes any stale one of the id, and retries its own. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/cleanup.h"
 #include "core/pathwalk.h"
@@ -103,8 +125,10 @@ static int rewrite_root(struct sg_request *req, json_t *root, const char *path,
 }
 
 /* The layer dockerd mounted for container id below its data root dir, by graph driver:
- * the path is written to out (0), or -ENOENT when no driver has a mount-id for id. */
-static int docker_layer(const char *dir, const char *id, char *out, size_t len)
+ * the path is written to out and the driver's name to *driver (0), or -ENOENT when no driver
+ * has a mount-id for id. */
+static int docker_layer(const char *dir, const char *id, char *out, size_t len,
+			const char **driver)
 {
 	static const struct {
 		const char *driver, *before, *after; /* <dir>/<driver><before><m><after> */
@@ -134,9 +158,134 @@ static int docker_layer(const char *dir, const char *id, char *out, size_t len)
 		if (snprintf(out, len, "%s/%s%s%s%s", dir, drivers[i].driver, drivers[i].before, m,
 			     drivers[i].after) >= (int)len)
 			return -ENAMETOOLONG;
+		*driver = drivers[i].driver;
 		return 0;
 	}
 	return -ENOENT;
+}
+
+/* path is a mount point of one of fstypes now (the gate's mount namespace is the host's). */
+static bool mounted_as(const char *path, const char *const *fstypes, size_t n)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+
+	while (f && getline(&line, &cap, f) > 0) {
+		char mnt[PATH_MAX], *o = mnt;
+		const char *p = line, *type;
+		/* fields: id parent major:minor root mount-point ... " - " fstype ... */
+		for (int field = 0; field < 4 && p; field++)
+			p = strchr(p, ' ') ? strchr(p, ' ') + 1 : NULL;
+		type = p ? strstr(p, " - ") : NULL;
+		if (!type)
+			continue;
+		/* the kernel writes ' ', '\t', '\n', '\\' as \ooo */
+		for (; *p && *p != ' ' && o < mnt + sizeof(mnt) - 1; p++)
+			if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+			    p[3] >= '0' && p[3] <= '7') {
+				*o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+				p += 3;
+			} else {
+				*o++ = *p;
+			}
+		*o = '\0';
+		if (strcmp(mnt, path) != 0)
+			continue;
+		type += 3;
+		for (size_t i = 0; i < n; i++)
+			if (strncmp(type, fstypes[i], strlen(fstypes[i])) == 0 &&
+			    type[strlen(fstypes[i])] == ' ')
+				return true;
+	}
+	return false;
+}
+
+/* The spec carries Docker's libnetwork-setkey prestart hook for container id. */
+static bool has_setkey(const json_t *doc, const char *id)
+{
+	const json_t *hook;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(doc, "hooks"), "prestart"), i, hook) {
+		const json_t *args = json_object_get(hook, "args");
+		const char *a0 = json_string_value(json_array_get(args, 0));
+		const char *a2 = json_string_value(json_array_get(args, 2));
+
+		if (a0 && a2 && strcmp(a0, "libnetwork-setkey") == 0 && strcmp(a2, id) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A containerd namespace other than req's holding a bundle of req's id: its name goes to
+ * other (0), or -ENOENT. Bundles are <state>/<runtime>/<ns>/<id>. */
+static int id_elsewhere(const struct sg_request *req, char *other, size_t len)
+{
+	_cleanup_free_ char *dir = req->bundle ? strdup(req->bundle) : NULL;
+	DIR *d;
+	struct dirent *e;
+	char *slash;
+	int r = -ENOENT;
+
+	if (!dir || !(slash = strrchr(dir, '/')))
+		return -EINVAL;
+	*slash = '\0';
+	if (!(slash = strrchr(dir, '/')))
+		return -EINVAL;
+	*slash = '\0';
+	d = opendir(dir[0] ? dir : "/");
+	if (!d)
+		return -errno;
+	while (r == -ENOENT && (e = readdir(d))) {
+		struct stat st;
+
+		if (e->d_name[0] == '.' || strcmp(e->d_name, req->ns) == 0)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode)) {
+			_cleanup_free_ char *b = NULL;
+
+			if (asprintf(&b, "%s/%s", e->d_name, req->id) < 0)
+				r = -ENOMEM;
+			else if (fstatat(dirfd(d), b, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+				(void)snprintf(other, len, "%s", e->d_name);
+				r = 0;
+			}
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+/* The layer own of driver belongs to a container dockerd is starting now (see the top of the
+ * file): 0, or -EPERM with the reason set. */
+static int judge_docker_start(const struct sg_request *req, const char *driver, const char *own,
+			      struct sg_error *reason)
+{
+	static const char *const overlays[] = { "overlay", "fuse.fuse-overlayfs" };
+	char other[256];
+	int r = id_elsewhere(req, other, sizeof(other));
+
+	if (r == 0)
+		return sg_error_set(reason, -EPERM, "root.path '%.256s': container id '%s' is in use "
+				    "in containerd namespace '%s' too: the layer is that "
+				    "container's", own, req->id, other);
+	if (r != -ENOENT)
+		return sg_error_set(reason, -EPERM, "root.path '%.256s': cannot tell whether "
+				    "container id '%s' is in use elsewhere (bundle '%.256s'): %s", own,
+				    req->id, req->bundle ? req->bundle : "unknown", strerror(-r));
+	if (strcmp(driver, "vfs") == 0) {
+		if (has_setkey(req->doc, req->id))
+			return 0;
+		return sg_error_set(reason, -EPERM, "root.path '%.256s': a vfs layer with no "
+				    "libnetwork-setkey prestart hook for container '%s': nothing "
+				    "shows dockerd is starting it", own, req->id);
+	}
+	if (mounted_as(own, overlays, SG_ARRAY_SIZE(overlays)))
+		return 0;
+	return sg_error_set(reason, -EPERM, "root.path '%.256s': the layer of container '%s' is "
+			    "not mounted: dockerd is not starting that container", own, req->id);
 }
 
 /* real lies below a docker_root= directory: it must be the container's own layer. Returns
@@ -146,6 +295,7 @@ static int judge_docker(const struct sg_module_state *s, const struct sg_request
 {
 	for (size_t i = 0; i < s->lists[DOCKER_ROOT].n; i++) {
 		char dir[PATH_MAX], own[PATH_MAX];
+		const char *driver = NULL;
 		size_t n;
 		int r;
 
@@ -154,9 +304,9 @@ static int judge_docker(const struct sg_module_state *s, const struct sg_request
 		n = strlen(dir);
 		if (strncmp(real, dir, n) != 0 || real[n] != '/')
 			continue;
-		r = docker_layer(dir, req->id, own, sizeof(own));
+		r = docker_layer(dir, req->id, own, sizeof(own), &driver);
 		if (r == 0 && strcmp(own, real) == 0)
-			return 1;
+			return judge_docker_start(req, driver, own, reason) < 0 ? -EPERM : 1;
 		return sg_error_set(reason, -EPERM, "root.path '%.256s': below Docker's root '%s' "
 				    "but not the layer of container '%s'%s%.256s%s", real, dir,
 				    req->id, r == 0 ? " ('" : " (no mount-id for it)",

@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers of the config.json modules: argument lists, the linux object, namespace origin. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
 
 #include "core/cleanup.h"
 #include "core/pathwalk.h"
@@ -84,11 +92,18 @@ int sg_spec_linux(json_t *doc, bool create, json_t **out, struct sg_error *err)
 	return 0;
 }
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
 static const struct {
 	const char *type, *file;
+	int flag; /* what NS_GET_NSTYPE answers for a namespace of the type */
 } ns_files[] = {
-	{ "pid", "pid" }, { "network", "net" }, { "ipc", "ipc" }, { "uts", "uts" },
-	{ "mount", "mnt" }, { "cgroup", "cgroup" }, { "user", "user" }, { "time", "time" },
+	{ "pid", "pid", CLONE_NEWPID },	       { "network", "net", CLONE_NEWNET },
+	{ "ipc", "ipc", CLONE_NEWIPC },	       { "uts", "uts", CLONE_NEWUTS },
+	{ "mount", "mnt", CLONE_NEWNS },       { "cgroup", "cgroup", CLONE_NEWCGROUP },
+	{ "user", "user", CLONE_NEWUSER },     { "time", "time", CLONE_NEWTIME },
 };
 
 const char *sg_spec_ns_file(const char *type)
@@ -139,15 +154,70 @@ static int ns_path_pinned(const char *path, const char *file, size_t i, struct s
 			    i, path, file, why.msg);
 }
 
-int sg_spec_ns_state(const json_t *doc, const char *type, enum sg_ns_state *state, long *index,
-		     struct sg_error *err)
+/* path is /proc/<this process>/fd/<N> for a descriptor req holds (sg_spec_ns_pin wrote it):
+ * returns N, else -1. */
+static int pinned_fd(const struct sg_request *req, const char *path)
 {
-	const json_t *list = json_object_get(json_object_get(doc, "linux"), "namespaces");
+	char want[64];
+
+	for (size_t i = 0; i < req->n_held_fds; i++) {
+		(void)snprintf(want, sizeof(want), "/proc/%ld/fd/%d", (long)getpid(),
+			       req->held_fds[i]);
+		if (strcmp(path, want) == 0)
+			return req->held_fds[i];
+	}
+	return -1;
+}
+
+int sg_spec_ns_pin(struct sg_request *req, json_t *entry, size_t i, struct sg_error *err)
+{
+	const char *type = json_string_value(json_object_get(entry, "type"));
+	const char *path = json_string_value(json_object_get(entry, "path"));
+	_cleanup_close_ int fd = -1;
+	char pinned[64];
+	struct statfs sfs;
+	size_t k;
+	int nstype;
+
+	for (k = 0; type && k < SG_ARRAY_SIZE(ns_files) && strcmp(type, ns_files[k].type); k++)
+		;
+	if (!type || k == SG_ARRAY_SIZE(ns_files) || !path)
+		return sg_error_set(err, -EINVAL, "linux.namespaces[%zu]: no type or path", i);
+	if (pinned_fd(req, path) >= 0)
+		return 0;
+	/* /proc/PID/ns/FILE is a magic link and must be followed; /run/netns/<name> is a
+	 * file bind-mounted over by `ip netns`, never a symlink. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+			    (strncmp(path, "/proc/", 6) == 0 ? 0 : O_NOFOLLOW));
+	if (fd < 0)
+		return sg_error_set(err, -EPERM, "linux.namespaces[%zu].path '%.256s': %s", i, path,
+				    strerror(errno));
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC)
+		return sg_error_set(err, -EPERM, "linux.namespaces[%zu].path '%.256s': not a "
+				    "namespace", i, path);
+	nstype = ioctl(fd, NS_GET_NSTYPE);
+	if (nstype != ns_files[k].flag)
+		return sg_error_set(err, -EPERM, "linux.namespaces[%zu].path '%.256s': not a %s "
+				    "namespace", i, path, type);
+	(void)snprintf(pinned, sizeof(pinned), "/proc/%ld/fd/%d", (long)getpid(), fd);
+	/* noted first: path belongs to the string the write replaces */
+	(void)sg_request_note(req, "namespaces: linux.namespaces[%zu].path '%.100s' pinned as "
+			      "'%s'", i, path, pinned);
+	if (json_object_set_new(entry, "path", json_string(pinned)) < 0)
+		return sg_error_set(err, -ENOMEM, "out of memory");
+	return sg_request_hold_fd(req, steal_fd(&fd), err);
+}
+
+int sg_spec_ns_state(const struct sg_request *req, const char *type, enum sg_ns_state *state,
+		     long *index, struct sg_error *err)
+{
+	const json_t *list = json_object_get(json_object_get(req->doc, "linux"), "namespaces");
 	const char *file = sg_spec_ns_file(type);
 	const json_t *ns;
 	struct stat host, st;
 	char self[64];
 	size_t i;
+	int fd;
 
 	*state = SG_NS_HOST;
 	*index = -1;
@@ -168,12 +238,13 @@ int sg_spec_ns_state(const json_t *doc, const char *type, enum sg_ns_state *stat
 		}
 		if (!json_is_string(p))
 			return sg_error_set(err, -EINVAL, "linux.namespaces[%zu].path: not a string", i);
-		if (ns_path_pinned(json_string_value(p), file, i, err) < 0)
+		fd = pinned_fd(req, json_string_value(p));
+		if (fd < 0 && ns_path_pinned(json_string_value(p), file, i, err) < 0)
 			return err->code;
 		(void)snprintf(self, sizeof(self), "/proc/self/ns/%s", file);
 		if (stat(self, &host) < 0)
 			return sg_error_set(err, -errno, "%s: %s", self, strerror(errno));
-		if (stat(json_string_value(p), &st) < 0)
+		if ((fd >= 0 ? fstat(fd, &st) : stat(json_string_value(p), &st)) < 0)
 			return sg_error_set(err, -errno, "linux.namespaces[%zu].path '%.256s': %s", i,
 					    json_string_value(p), strerror(errno));
 		*state = st.st_dev == host.st_dev && st.st_ino == host.st_ino ? SG_NS_HOST

@@ -57,9 +57,18 @@ const char *sg_spec_ns_file(const char *type);
  * host's. *index is the entry's position in linux.namespaces (-1 when not listed). A path
  * that cannot be examined, or that someone other than root could point elsewhere before runc
  * opens it (not /proc/PID/ns/<file>, nor walked by sg_path_walk without procfs), is an error
- * naming it. */
-int sg_spec_ns_state(const json_t *doc, const char *type, enum sg_ns_state *state, long *index,
-		     struct sg_error *err);
+ * naming it. A path sg_spec_ns_pin wrote is judged by the descriptor it names. */
+int sg_spec_ns_state(const struct sg_request *req, const char *type, enum sg_ns_state *state,
+		     long *index, struct sg_error *err);
+
+/* THREATS T25: between a check of /proc/<pid>/ns/<file> and runc's open the pid can die and
+ * be reused by a host process. So the gate opens the entry's path itself (linux.namespaces[i]
+ * of req->doc), makes sure it opened a namespace of the entry's type (nsfs, NS_GET_NSTYPE),
+ * holds the descriptor in req and rewrites the path to /proc/<gate pid>/fd/<N>, which runc
+ * opens to the very same namespace file (runc 1.1 opens every path, then setns). What
+ * sg_spec_ns_state says of the entry afterwards is what runc joins. An entry already pinned
+ * is left alone. */
+int sg_spec_ns_pin(struct sg_request *req, json_t *entry, size_t i, struct sg_error *err);
 
 /* path is the kernel's entry for a namespace of a process: /proc/PID/ns/FILE,
  * /proc/PID/task/TID/ns/FILE or /proc/self/ns/FILE, exactly. */

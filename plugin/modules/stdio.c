@@ -7,7 +7,7 @@
  *   plain path:   must be absolute, without '?', '#', '%' (Go's URL parser would read them),
  *                 and name an existing FIFO reached through root-owned directories that no
  *                 group or other may write, following only root-owned symlinks, never
- *                 through procfs (sg_path_walk): nobody but root can swap it before the
+ *                 through procfs (sg_path_walk_memo): nobody but root can swap it before the
  *                 shim opens it.
  *   URI:          any scheme (binary, file, fifo, ...) is refused unless allow= lists it. An
  *                 item matches the URI exactly, or with a "?query" after it (a logging
@@ -105,7 +105,7 @@ static bool uri_allowed(const struct sg_module_state *s, const char *uri)
 }
 
 static int check_one(const struct sg_module_state *s, const char *what, const char *v,
-		     struct sg_error *reason)
+		     struct sg_pathwalk_memo *memo, struct sg_error *reason)
 {
 	char canonical[PATH_MAX];
 	struct stat st;
@@ -123,7 +123,7 @@ static int check_one(const struct sg_module_state *s, const char *what, const ch
 			     "'?', '#' or '%%'", what, v);
 		return SG_VERDICT_DENY;
 	}
-	if (sg_path_walk(v, SG_PATHWALK_NO_PROC, canonical, &st, &why) < 0) {
+	if (sg_path_walk_memo(v, SG_PATHWALK_NO_PROC, memo, canonical, &st, &why) < 0) {
 		sg_error_set(reason, -EPERM, "stdio: %s '%.256s': %s", what, v, why.msg);
 		return SG_VERDICT_DENY;
 	}
@@ -137,6 +137,9 @@ static int check_one(const struct sg_module_state *s, const char *what, const ch
 static int stdio_check(struct sg_module_state *s, struct sg_request *req,
 		       struct sg_error *reason)
 {
+	/* The three FIFOs sit in one directory (containerd's fifo dir): walked once. */
+	struct sg_pathwalk_memo memo = { .valid = false };
+
 	if (req->op != SG_OP_CREATE && req->op != SG_OP_EXEC)
 		return SG_VERDICT_IGNORE;
 	for (size_t i = 0; i < SG_STDIO_COUNT; i++) {
@@ -144,7 +147,7 @@ static int stdio_check(struct sg_module_state *s, struct sg_request *req,
 
 		if (!req->stdio[i])
 			continue;
-		v = check_one(s, stdio_names[i], req->stdio[i], reason);
+		v = check_one(s, stdio_names[i], req->stdio[i], &memo, reason);
 		if (v != SG_VERDICT_SUCCESS)
 			return v;
 	}

@@ -75,13 +75,13 @@ static bool starts_with_any(const char *key, const char *const *prefixes, size_t
 }
 
 /* The key needs the container's own namespace of type: refused when it is the host's. */
-static int needs_own(const json_t *doc, const char *key, const char *type,
+static int needs_own(const struct sg_request *req, const char *key, const char *type,
 		     struct sg_error *reason)
 {
 	enum sg_ns_state st;
 	long index;
 
-	if (sg_spec_ns_state(doc, type, &st, &index, reason) < 0)
+	if (sg_spec_ns_state(req, type, &st, &index, reason) < 0)
 		return reason->code;
 	if (st == SG_NS_HOST)
 		return sg_error_set(reason, -EPERM, "linux.sysctl '%.128s': the container shares the "
@@ -116,9 +116,9 @@ static int sysctl_check(struct sg_module_state *s, struct sg_request *req,
 				     key);
 			return SG_VERDICT_DENY;
 		}
-		if ((strncmp(key, "net.", 4) == 0 && needs_own(req->doc, key, "network", reason) < 0) ||
+		if ((strncmp(key, "net.", 4) == 0 && needs_own(req, key, "network", reason) < 0) ||
 		    (starts_with_any(key, ipc_prefixes, SG_ARRAY_SIZE(ipc_prefixes)) &&
-		     needs_own(req->doc, key, "ipc", reason) < 0))
+		     needs_own(req, key, "ipc", reason) < 0))
 			return SG_VERDICT_DENY;
 	}
 	return SG_VERDICT_SUCCESS;

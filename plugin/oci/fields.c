@@ -37,7 +37,7 @@
 #define HOOK_ROWS(kind)                                                              \
 	{ "hooks." kind, C, "hooks", 0, WHY_HOOK },                                  \
 	{ "hooks." kind "[].path", C, "hooks", 0, WHY_HOOK },                        \
-	{ "hooks." kind "[].args", C, "hooks", 0, "arguments of an allowlisted hook" }, \
+	{ "hooks." kind "[].args", C, "hooks", 0, "arguments of an allowlisted hook; libnetwork-setkey only in Docker's shape for this container" }, \
 	{ "hooks." kind "[].env", C, "hooks", 0, "only names env= lists" }, \
 	{ "hooks." kind "[].timeout", C, "hooks", 0, "how long the runtime waits for the hook" }
 
@@ -193,7 +193,7 @@ const struct sg_field sg_fields[] = {
 	{ "linux.cgroupsPath", C, "fields", 0, "ends in the container id and is new (none in use): never a host service's" },
 	{ "linux.namespaces", C, "namespaces", 0, "pid, net, ipc, uts, mount: the container's own or another container's" },
 	{ "linux.namespaces[].type", C, "namespaces", 0, "every type the policy does not share with the host must be listed" },
-	{ "linux.namespaces[].path", C, "namespaces", 0, "/proc/<pid>/ns/<file> or /run/netns/<name>, of a type allow_join= lists; never the host's unless allowed" },
+	{ "linux.namespaces[].path", C, "namespaces", 0, "/proc/<pid>/ns/<file> or /run/netns/<name>, of a type allow_join= lists; never the host's unless allowed; opened by the gate, runc gets its descriptor" },
 	{ "linux.devices", C, "devices", 0, WHY_DEV },
 	{ "linux.devices[].path", C, "devices", 0, WHY_DEV },
 	{ "linux.devices[].type", C, "devices", 0, WHY_DEV },

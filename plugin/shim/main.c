@@ -6,8 +6,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
-#include <openssl/crypto.h>
-
 #include "args.h"
 #include "commands.h"
 
@@ -27,10 +25,9 @@ int main(int argc, char **argv)
 	/* One gate runs per pod, so what it keeps private is paid per pod. Buffers of 32 KiB
 	 * and more (the relay's, the real shim's output) are mapped on their own and given
 	 * back when freed, not left resident in the heap; one arena (the gate has one
-	 * thread); OpenSSL's error strings (~50 KiB of heap) are never shown. */
+	 * thread). */
 	(void)mallopt(M_MMAP_THRESHOLD, 32 << 10);
 	(void)mallopt(M_ARENA_MAX, 1);
-	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
 	if (sg_shim_args_parse(argc, (const char *const *)argv, &a, &err) < 0) {
 		fprintf(stderr, "containerd-shim-shimgate-v2: %s\n", err.msg);
 		return 2;

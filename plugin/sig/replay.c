@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The replay store: a fixed table of (nonce digest, expiry) slots in one flock'ed, mmap'ed file. */
+/* The replay store: a fixed table of (nonce digest, expiry) slots in one flock'ed file. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,21 +40,21 @@ struct replay_slot {
 _Static_assert(sizeof(struct replay_header) == 64, "replay header layout");
 _Static_assert(sizeof(struct replay_slot) == 24, "replay slot layout");
 
+/* Slots are read and written with pread/pwrite, not through a mapping: a mapped store is
+ * faulted in 64 KiB at a time around each slot touched (the kernel's fault-around), so a
+ * gate would soon map the whole table (1.5 MiB at the default capacity), most of a pod's PSS
+ * when it is the only one. */
 struct sg_replay {
 	int fd;
 	char *path;
 	uint32_t capacity;
 	size_t size;
-	struct replay_header *hdr;
-	struct replay_slot *slots;
 };
 
 void sg_replay_free(struct sg_replay *r)
 {
 	if (!r)
 		return;
-	if (r->hdr)
-		(void)munmap(r->hdr, r->size);
 	if (r->fd >= 0)
 		(void)close(r->fd);
 	free(r->path);
@@ -104,10 +103,10 @@ static void unlock(struct sg_replay *r)
 	(void)flock(r->fd, LOCK_UN);
 }
 
-/* Every block of the table is allocated before it is mapped: a write through the mapping
- * into a hole of a sparse file on a full file system is a SIGBUS, which would kill the gate
- * (and with it the container) at the next signed call. A full file system must refuse to
- * open the store instead, where the error can be reported. */
+/* Every block of the table is allocated when the store opens: a record written into a hole
+ * of a sparse file on a full file system would fail, and with it every signed call from then
+ * on. A full file system must refuse to open the store instead, where the error is reported
+ * at start. */
 static int reserve(struct sg_replay *r, struct sg_error *err)
 {
 	int e;
@@ -175,7 +174,7 @@ int sg_replay_open(const char *path, uint32_t capacity, struct sg_replay **out,
 		   struct sg_error *err)
 {
 	_cleanup_(replay_freep) struct sg_replay *r = NULL;
-	void *map;
+	struct replay_header hdr;
 	int rc;
 
 	if (capacity > SG_LIMIT_REPLAY_CAPACITY)
@@ -208,14 +207,10 @@ int sg_replay_open(const char *path, uint32_t capacity, struct sg_replay **out,
 	rc = reserve(r, err);
 	if (rc < 0)
 		return rc;
-	map = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
-	if (map == MAP_FAILED)
-		return sg_error_set(err, -errno, "replay store %s: mmap: %s", path, strerror(errno));
-	r->hdr = map;
-	r->slots = (struct replay_slot *)(r->hdr + 1);
-	if (memcmp(r->hdr->magic, REPLAY_MAGIC, sizeof(r->hdr->magic)) != 0 ||
-	    r->hdr->version != REPLAY_VERSION || r->hdr->capacity != r->capacity ||
-	    r->hdr->slot_size != sizeof(struct replay_slot))
+	if (pread(r->fd, &hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
+	    memcmp(hdr.magic, REPLAY_MAGIC, sizeof(hdr.magic)) != 0 ||
+	    hdr.version != REPLAY_VERSION || hdr.capacity != r->capacity ||
+	    hdr.slot_size != sizeof(struct replay_slot))
 		return sg_error_set(err, -EINVAL,
 				    "replay store %s: bad header (not a version %u store of %u slots)",
 				    path, REPLAY_VERSION, r->capacity);
@@ -236,13 +231,34 @@ static int nonce_digest(const char *key_id, const char *nonce, uint8_t out[REPLA
 	return 0;
 }
 
+/* Offset of slot i in the file. */
+static off_t slot_off(uint32_t i)
+{
+	return (off_t)sizeof(struct replay_header) + (off_t)i * (off_t)sizeof(struct replay_slot);
+}
+
+/* Under the lock: reads n slots from slot first on (no wrap) into out. */
+static int read_slots(struct sg_replay *r, uint32_t first, uint32_t n, struct replay_slot *out,
+		      struct sg_error *err)
+{
+	size_t len = (size_t)n * sizeof(*out);
+	ssize_t got = pread(r->fd, out, len, slot_off(first));
+
+	if (got != (ssize_t)len)
+		return sg_error_set(err, got < 0 ? -errno : -EIO, "replay store %s: read: %s",
+				    r->path, got < 0 ? strerror(errno) : "short read");
+	return 0;
+}
+
 int sg_replay_record(struct sg_replay *r, const char *key_id, const char *nonce,
 		     int64_t expires_at, int64_t now, struct sg_error *err)
 {
 	uint8_t digest[REPLAY_DIGEST];
-	struct replay_slot *free_slot = NULL;
+	struct replay_slot slots[REPLAY_WINDOW], mine;
 	uint32_t window = r->capacity < REPLAY_WINDOW ? r->capacity : REPLAY_WINDOW;
+	uint32_t first, head, free_at = UINT32_MAX;
 	uint64_t start = 0;
+	ssize_t put;
 	int rc;
 
 	if (expires_at <= now)
@@ -252,26 +268,39 @@ int sg_replay_record(struct sg_replay *r, const char *key_id, const char *nonce,
 		return rc;
 	for (unsigned i = 0; i < 8; i++)
 		start = start << 8 | digest[i];
+	first = (uint32_t)(start % r->capacity);
+	/* The window, wrapping at the end of the table. */
+	head = r->capacity - first < window ? r->capacity - first : window;
 	rc = lock(r, err);
 	if (rc < 0)
 		return rc;
+	rc = read_slots(r, first, head, slots, err);
+	if (rc == 0 && head < window)
+		rc = read_slots(r, 0, window - head, slots + head, err);
+	if (rc < 0) {
+		unlock(r);
+		return rc;
+	}
 	for (uint32_t i = 0; i < window; i++) {
-		struct replay_slot *s = &r->slots[(start + i) % r->capacity];
-		bool live = s->expires_at > now;
+		bool live = slots[i].expires_at > now;
 
-		if (live && memcmp(s->digest, digest, REPLAY_DIGEST) == 0) {
+		if (live && memcmp(slots[i].digest, digest, REPLAY_DIGEST) == 0) {
 			unlock(r);
 			return sg_error_set(err, -EALREADY, "nonce already used (replay)");
 		}
-		if (!live && !free_slot)
-			free_slot = s;
+		if (!live && free_at == UINT32_MAX)
+			free_at = i;
 	}
-	if (!free_slot) {
+	if (free_at == UINT32_MAX) {
 		unlock(r);
 		return sg_error_set(err, -ENOSPC, "replay store full");
 	}
-	memcpy(free_slot->digest, digest, REPLAY_DIGEST);
-	free_slot->expires_at = expires_at;
+	memcpy(mine.digest, digest, REPLAY_DIGEST);
+	mine.expires_at = expires_at;
+	put = pwrite(r->fd, &mine, sizeof(mine), slot_off((first + free_at) % r->capacity));
 	unlock(r);
+	if (put != (ssize_t)sizeof(mine))
+		return sg_error_set(err, put < 0 ? -errno : -EIO, "replay store %s: write: %s",
+				    r->path, put < 0 ? strerror(errno) : "short write");
 	return 0;
 }

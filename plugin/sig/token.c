@@ -5,8 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/random.h>
+
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "lex.h"
 #include "token.h"
@@ -14,9 +15,15 @@
 int sg_nonce_generate(char out[SG_NONCE_HEX + 1], struct sg_error *err)
 {
 	uint8_t raw[SG_NONCE_BYTES];
+	ssize_t n;
 
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return sg_error_set(err, -EIO, "cannot draw a random nonce");
+	/* The kernel's CSPRNG, not OpenSSL's DRBG: the gate links no EVP provider (digest.h). */
+	do
+		n = getrandom(raw, sizeof(raw), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(raw))
+		return sg_error_set(err, -EIO, "cannot draw a random nonce: %s",
+				    n < 0 ? strerror(errno) : "short read");
 	sg_hex_encode(raw, sizeof(raw), out);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return 0;

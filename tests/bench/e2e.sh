@@ -78,13 +78,19 @@ start_same_spec() {
 	e2e_wait_for 20 "task $1 to run" e2e_task_running "$1"
 }
 
-# 2. Proxy overhead per call: State round trips on the runc shim's socket vs the gate's.
+# 2. Proxy overhead per call: State round trips on the runc shim's socket vs the gate's, and
+# what the gate spent on them (CPU time, wake-ups; bench_rtt warms up with 20 calls a side).
 rtt() {
-	local direct gate
+	local direct gate pid
 	direct=$(e2e_real_socket g-main)
 	gate=$(e2e_address g-main)
 	[ -S "$direct" ] || e2e_fail "the runc shim socket $direct of g-main is missing"
-	"$bin_rtt" --direct "$direct" --gate "$gate" --id g-main --calls "$RTT" --block 50
+	pid=$(e2e_socket_owner "$gate") || e2e_fail "no gate listens for g-main"
+	python3 "$stats" snap "$pid" >"$R/rtt.before"
+	"$bin_rtt" --direct "$direct" --gate "$gate" --id g-main --calls "$RTT" --block 50 \
+		>"$R/rtt.raw"
+	python3 "$stats" snap "$pid" >"$R/rtt.after"
+	python3 "$stats" rttcost "$R/rtt.raw" "$R/rtt.before" "$R/rtt.after" $((RTT + 20))
 }
 
 # 3a. ctr task exec /bin/true: signed through the gate (g-main), plain runc with the same

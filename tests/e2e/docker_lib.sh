@@ -10,6 +10,8 @@
 DK_CLIENT=/usr/bin/docker
 DK_DAEMON=/usr/sbin/dockerd
 DK_IMAGE=sge2e/busybox
+# The storage driver: vfs (no mounts to clean up) unless a test sets DK_DRIVER=overlay2.
+DK_DRIVER=${DK_DRIVER:-vfs}
 DK_PID=
 
 dk_setup() {
@@ -45,8 +47,10 @@ e2e_before_containerd() {
 	# The shipped create stack admits Docker's networking hook (prestart /proc/<dockerd>/exe
 	# libnetwork-setkey) as it is. dockerd hands runc its graph driver's mount of the
 	# container's layer as root.path: the root line checks it against this dockerd's data root.
+	# Its -exec-root= is this dockerd's, not the default /var/run/docker: docker_exec_root=.
+	sed -i "s|^\(required hooks .*allow=[^ ]*\)\( .*\)\?\$|\1 docker_exec_root=$DK_EXEC\2|" "$E2E_POLICY/create"
 	DK_HOOKS=$(grep -E '^[^#]*[] ]hooks( |$)' "$E2E_POLICY/create")
-	[[ $DK_HOOKS == *"allow=$DK_DAEMON@libnetwork-setkey"* ]] ||
+	[[ $DK_HOOKS == *"allow=$DK_DAEMON@libnetwork-setkey"* && $DK_HOOKS == *"docker_exec_root=$DK_EXEC"* ]] ||
 		e2e_fail "the create stack's hooks line does not admit Docker's hook: '$DK_HOOKS'"
 	sed -i "s|^\(required root .*\)docker_root=[^ ]*|\1docker_root=$DK_ROOT|" "$E2E_POLICY/create"
 	grep -q "^required root .*docker_root=$DK_ROOT" "$E2E_POLICY/create" ||
@@ -65,7 +69,7 @@ dk_start_dockerd() {
 		--containerd-namespace "$DK_NS" --containerd-plugins-namespace "$E2E_NS-dplugins" \
 		--data-root "$DK_ROOT" --exec-root "$DK_EXEC" --pidfile "$E2E_TMP/dockerd.pid" \
 		-H "unix://$DK_SOCK" --bridge none --iptables=false --ip6tables=false --ip-masq=false \
-		--userland-proxy=false --storage-driver vfs --cgroup-parent "/$E2E_NS-docker" \
+		--userland-proxy=false --storage-driver "$DK_DRIVER" --cgroup-parent "/$E2E_NS-docker" \
 		--exec-opt native.cgroupdriver=cgroupfs --shutdown-timeout 2 --debug \
 		>>"$E2E_TMP/dockerd.log" 2>&1 </dev/null &
 	DK_PID=$!

@@ -50,15 +50,21 @@ attempt() {
 task_pid() { ctr_ task ls 2>/dev/null | awk -v id="$1" '$1 == id {print $2}'; }
 
 # The attacker's binaries: a program that, run as libnetwork-setkey, creates the host file
-# named by its argument (else it sleeps), and a library that does the same when loaded.
+# <exec root>/evil-ran (from its -exec-root= argument; else it sleeps), and a library that
+# creates the file RT_MARK names when loaded.
 cc -static -O -o "$E2E_TMP/evil" -x c - <<-'EOF2' || e2e_fail "cc evil"
 	#include <fcntl.h>
+	#include <stdio.h>
 	#include <string.h>
 	#include <unistd.h>
 	int main(int argc, char **argv)
 	{
-		if (argc > 1 && strcmp(argv[0], "libnetwork-setkey") == 0)
-			return open(argv[1], O_WRONLY | O_CREAT, 0644) < 0;
+		char mark[4096];
+		if (argc > 1 && strcmp(argv[0], "libnetwork-setkey") == 0 &&
+		    strncmp(argv[1], "-exec-root=", 11) == 0) {
+			snprintf(mark, sizeof(mark), "%s/evil-ran", argv[1] + 11);
+			return open(mark, O_WRONLY | O_CREAT, 0644) < 0;
+		}
 		for (;;)
 			pause();
 	}
@@ -88,9 +94,16 @@ e2e_wait_for 20 "task rt-decoy to run" e2e_task_running rt-decoy
 pid=$(task_pid rt-decoy)
 [ -n "$pid" ] || e2e_fail "no pid for rt-decoy"
 e2e_log "rt-decoy's /usr/sbin/dockerd is host pid $pid; /proc/$pid/exe reads '$(readlink "/proc/$pid/exe")'"
-mark=$E2E_TMP/rt-hook-exe
+# In Docker's own shape (hooks pins it), with an exec root of the test's: a controller socket
+# that answers nothing, so the host's dockerd, run as the hook, fails the create.
+fake=$E2E_TMP/rt-exec
+mkdir -p "$fake/libnetwork"
+"$E2E_PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$fake/libnetwork/0123456789ab.sock" ||
+	e2e_fail "binding the fake controller socket"
+sed -i "s|^required hooks allow=[^ ]*|& docker_exec_root=$fake|" "$E2E_POLICY/create"
+mark=$fake/evil-ran
 e2e_spec rt-exe -- /bin/true
-cfg_edit rt-exe "s['hooks'] = {'prestart': [{'path': '/proc/$pid/exe', 'args': ['libnetwork-setkey', '$mark']}]}"
+cfg_edit rt-exe "s['hooks'] = {'prestart': [{'path': '/proc/$pid/exe', 'args': ['libnetwork-setkey', '-exec-root=$fake', 'rt-exe', '0123456789ab']}]}"
 attempt rt-exe --rm
 [ ! -e "$mark" ] || e2e_fail "T22 hook /proc/<container pid>/exe: the container's binary ran on the host as root ($mark exists; ctr: rc $rc $(cat "$E2E_ERR"))"
 grep -q "hooks.prestart\[0\].path '/proc/$pid/exe' resolved to '/usr/sbin/dockerd'" "$E2E_AUDIT" ||
@@ -267,7 +280,7 @@ ctr_ c rm rt-snapok >/dev/null 2>&1 || true
 #    overlay2/*/merged matched every container's root, so a create through containerd's API
 #    could take, say, a privileged container's files read-write. docker_root= admits only the
 #    layer dockerd's layerdb names for this container id (here a data root of the test's,
-#    with the vfs driver's layout).
+#    with the vfs driver's layout), and only while dockerd starts that container.
 dkr=$E2E_TMP/dkroot
 for c in victim:1a1a rt-own:2b2b; do
 	mkdir -p "$dkr/image/vfs/layerdb/mounts/${c%:*}" "$dkr/vfs/dir"
@@ -283,11 +296,16 @@ attempt rt-thief --rm
 	e2e_fail "T24 root.path of another Docker container's layer: a file was planted in it"
 e2e_expect_refused "$rc" "root\\.path '$dkr/vfs/dir/1a1a': below Docker's root '$dkr' but not the layer of container 'rt-thief'" "" \
 	"T24 root.path of another Docker container's layer"
+# The id is the client's choice too: a container named after a Docker container that dockerd
+# is not starting (no libnetwork-setkey hook for it on vfs; overlay2: not mounted) does not get
+# its layer. Docker's own start of a container is test_docker_residual's.
 e2e_spec rt-own -- /bin/sh -c 'echo mine >/tmp/own-layer'
 cfg_edit rt-own "s['root'] = {'path': '$dkr/vfs/dir/2b2b'}"
-cfg_run rt-own --rm || e2e_fail "a container on its own Docker layer: $(cat "$E2E_ERR")"
-[ -e "$dkr/vfs/dir/2b2b/tmp/own-layer" ] || e2e_fail "rt-own did not run on its layer"
-e2e_ok "a container runs on the Docker layer its layerdb mount-id names"
+attempt rt-own --rm
+[ ! -e "$dkr/vfs/dir/2b2b/tmp/own-layer" ] ||
+	e2e_fail "T24 a container named after a stopped Docker container ran on its layer"
+e2e_expect_refused "$rc" "root\\.path '$dkr/vfs/dir/2b2b': a vfs layer with no libnetwork-setkey prestart hook for container 'rt-own'" "" \
+	"T24 a container named after a Docker container dockerd is not starting"
 
 # ---------------------------------------------------------------------------------------------
 # 7. The runtime's own files (/etc/hosts, /etc/resolv.conf, /dev/shm) are internal mounts

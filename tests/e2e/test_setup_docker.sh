@@ -44,7 +44,10 @@ printf '{"exec-root": "%s", "data-root": "%s", "storage-driver": "vfs"}\n' "$E2E
 # names the data root, under which the root module takes only the container's own layer.
 grep -qx "required root docker_root=$E2E_TMP/docker" "$ETC/policy.d/create" ||
 	e2e_fail "setup's root line does not name the data-root: $(grep '^required root' "$ETC/policy.d/create")"
-e2e_ok "setup docker on private paths (the create stack's root line for vfs under data-root)"
+# Docker's setkey hook names dockerd's exec root, not the default one: the hooks line lists it.
+grep -qx "required hooks allow=/usr/sbin/dockerd@libnetwork-setkey docker_exec_root=$E2E_TMP/dexec" "$ETC/policy.d/create" ||
+	e2e_fail "setup's hooks line does not name the exec-root: $(grep '^required hooks' "$ETC/policy.d/create")"
+e2e_ok "setup docker on private paths (the create stack's root line for vfs under data-root, the hooks line's exec root)"
 host_restart_as_dropin "$DROPIN"
 
 setsid /usr/sbin/dockerd --config-file "$DJ" --containerd "$E2E_SOCK" --containerd-namespace "$DNS" \

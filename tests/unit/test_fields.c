@@ -124,6 +124,17 @@ static void test_u64(void **state)
 	/* Written back byte for byte (the input is already compact). */
 	assert_int_equal(sg_oci_dump(doc, &out, &len, NULL), 0);
 	assert_string_equal(out, text);
+	/* Integers of every width and sign, the extremes of int64 included. */
+	{
+		static const char ints[] = "[0,7,-1,10,-10,1234567890,-9223372036854775808,"
+					   "9223372036854775807]";
+		json_auto_t *arr = parse_as(ints, NULL);
+		_cleanup_free_ char *w = NULL;
+
+		assert_int_equal(sg_oci_dump(arr, &w, &len, NULL), 0);
+		assert_string_equal(w, ints);
+		assert_int_equal(len, strlen(ints));
+	}
 
 	expect_parse_error("{\"linux\":{\"resources\":{\"memory\":{\"limit\":9223372036854775808}}}}",
 			   SG_FIELDS_ROOT_CONFIG, -ERANGE,

@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +280,21 @@ static pid_t pause_child(void)
 	return pid;
 }
 
+/* Binds a unix socket <dir>/<sub>/<name> (sub made 0700): false when it cannot. */
+static bool bind_socket(const char *dir, const char *sub, const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = -1;
+
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, sub) >=
+		    sizeof(sa.sun_path) || mkdir(sa.sun_path, 0700) < 0 ||
+	    (size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s/%s", dir, sub, name) >=
+		    sizeof(sa.sun_path))
+		return false;
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	return fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+}
+
 static void test_create_stack_runtime_specs(void **state)
 {
 	static const struct runtime_spec specs[] = {
@@ -299,6 +317,9 @@ static void test_create_stack_runtime_specs(void **state)
 	pid_t pause_pid = pause_child();
 	bool dockerd = access("/usr/sbin/dockerd", X_OK) == 0;
 	const char *line = "required root docker_root=/var/lib/docker\n";
+	const char *hooks_line = "required hooks allow=/usr/sbin/dockerd@libnetwork-setkey\n";
+	_cleanup_free_ char *execroot = NULL, *edited = NULL, *bundles = NULL, *ovl = NULL;
+	bool mounted;
 	const char *docker_id = "4f1c2a9e0b7d6c5a4f1c2a9e0b7d6c5a4f1c2a9e0b7d6c5a4f1c2a9e0b7d6c5a";
 	_cleanup_free_ char *mounts = NULL;
 	char *at = strstr(shipped, line);
@@ -310,6 +331,17 @@ static void test_create_stack_runtime_specs(void **state)
 	assert_true(asprintf(&rootfs, "%s/rootfs", f->dir) > 0);
 	assert_true(asprintf(&policy, "%.*srequired root docker_root=%s/docker allow=%s\n%s",
 			     (int)(at - shipped), shipped, f->dir, rootfs, at + strlen(line)) > 0);
+	/* dockerd's exec root, with its network controller's socket, named on the hooks line */
+	at = strstr(policy, hooks_line);
+	assert_non_null(at);
+	assert_true(asprintf(&execroot, "%s/dexec", f->dir) > 0);
+	assert_true(asprintf(&edited, "%.*s%.*s docker_exec_root=%s\n%s", (int)(at - policy), policy,
+			     (int)strlen(hooks_line) - 1, hooks_line, execroot,
+			     at + strlen(hooks_line)) > 0);
+	free(policy);
+	policy = steal_pointer(&edited);
+	assert_true(mkdir(execroot, 0755) == 0);
+	dockerd = dockerd && bind_socket(execroot, "libnetwork", "a4b1c2d3e4f5.sock");
 	free(sg_test_write(f->policy_dir, "create-specs", 0644, "%s", policy));
 	assert_true(asprintf(&path, "%s/create-specs", f->policy_dir) > 0);
 	if (sg_stack_load(&f->ctx, SG_OP_CREATE, path, sg_builtin_modules, "/nonexistent", &stack, &err) < 0)
@@ -330,6 +362,20 @@ static void test_create_stack_runtime_specs(void **state)
 	}
 	assert_true(mkdir(mounts, 0755) == 0);
 	free(sg_test_write(mounts, "mount-id", 0644, "0123"));
+	/* dockerd starts the container: its layer is an overlay mount now */
+	for (const char *d = "lower\0upper\0work\0"; *d; d += strlen(d) + 1) {
+		_cleanup_free_ char *dir = NULL;
+
+		assert_true(asprintf(&dir, "%s/docker/overlay2/0123/%s", f->dir, d) > 0);
+		assert_true(mkdir(dir, 0755) == 0);
+	}
+	assert_true(asprintf(&ovl, "lowerdir=%s/docker/overlay2/0123/lower,upperdir=%s/docker/"
+			     "overlay2/0123/upper,workdir=%s/docker/overlay2/0123/work", f->dir,
+			     f->dir, f->dir) > 0);
+	mounted = mount("overlay", droot, "overlay", 0, ovl) == 0;
+	/* containerd's bundles: <state>/<runtime>/<namespace>/<id> */
+	assert_true(asprintf(&bundles, "%s/task", f->dir) > 0);
+	assert_true(mkdir(bundles, 0755) == 0);
 	for (int i = 0; i < 3; i++)
 		(void)snprintf(ns[i], sizeof(ns[i]), "/proc/%d/ns/%s", (int)pause_pid,
 			       (const char *[]){ "net", "ipc", "uts" }[i]);
@@ -338,7 +384,7 @@ static void test_create_stack_runtime_specs(void **state)
 		const char *const pairs[][2] = {
 			{ "@NET@", ns[0] }, { "@IPC@", ns[1] }, { "@UTS@", ns[2] },
 			{ "@DOCKERD@", "/proc/self/root/usr/sbin/dockerd" },
-			{ "@DOCKERROOT@", droot }, { "@ROOTFS@", rootfs },
+			{ "@DOCKERROOT@", droot }, { "@ROOTFS@", rootfs }, { "@EXECROOT@", execroot },
 		};
 		_cleanup_free_ char *raw = sg_test_read_in(SG_TEST_SRCDIR "/tests/unit/golden/specs",
 							   c->file, NULL);
@@ -348,8 +394,9 @@ static void test_create_stack_runtime_specs(void **state)
 		struct sg_decision d = { 0 };
 		const char *cg;
 
-		if (strstr(raw, "@DOCKERD@") && !dockerd) {
-			print_message("%s: skipped (no /usr/sbin/dockerd)\n", c->file);
+		if (strstr(raw, "@DOCKERD@") && (!dockerd || !mounted)) {
+			print_message("%s: skipped (no /usr/sbin/dockerd, or no overlay mount)\n",
+				      c->file);
 			continue;
 		}
 		if (sg_oci_parse(text, strlen(text), &config, &err) < 0)
@@ -360,6 +407,7 @@ static void test_create_stack_runtime_specs(void **state)
 					  &req, &err) < 0)
 			fail_msg("%s: %s", c->file, err.msg);
 		req->now = 1700000000;
+		assert_true(asprintf(&req->bundle, "%s/default/%s", bundles, req->id) > 0);
 		if (sg_stack_eval(stack, req, &d, &err) < 0)
 			fail_msg("%s: %s", c->file, err.msg);
 		if (d.allowed != c->allowed)
@@ -370,6 +418,8 @@ static void test_create_stack_runtime_specs(void **state)
 		sg_decision_clear(&d);
 	}
 	sg_stack_free(stack);
+	if (mounted)
+		(void)umount2(droot, MNT_DETACH);
 	kill(pause_pid, SIGKILL);
 	waitpid(pause_pid, NULL, 0);
 }

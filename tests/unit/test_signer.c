@@ -9,6 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
 #include "testutil.h"
 
 #include "core/cleanup.h"
@@ -485,6 +489,55 @@ static void test_audit_line(void **state)
 	sg_sign_req_clear(&r);
 }
 
+/* HKDF-SHA256 by OpenSSL's EVP_KDF, the reference for sg_host_key_derive's own HKDF. */
+static void evp_hkdf(const uint8_t *master, size_t len, const char *id, const char *node,
+		     uint8_t out[SG_HOST_KEY_LEN])
+{
+	char info[512];
+	int n = snprintf(info, sizeof(info), "%s%c%s", id, '\0', node);
+	OSSL_PARAM p[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0),
+		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)master, len),
+		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)SG_HOST_KEY_SALT,
+						  sizeof(SG_HOST_KEY_SALT) - 1),
+		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, (size_t)n),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+
+	assert_non_null(ctx);
+	assert_int_equal(EVP_KDF_derive(ctx, out, SG_HOST_KEY_LEN, p), 1);
+	EVP_KDF_CTX_free(ctx);
+	EVP_KDF_free(kdf);
+}
+
+/* The gate's HKDF agrees with OpenSSL's on master secrets shorter than, equal to and longer
+ * than a SHA-256 block, and on short and maximal names. */
+static void test_derive_evp(void **state)
+{
+	static const size_t lens[] = { 32, 63, 64, 65, 200 };
+	char node[SG_NODE_NAME_MAX + 1], id[65];
+	uint8_t master[200], a[SG_HOST_KEY_LEN], b[SG_HOST_KEY_LEN];
+	struct sg_error err = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(master); i++)
+		master[i] = (uint8_t)(i * 7 + 3);
+	memset(node, 'n', SG_NODE_NAME_MAX);
+	node[SG_NODE_NAME_MAX] = '\0';
+	memset(id, 'k', 64);
+	id[64] = '\0';
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		assert_int_equal(sg_host_key_derive(master, lens[i], "k1", "node-a", a, &err), 0);
+		evp_hkdf(master, lens[i], "k1", "node-a", b);
+		assert_memory_equal(a, b, sizeof(a));
+		assert_int_equal(sg_host_key_derive(master, lens[i], id, node, a, &err), 0);
+		evp_hkdf(master, lens[i], id, node, b);
+		assert_memory_equal(a, b, sizeof(a));
+	}
+}
+
 /* The vector of FORMAT.md section 7, and a token for node-a failing under node-b's key. */
 static void test_derive(void **state)
 {
@@ -612,6 +665,7 @@ int main(void)
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_audit_line),
 		SG_TEST_WITH_DIR(test_derive),
+		cmocka_unit_test(test_derive_evp),
 		cmocka_unit_test(test_status),
 		SG_TEST_WITH_DIR(test_derive_region),
 	};

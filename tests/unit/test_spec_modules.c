@@ -6,9 +6,13 @@
  * another container's). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "modules/specutil.h"
 #include "oci_testutil.h"
 
 struct spec_case {
@@ -35,6 +40,20 @@ static char *fixture;
 static char *other_net; /* /proc/<pid>/ns/net of a child in its own netns, or NULL */
 static pid_t child = -1;
 
+/* mkdir -p <fixture>/rel, each directory 0755 */
+static int mkdirs(const char *rel)
+{
+	_cleanup_free_ char *full = NULL;
+
+	if (asprintf(&full, "%s/%s", fixture, rel) < 0)
+		return -1;
+	for (char *slash = full + strlen(fixture) + 1; (slash = strchr(slash, '/')); *slash++ = '/') {
+		*slash = '\0';
+		(void)mkdir(full, 0755);
+	}
+	return mkdir(full, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
 static int setup(void **state)
 {
 	int p[2];
@@ -53,19 +72,35 @@ static int setup(void **state)
 	}
 	/* a Docker data root: c1's layer is overlay2/aaa, bbb is another container's */
 	for (const char *d = "dk/image/overlay2/layerdb/mounts/c1\0dk/overlay2/aaa/merged\0"
-			     "dk/overlay2/bbb/merged\0"; *d; d += strlen(d) + 1) {
-		_cleanup_free_ char *full = NULL;
-
-		if (asprintf(&full, "%s/%s", fixture, d) < 0)
+			     "dk/overlay2/bbb/merged\0"; *d; d += strlen(d) + 1)
+		if (mkdirs(d) < 0)
 			return -1;
-		for (char *slash = full + strlen(fixture) + 1; (slash = strchr(slash, '/'));
-		     *slash++ = '/') {
-			*slash = '\0';
-			(void)mkdir(full, 0755);
-		}
-		(void)mkdir(full, 0755);
-	}
 	free(sg_test_write(fixture, "dk/image/overlay2/layerdb/mounts/c1/mount-id", 0644, "aaa"));
+	/* a vfs data root (c1's layer is vfs/dir/ccc), containerd's bundles of two state
+	 * directories (in task2, c1 is also a container of namespace moby), the parts of
+	 * c1's overlay2 layer */
+	for (const char *d = "dkv/image/vfs/layerdb/mounts/c1\0dkv/vfs/dir/ccc\0task/default/c1\0"
+			     "task2/default/c1\0task2/moby/c1\0dk/overlay2/aaa/lower\0"
+			     "dk/overlay2/aaa/diff\0dk/overlay2/aaa/work\0"; *d; d += strlen(d) + 1)
+		if (mkdirs(d) < 0)
+			return -1;
+	free(sg_test_write(fixture, "dkv/image/vfs/layerdb/mounts/c1/mount-id", 0644, "ccc"));
+	{
+		/* dockerd's exec root with its network controller's socket */
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		_cleanup_free_ char *dir = NULL;
+		int fd;
+
+		if (asprintf(&dir, "%s/dexec", fixture) < 0 || mkdir(dir, 0755) < 0 ||
+		    (size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/libnetwork", dir) >=
+			    sizeof(sa.sun_path) || mkdir(sa.sun_path, 0700) < 0)
+			return -1;
+		strcat(sa.sun_path, "/0123456789ab.sock");
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			return -1;
+		close(fd);
+	}
 	{
 		_cleanup_free_ char *link = NULL;
 
@@ -182,7 +217,7 @@ static void run_case(const char *module, const struct spec_case *c)
 		fail_msg("%s: request: %s", c->name, err.msg);
 	req->sig.status = c->is_signed ? SG_SIG_VALID : SG_SIG_ABSENT;
 	if (c->bundle)
-		req->bundle = strdup(c->bundle);
+		req->bundle = subst(c->bundle);
 	v = m->check(st, req, &err);
 	if (v != (int)c->want)
 		fail_msg("%s: verdict %s, want %s (%s)", c->name, sg_verdict_name(v),
@@ -231,6 +266,14 @@ static void expect_init_error(const char *module, const char *args, const char *
 
 #define S SG_VERDICT_SUCCESS
 #define D SG_VERDICT_DENY
+
+/* Docker's setkey hook: the hooks line naming the fixture's dockerd, a hook of kind with args,
+ * and Docker's args for exec root, container id and network controller */
+#define SK_LINE "allow=/usr/bin/true@libnetwork-setkey docker_exec_root=@TMP@/dexec"
+#define SK_HOOK(kind, args) \
+	"{\"hooks\":{\"" kind "\":[{\"path\":\"/usr/bin/true\",\"args\":[" args "]}]}}"
+#define SK_ARGS(root, id, ctl) \
+	"\"libnetwork-setkey\",\"-exec-root=" root "\",\"" id "\",\"" ctl "\""
 
 static void test_hooks(void **state)
 {
@@ -295,6 +338,36 @@ static void test_hooks(void **state)
 		{ "PATH@ARG0: no args", "allow=/usr/bin/true@setkey",
 		  "{\"hooks\":{\"prestart\":[{\"path\":\"/usr/bin/true\"}]}}", false, NULL, D,
 		  "not on the hooks allowlist", NULL, NULL, NULL },
+		{ "Docker's libnetwork-setkey hook for this container", SK_LINE,
+		  SK_HOOK("prestart", SK_ARGS("@TMP@/dexec", "c1", "0123456789ab")),
+		  false, NULL, S, NULL, NULL, NULL, NULL },
+		{ "libnetwork-setkey naming another container", SK_LINE,
+		  SK_HOOK("prestart", SK_ARGS("@TMP@/dexec", "c2", "0123456789ab")),
+		  false, NULL, D, "hooks.prestart[0].args[2] 'c2': not this container's id", NULL, NULL,
+		  NULL },
+		{ "libnetwork-setkey with another exec root", SK_LINE,
+		  SK_HOOK("prestart", SK_ARGS("/tmp", "c1", "0123456789ab")),
+		  false, NULL, D, "args[1] '-exec-root=/tmp': not -exec-root= of a docker_exec_root=",
+		  NULL, NULL, NULL },
+		{ "libnetwork-setkey: the default exec root is /var/run/docker",
+		  "allow=/usr/bin/true@libnetwork-setkey",
+		  SK_HOOK("prestart", SK_ARGS("@TMP@/dexec", "c1", "0123456789ab")),
+		  false, NULL, D, "hooks.prestart[0].args[1]", NULL, NULL, NULL },
+		{ "libnetwork-setkey with a controller no dockerd serves", SK_LINE,
+		  SK_HOOK("prestart", SK_ARGS("@TMP@/dexec", "c1", "ba9876543210")),
+		  false, NULL, D, "hooks.prestart[0].args[3] 'ba9876543210': no controller socket",
+		  NULL, NULL, NULL },
+		{ "libnetwork-setkey with a controller path", SK_LINE,
+		  SK_HOOK("prestart", SK_ARGS("@TMP@/dexec", "c1", "../../../x")),
+		  false, NULL, D, "hooks.prestart[0].args[3] '../../../x': not a network controller id",
+		  NULL, NULL, NULL },
+		{ "libnetwork-setkey with a fifth argument", SK_LINE,
+		  SK_HOOK("prestart", SK_ARGS("@TMP@/dexec", "c1", "0123456789ab") ",\"x\""),
+		  false, NULL, D, "hooks.prestart[0].args: 5 entries", NULL, NULL, NULL },
+		{ "libnetwork-setkey as a createRuntime hook", SK_LINE,
+		  SK_HOOK("createRuntime", SK_ARGS("@TMP@/dexec", "c1", "0123456789ab")),
+		  false, NULL, D, "hooks.createRuntime[0]: a libnetwork-setkey hook is a prestart hook",
+		  NULL, NULL, NULL },
 		{ "an unknown hook kind", "", "{\"hooks\":{\"preStart\":[]}}", false, NULL, D,
 		  "hooks.preStart: not a hook kind", NULL, NULL, NULL },
 	};
@@ -303,6 +376,7 @@ static void test_hooks(void **state)
 	expect_init_error("hooks", "allowed=/x", "unknown argument 'allowed=/x'");
 	expect_init_error("hooks", "allow=x", "'x' is not an absolute path");
 	expect_init_error("hooks", "allow=/a,,/b", "empty list item");
+	expect_init_error("hooks", "docker_exec_root=run/docker", "'run/docker' is not an absolute path");
 }
 
 static void test_root(void **state)
@@ -318,9 +392,6 @@ static void test_root(void **state)
 		  NULL },
 		{ "absolute, bundle unknown", "", "{\"root\":{\"path\":\"/run/b/c1/rootfs\"}}",
 		  false, NULL, D, "(no bundle known)", NULL, NULL, NULL },
-		{ "docker_root: the container's own layer", "docker_root=@TMP@/dk",
-		  "{\"root\":{\"path\":\"@TMP@/dk/overlay2/aaa/merged\"}}", false, "/run/b/c1", S,
-		  NULL, NULL, NULL, NULL },
 		{ "docker_root: another container's layer", "docker_root=@TMP@/dk",
 		  "{\"root\":{\"path\":\"@TMP@/dk/overlay2/bbb/merged\"}}", false, "/run/b/c1", D,
 		  "but not the layer of container 'c1' ('", NULL, NULL, NULL },
@@ -360,6 +431,59 @@ static void test_root(void **state)
 	run_table("root", cases, SG_ARRAY_SIZE(cases));
 	expect_init_error("root", "allow=/", "not an absolute path below /");
 	expect_init_error("root", "bundle=/x", "unknown argument 'bundle=/x'");
+}
+
+/* docker_root= takes the container's own layer only while dockerd is starting it: overlay2
+ * mounted now (the case runs only where the test may mount an overlay), vfs with Docker's
+ * setkey hook for the container, and no other containerd namespace using the id. */
+static void test_root_docker_start(void **state)
+{
+#define ROOT_OF(p, hook) "{\"root\":{\"path\":\"@TMP@/" p "\"}" hook "}"
+#define SETKEY_FOR(id) ",\"hooks\":{\"prestart\":[{\"path\":\"/usr/sbin/dockerd\",\"args\":" \
+	"[\"libnetwork-setkey\",\"-exec-root=/var/run/docker\",\"" id "\",\"0123456789ab\"]}]}"
+	static const struct spec_case mounted = {
+		"overlay2: the container's own layer, mounted", "docker_root=@TMP@/dk",
+		ROOT_OF("dk/overlay2/aaa/merged", ""), false, "@TMP@/task/default/c1", S, NULL, NULL,
+		NULL, NULL
+	};
+	static const struct spec_case cases[] = {
+		{ "overlay2: the container's own layer, not mounted (a stopped container)",
+		  "docker_root=@TMP@/dk", ROOT_OF("dk/overlay2/aaa/merged", ""), false,
+		  "@TMP@/task/default/c1", D, "the layer of container 'c1' is not mounted: dockerd is "
+		  "not starting that container", NULL, NULL, NULL },
+		{ "vfs: with the setkey hook for this container", "docker_root=@TMP@/dkv",
+		  ROOT_OF("dkv/vfs/dir/ccc", SETKEY_FOR("c1")), false, "@TMP@/task/default/c1", S,
+		  NULL, NULL, NULL, NULL },
+		{ "vfs: no setkey hook", "docker_root=@TMP@/dkv", ROOT_OF("dkv/vfs/dir/ccc", ""),
+		  false, "@TMP@/task/default/c1", D, "a vfs layer with no libnetwork-setkey prestart "
+		  "hook for container 'c1'", NULL, NULL, NULL },
+		{ "vfs: the setkey hook of another container", "docker_root=@TMP@/dkv",
+		  ROOT_OF("dkv/vfs/dir/ccc", SETKEY_FOR("c2")), false, "@TMP@/task/default/c1", D,
+		  "no libnetwork-setkey prestart hook", NULL, NULL, NULL },
+		{ "vfs: the id is a container of namespace moby too", "docker_root=@TMP@/dkv",
+		  ROOT_OF("dkv/vfs/dir/ccc", SETKEY_FOR("c1")), false, "@TMP@/task2/default/c1", D,
+		  "container id 'c1' is in use in containerd namespace 'moby' too", NULL, NULL, NULL },
+		{ "vfs: no bundle known", "docker_root=@TMP@/dkv",
+		  ROOT_OF("dkv/vfs/dir/ccc", SETKEY_FOR("c1")), false, NULL, D,
+		  "cannot tell whether container id 'c1' is in use elsewhere", NULL, NULL, NULL },
+	};
+	_cleanup_free_ char *opts = NULL, *merged = NULL;
+#undef ROOT_OF
+#undef SETKEY_FOR
+
+	(void)state;
+	run_table("root", cases, SG_ARRAY_SIZE(cases));
+	assert_true(asprintf(&opts, "lowerdir=%s/dk/overlay2/aaa/lower,upperdir=%s/dk/overlay2/aaa/"
+			     "diff,workdir=%s/dk/overlay2/aaa/work", fixture, fixture, fixture) > 0);
+	assert_true(asprintf(&merged, "%s/dk/overlay2/aaa/merged", fixture) > 0);
+	if (mount("overlay", merged, "overlay", 0, opts) < 0) {
+		print_message("%s: skipped (cannot mount an overlay: %s)\n", mounted.name,
+			      strerror(errno));
+		return;
+	}
+	run_case("root", &mounted);
+	assert_int_equal(umount2(merged, MNT_DETACH), 0);
+	run_case("root", &cases[0]);
 }
 
 #define NS_ALL "{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"}"
@@ -415,9 +539,9 @@ static void test_namespaces(void **state)
 		{ "allow_join= replaces the default", "allow_host=cgroup allow_join=ipc",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"@NET@\"}]}}",
 		  false, NULL, D, "joining a network namespace is not allowed", NULL, NULL, NULL },
-		{ "another container's netns (a pod)", "allow_host=cgroup",
+		{ "another container's netns (a pod), pinned", "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"@NET@\"}]}}",
-		  false, NULL, S, NULL, NULL, NULL, NULL },
+		  false, NULL, S, NULL, NULL, NULL, "path '/proc/" },
 		{ "another container's netns through /proc/PID/root (runc would resolve it later)",
 		  "allow_host=cgroup",
 		  "{\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\",\"path\":\"/proc/self/root@NET@\"}]}}",
@@ -621,11 +745,108 @@ static void test_sysctl(void **state)
 	expect_init_error("sysctl", "allow=", "empty list item");
 }
 
+/* The namespace the gate judged is the one runc joins: the path is rewritten to the gate's own
+ * descriptor, which still names that namespace after the process in the path has died (its
+ * pid free for a host process to take), and which the request closes when freed. */
+static void test_namespaces_pinned(void **state)
+{
+	_cleanup_request_ struct sg_request *req = NULL;
+	json_auto_t *config = NULL;
+	const struct sg_module *m;
+	struct sg_module_state *st = NULL;
+	struct sg_error err = { 0 };
+	struct stat want, got;
+	char self[64];
+	const char *path;
+	pid_t other;
+	int fd, n = -1;
+
+	(void)state;
+	other = fork();
+	assert_true(other >= 0);
+	if (other == 0) {
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	(void)snprintf(self, sizeof(self), "/proc/%d/ns/net", (int)other);
+	for (int i = 0; i < 200; i++) {
+		struct stat host;
+
+		if (stat(self, &want) == 0 && stat("/proc/self/ns/net", &host) == 0 &&
+		    want.st_ino != host.st_ino)
+			break;
+		usleep(10000);
+	}
+	{
+		_cleanup_free_ char *text = NULL;
+
+		assert_true(asprintf(&text, "{\"process\":{\"args\":[\"/bin/true\"],\"cwd\":\"/\"},"
+				     "\"linux\":{\"namespaces\":[" NS_ALL ",{\"type\":\"network\","
+				     "\"path\":\"%s\"}]}}", self) > 0);
+		config = sg_test_json(text);
+	}
+	assert_int_equal(sg_test_module_init("namespaces", SG_OP_CREATE, "allow_host=cgroup", NULL,
+					     &m, &st, &err), 0);
+	assert_int_equal(sg_oci_create_request("default", "c1", config, NULL, 0, &req, &err), 0);
+	if (m->check(st, req, &err) != SG_VERDICT_SUCCESS)
+		fail_msg("pinned join: %s", err.msg);
+	m->fini(st);
+	path = json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(
+		req->doc, "linux"), "namespaces"), 4), "path"));
+	assert_non_null(path);
+	(void)snprintf(self, sizeof(self), "/proc/%d/fd/", (int)getpid());
+	if (strncmp(path, self, strlen(self)) != 0 || sscanf(path + strlen(self), "%d", &n) != 1)
+		fail_msg("the netns path was not rewritten to the gate's descriptor: '%s'", path);
+	assert_int_equal(req->n_held_fds, 1);
+	assert_int_equal(req->held_fds[0], n);
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
+	/* the process is gone: the path as the client wrote it names nothing now, the pinned
+	 * one still the namespace that was judged */
+	assert_int_equal(stat(path, &got), 0);
+	assert_int_equal(got.st_ino, want.st_ino);
+	assert_int_equal(got.st_dev, want.st_dev);
+	fd = n;
+	sg_request_free(steal_pointer(&req));
+	assert_int_equal(fcntl(fd, F_GETFD), -1);
+}
+
+/* sg_spec_ns_pin opens what the path names and refuses what is not a namespace of the
+ * entry's type: the ns file of another type, a plain file. */
+static void test_ns_pin_refuses(void **state)
+{
+	static const struct {
+		const char *entry, *reason;
+	} cases[] = {
+		{ "{\"type\":\"network\",\"path\":\"/proc/self/ns/pid\"}", "not a network namespace" },
+		{ "{\"type\":\"ipc\",\"path\":\"/proc/self/status\"}", "not a namespace" },
+		{ "{\"type\":\"uts\",\"path\":\"/nonexistent\"}", "No such file" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < SG_ARRAY_SIZE(cases); i++) {
+		_cleanup_request_ struct sg_request *req = NULL;
+		json_auto_t *config = sg_test_json("{\"process\":{\"args\":[\"/bin/true\"],\"cwd\":\"/\"}}");
+		json_auto_t *entry = sg_test_json(cases[i].entry);
+		struct sg_error err = { 0 };
+
+		assert_int_equal(sg_oci_create_request("default", "c1", config, NULL, 0, &req, &err), 0);
+		assert_true(sg_spec_ns_pin(req, entry, 0, &err) < 0);
+		if (!strstr(err.msg, cases[i].reason))
+			fail_msg("%s: '%s' lacks '%s'", cases[i].entry, err.msg, cases[i].reason);
+		assert_int_equal(req->n_held_fds, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hooks),      cmocka_unit_test(test_root),
-		cmocka_unit_test(test_namespaces), cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_root_docker_start),
+		cmocka_unit_test(test_namespaces), cmocka_unit_test(test_namespaces_pinned),
+		cmocka_unit_test(test_ns_pin_refuses), cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_paths_note_own_change),
 		cmocka_unit_test(test_devices),    cmocka_unit_test(test_sysctl),
 	};

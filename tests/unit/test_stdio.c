@@ -124,6 +124,52 @@ static void test_paths(void **state)
 	expect_refused("", why, "'/proc' is on procfs");
 }
 
+/* stdin, stdout, stderr as given (op exec); the verdict, the reason in *reason. */
+static int judge3(const char *in, const char *out, const char *err, struct sg_error *reason)
+{
+	_cleanup_request_ struct sg_request *req = NULL;
+	const char *stdio[SG_STDIO_COUNT] = { in, out, err };
+	const struct sg_module *m;
+	struct sg_module_state *st;
+	int v;
+
+	assert_int_equal(sg_test_module_init("stdio", SG_OP_EXEC, "", NULL, &m, &st, NULL), 0);
+	assert_int_equal(sg_request_new(SG_OP_EXEC, "default", "c1", &req, NULL), 0);
+	assert_int_equal(sg_request_set_stdio(req, stdio, NULL), 0);
+	v = m->check(st, req, reason);
+	m->fini(st);
+	return v;
+}
+
+/* After one FIFO walked, the next in its directory is checked by one lstat: a symlink there,
+ * a file that is no FIFO, a walk through another directory still get the whole walk's
+ * answer. */
+static void test_memo(void **state)
+{
+	_cleanup_free_ char *fifo = in_dir("out.fifo"), *file = in_dir("plain");
+	_cleanup_free_ char *ulink = in_dir("ulink"), *ofifo = in_dir("open/x.fifo");
+	_cleanup_free_ char *want = NULL;
+	struct sg_error reason = { 0 };
+	(void)state;
+
+	assert_int_equal(judge3(fifo, fifo, fifo, &reason), SG_VERDICT_SUCCESS);
+	assert_int_equal(judge3(fifo, ulink, "", &reason), SG_VERDICT_DENY);
+	assert_true(asprintf(&want, "stdio: stdout '%s': '%s' is a symlink not owned by root",
+			     ulink, ulink) > 0);
+	assert_string_equal(reason.msg, want);
+	free(want);
+	assert_int_equal(judge3(fifo, fifo, file, &reason), SG_VERDICT_DENY);
+	assert_true(asprintf(&want, "stdio: stderr '%s': not a FIFO", file) > 0);
+	assert_string_equal(reason.msg, want);
+	free(want);
+	assert_int_equal(judge3(fifo, ofifo, "", &reason), SG_VERDICT_DENY);
+	assert_true(asprintf(&want, "stdio: stdout '%s': directory '%s/open' is writable by group "
+			     "or others (mode 0777)", ofifo, dir) > 0);
+	assert_string_equal(reason.msg, want);
+	free(want);
+	want = NULL;
+}
+
 static void test_uris(void **state)
 {
 	static const char allow[] = "allow=binary:///usr/bin/log-driver,file:///var/log/ctr/";
@@ -179,6 +225,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_memo),
 		cmocka_unit_test(test_uris),
 		cmocka_unit_test(test_init_errors),
 		cmocka_unit_test(test_envelope),

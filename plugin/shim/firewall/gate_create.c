@@ -169,8 +169,13 @@ static void create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload,
 	if (!sg_call_decide(ctx, req, what, res))
 		return;
 	/* The request forwarded is the original: runc reads the spec from disk. */
-	if (sg_oci_config_store(&config, req, &err) < 0)
+	if (sg_oci_config_store(&config, req, &err) < 0) {
 		sg_call_refuse(res, SG_GRPC_INTERNAL, "shimgate: %s refused: %s", what, err.msg);
+		return;
+	}
+	/* The namespaces the spec now names as /proc/<gate pid>/fd/<N>: open until runc has
+	 * opened them, i.e. until the real shim answers this Create. */
+	res->n_held = sg_request_take_fds(req, res->held);
 }
 
 void sg_gate_create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload, size_t len,

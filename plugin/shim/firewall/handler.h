@@ -9,6 +9,8 @@
 
 #include <shimgate/shimgate.h>
 
+#include "core/limits.h"
+
 struct sg_gate;
 struct sg_runc_settings;
 struct sg_audit;
@@ -26,12 +28,16 @@ struct sg_call_ctx {
 };
 
 /* A handler's answer. code == SG_GRPC_OK: forward, replacing the method payload with
- * payload when it is not NULL. Otherwise answer code with message. */
+ * payload when it is not NULL, and keep the held descriptors open until the real shim has
+ * answered the request (the rewritten spec names them as /proc/<gate pid>/fd/<N>).
+ * Otherwise answer code with message. */
 struct sg_call_result {
 	int code;
 	char message[SG_ERROR_MSG_MAX];
 	uint8_t *payload;
 	size_t payload_len;
+	int held[SG_LIMIT_HELD_FDS];
+	size_t n_held;
 };
 
 /* Judges one request's payload (the method's protobuf message) and fills res: forward (maybe

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/cleanup.h"
 #include "gate_exec.h"
@@ -23,7 +24,26 @@ struct sg_intercept {
 	char *ns;
 	char *bundle_root;
 	struct sg_exec_cache *exec_cache;
+	/* what the last frame's handler left to hold (sg_intercept_take_held) */
+	int held[SG_LIMIT_HELD_FDS];
+	size_t n_held;
 };
+
+static void held_close(int *fds, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		(void)close(fds[i]);
+	*n = 0;
+}
+
+size_t sg_intercept_take_held(struct sg_intercept *ic, int *fds)
+{
+	size_t n = ic->n_held;
+
+	memcpy(fds, ic->held, n * sizeof(*fds));
+	ic->n_held = 0;
+	return n;
+}
 
 int sg_intercept_new(struct sg_gate *gate, const struct sg_runc_settings *runc,
 		     struct sg_audit *audit, const char *ns, const char *bundle_root,
@@ -56,6 +76,7 @@ void sg_intercept_free(struct sg_intercept *ic)
 {
 	if (!ic)
 		return;
+	held_close(ic->held, &ic->n_held);
 	sg_exec_cache_free(ic->exec_cache);
 	free(ic->ns);
 	free(ic->bundle_root);
@@ -152,6 +173,8 @@ enum sg_intercept_action sg_intercept_frame(struct sg_intercept *ic,
 
 	*out = NULL;
 	*out_len = 0;
+	/* Not taken by the caller: nothing waits for them. */
+	held_close(ic->held, &ic->n_held);
 	/* containerd is the client of the Task API, which is unary: it sends Requests only.
 	 * A Response or a Data frame from it is answered with an error, never relayed. */
 	if (h->type != SG_TTRPC_REQUEST)
@@ -219,13 +242,18 @@ enum sg_intercept_action sg_intercept_frame(struct sg_intercept *ic,
 	};
 	m->handle(&ctx, req->payload.data, req->payload.len, &res);
 	if (res.code != SG_GRPC_OK) {
+		held_close(res.held, &res.n_held);
 		free(res.payload);
 		return reply(h->stream_id, res.code, res.message, out, out_len);
 	}
+	memcpy(ic->held, res.held, res.n_held * sizeof(*res.held));
+	ic->n_held = res.n_held;
 	if (!res.payload)
 		return SG_INTERCEPT_FORWARD;
 	r = repack(h, req, res.payload, res.payload_len, out, out_len);
 	free(res.payload);
+	if (r < 0)
+		held_close(ic->held, &ic->n_held);
 	if (r == -E2BIG)
 		return replyf(h->stream_id, SG_GRPC_INVALID_ARGUMENT, out, out_len,
 			      "shimgate: %s/%s refused: the rewritten request is over the %u-byte "

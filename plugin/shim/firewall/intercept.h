@@ -10,6 +10,7 @@
 
 #include <shimgate/shimgate.h>
 
+#include "core/limits.h"
 #include "shim/ttrpc.h"
 
 struct sg_gate;
@@ -37,5 +38,10 @@ void sg_intercept_free(struct sg_intercept *ic);
 enum sg_intercept_action sg_intercept_frame(struct sg_intercept *ic,
 					    const struct sg_ttrpc_header *h,
 					    const uint8_t *body, uint8_t **out, size_t *out_len);
+
+/* The descriptors the frame just judged (forwarded or rewritten) needs open until its
+ * response comes back: moved to fds (room for SG_LIMIT_HELD_FDS), the count returned. The
+ * caller closes them when the real shim answers that stream, or the connection ends. */
+size_t sg_intercept_take_held(struct sg_intercept *ic, int *fds);
 
 #endif

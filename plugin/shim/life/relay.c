@@ -39,6 +39,12 @@ struct endpoint {
 	uint32_t events;
 };
 
+/* A descriptor a forwarded request needs open until its response (see sg_call_result). */
+struct held {
+	uint32_t stream;
+	int fd;
+};
+
 struct conn {
 	struct endpoint ep[2];
 	struct buf in;     /* bytes from containerd that do not make a whole frame yet */
@@ -47,6 +53,11 @@ struct conn {
 	bool draining;     /* the real shim closed: flush out[DOWN], then close */
 	bool closed;       /* freed after the current batch of events */
 	struct conn *prev, *next;
+	struct held *held; /* closed when the real shim answers their stream */
+	size_t n_held;
+	/* Where the real shim's byte stream stands: a header being read, or body bytes left. */
+	uint8_t up_hdr[SG_TTRPC_HEADER_LEN];
+	size_t up_hdr_len, up_body;
 };
 
 struct relay {
@@ -119,6 +130,71 @@ static void buf_trim(struct buf *b)
 	}
 }
 
+/* Closes what was held for stream (every stream when all). */
+static void held_release(struct conn *c, uint32_t stream, bool all)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < c->n_held; i++) {
+		if (all || c->held[i].stream == stream)
+			(void)close(c->held[i].fd);
+		else
+			c->held[j++] = c->held[i];
+	}
+	c->n_held = j;
+	if (!j) {
+		free(c->held);
+		c->held = NULL;
+	}
+}
+
+/* Keeps the n descriptors in fds open until the answer to stream; on failure they are
+ * closed (the request is still forwarded: runc then fails to open the path, closed). */
+static void held_add(struct conn *c, uint32_t stream, const int *fds, size_t n)
+{
+	struct held *p = n ? realloc(c->held, (c->n_held + n) * sizeof(*p)) : NULL;
+
+	if (!p) {
+		for (size_t i = 0; i < n; i++)
+			(void)close(fds[i]);
+		return;
+	}
+	c->held = p;
+	for (size_t i = 0; i < n; i++)
+		c->held[c->n_held++] = (struct held){ .stream = stream, .fd = fds[i] };
+}
+
+/* Follows the frames in n bytes the real shim sent: at the header of a response, what its
+ * request held is released (the real shim answers a Create once runc has returned). The
+ * bytes themselves are relayed as they are. */
+static void scan_upstream(struct conn *c, const uint8_t *p, size_t n)
+{
+	while (n) {
+		size_t k;
+
+		if (c->up_body) {
+			k = n < c->up_body ? n : c->up_body;
+			c->up_body -= k;
+		} else {
+			struct sg_ttrpc_header h;
+
+			k = SG_TTRPC_HEADER_LEN - c->up_hdr_len;
+			k = n < k ? n : k;
+			memcpy(c->up_hdr + c->up_hdr_len, p, k);
+			c->up_hdr_len += k;
+			if (c->up_hdr_len == SG_TTRPC_HEADER_LEN) {
+				sg_ttrpc_header_decode(c->up_hdr, &h);
+				c->up_hdr_len = 0;
+				c->up_body = h.length;
+				if (h.type == SG_TTRPC_RESPONSE && c->n_held)
+					held_release(c, h.stream_id, false);
+			}
+		}
+		p += k;
+		n -= k;
+	}
+}
+
 static void conn_close(struct relay *rl, struct conn *c)
 {
 	for (int s = DOWN; s <= UP; s++) {
@@ -128,6 +204,7 @@ static void conn_close(struct relay *rl, struct conn *c)
 			c->ep[s].fd = -1;
 		}
 	}
+	held_release(c, 0, true);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -163,6 +240,8 @@ static void upstream_gone(struct relay *rl, struct conn *c)
 		close(c->ep[UP].fd);
 		c->ep[UP].fd = -1;
 	}
+	/* no answer will come */
+	held_release(c, 0, true);
 	c->draining = true;
 }
 
@@ -270,6 +349,11 @@ static int judge_frames(struct conn *c, struct sg_intercept *ic)
 			act = sg_intercept_frame(ic, &h, c->in.data + c->in.off + SG_TTRPC_HEADER_LEN,
 						 &out, &out_len);
 		}
+		if (act != SG_INTERCEPT_REPLY) {
+			int fds[SG_LIMIT_HELD_FDS];
+
+			held_add(c, h.stream_id, fds, sg_intercept_take_held(ic, fds));
+		}
 		switch (act) {
 		case SG_INTERCEPT_FORWARD:
 			r = relay_bytes(c, UP, c->in.data + c->in.off, frame);
@@ -320,6 +404,8 @@ static int on_readable(struct relay *rl, struct conn *c, enum side s)
 		return -1;
 	}
 	b->len += (size_t)n;
+	if (s == UP)
+		scan_upstream(c, b->data + b->len - (size_t)n, (size_t)n);
 	if (s == DOWN) {
 		if (judge_frames(c, rl->cfg->intercept) < 0) {
 			conn_close(rl, c);
