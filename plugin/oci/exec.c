@@ -17,13 +17,17 @@
 void sg_oci_exec_container_read(json_t *container_doc, struct sg_exec_container *out)
 {
 	const json_t *process = json_object_get(container_doc, "process");
+	struct sg_error why = { 0 };
 
 	*out = (struct sg_exec_container){ .doc = json_incref(container_doc) };
 	if (!process)
 		return;
-	out->error = sg_oci_process_read(process, &out->proc, &out->why);
-	if (out->error < 0)
-		(void)sg_error_prefix(&out->why, "the container's config.json");
+	out->error = sg_oci_process_read(process, &out->proc, &why);
+	if (out->error < 0) {
+		(void)sg_error_prefix(&why, "the container's config.json");
+		/* Without memory for the message, the error still stands, said shortly. */
+		out->why = strdup(why.msg);
+	}
 	out->known = out->error == 0;
 }
 
@@ -31,6 +35,7 @@ void sg_oci_exec_container_clear(struct sg_exec_container *c)
 {
 	json_decref(c->doc);
 	sg_process_clear(&c->proc);
+	free(c->why);
 	*c = (struct sg_exec_container){ 0 };
 }
 
@@ -57,10 +62,9 @@ int sg_oci_exec_container_apply(struct sg_request *req, const struct sg_exec_con
 	int r;
 
 	req->container_doc = json_incref(c->doc);
-	if (c->error < 0) {
-		*err = c->why;
-		return c->error;
-	}
+	if (c->error < 0)
+		return sg_error_set(err, c->error, "%s",
+				    c->why ? c->why : "the container's config.json: out of memory");
 	if (!c->known)
 		return 0;
 	r = sg_strv_copy(&req->base_env, &c->proc.env, err);

@@ -66,7 +66,7 @@ struct sg_exec_container {
 	struct sg_process proc;
 	bool known;
 	int error;
-	struct sg_error why;
+	char *why; /* error's message (kept out of line: a cache holds many of these) */
 };
 void sg_oci_exec_container_read(json_t *container_doc, struct sg_exec_container *out);
 int sg_oci_exec_container_apply(struct sg_request *req, const struct sg_exec_container *c,
