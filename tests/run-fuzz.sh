@@ -64,6 +64,7 @@ for h in $harnesses; do
 	exec_process | config_json) dicts=oci ;;
 	signer_request) dicts=signer ;;
 	json_u64) dicts="json_u64 oci" ;;
+	exec_fast) dicts="exec_fast json_u64 oci" ;;
 	*) dicts=$h ;;
 	esac
 	for d in $dicts; do cat "$src/tests/fuzz/dict/$d.dict"; done >"$work/$h.dict"

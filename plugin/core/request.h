@@ -96,6 +96,8 @@ struct sg_sig_state {
 	int64_t grant_not_after; /* a valid create grant (sg3): its not_after; 0 for a token */
 };
 
+struct sg_proc_doc;
+
 /* stdin, stdout, stderr of a create or exec. */
 #define SG_STDIO_COUNT 3
 
@@ -136,6 +138,9 @@ struct sg_request {
 
 	/* create: the whole config.json; exec: the process JSON. Owned. */
 	json_t *doc;
+	/* exec on the shim's fast path (oci/procread.h): the process spec's members that are not
+	 * typed fields, read without a document (doc is then NULL). Borrowed. */
+	const struct sg_proc_doc *proc_doc;
 	/* exec: the container's config.json, read-only, may be NULL. Owned. */
 	json_t *container_doc;
 	/* create and exec: the task's stdin, stdout and stderr as the Task API request names

@@ -8,6 +8,7 @@
 #include "request.h"
 #include "stack.h"
 #include "stack_internal.h"
+#include "strutil.h"
 
 /* What the stack has concluded so far (PAM's "impression"). */
 enum impression {
@@ -46,10 +47,17 @@ static int trace_add(struct sg_decision *d, const struct sg_stack *stack,
 static void decision_set(struct sg_decision *d, const struct sg_stack_entry *e, enum sg_verdict v,
 			 const char *reason)
 {
+	char line[SG_U64_DEC_MAX + 1];
+	size_t n;
+
+	/* Every entry that decides comes here, on every call: copies, not printf. */
 	d->verdict = v;
-	(void)snprintf(d->module, sizeof(d->module), "%s", e->module->name);
-	(void)snprintf(d->where, sizeof(d->where), "%s:%u", e->file, e->line);
-	(void)snprintf(d->reason, sizeof(d->reason), "%s", reason);
+	(void)sg_str_copy(d->module, sizeof(d->module), e->module->name);
+	n = sg_str_copy(d->where, sizeof(d->where), e->file);
+	n += sg_str_copy(d->where + n, sizeof(d->where) - n, ":");
+	(void)sg_u64_dec(e->line, line);
+	(void)sg_str_copy(d->where + n, sizeof(d->where) - n, line);
+	(void)sg_str_copy(d->reason, sizeof(d->reason), reason);
 }
 
 static void decision_reset(struct sg_decision *d)

@@ -193,3 +193,31 @@ int sg_path_normalize(char *path)
 	*w = '\0';
 	return 0;
 }
+
+size_t sg_u64_dec(uint64_t v, char *buf)
+{
+	char digits[SG_U64_DEC_MAX];
+	size_t n = 0, len;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	len = n;
+	while (n)
+		*buf++ = digits[--n];
+	*buf = '\0';
+	return len;
+}
+
+size_t sg_str_copy(char *dst, size_t size, const char *src)
+{
+	size_t n;
+
+	if (size == 0)
+		return 0;
+	n = strnlen(src, size - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return n;
+}

@@ -41,4 +41,13 @@ int sg_write_file_replace(const char *path, const void *data, size_t len, unsign
  * -EINVAL for a relative path or a ".." component. */
 int sg_path_normalize(char *path);
 
+
+/* v in decimal into buf (at least SG_U64_DEC_MAX + 1 bytes, NUL-terminated), without printf:
+ * the writers that run on every decision use it. Returns the length. */
+#define SG_U64_DEC_MAX 20
+size_t sg_u64_dec(uint64_t v, char *buf);
+/* snprintf(dst, size, "%s", src) without printf: src truncated to size - 1 bytes. Returns the
+ * bytes copied. */
+size_t sg_str_copy(char *dst, size_t size, const char *src);
+
 #endif

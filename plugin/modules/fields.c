@@ -29,6 +29,7 @@
 #include "modules.h"
 #include "oci/cgroup.h"
 #include "oci/fields.h"
+#include "oci/procread.h"
 
 struct sg_module_state {
 	struct sg_strv pass;
@@ -122,12 +123,10 @@ static bool passed(const struct sg_module_state *s, const char *pattern)
 	return false;
 }
 
-static int check_oom(const struct visit_ctx *c, const char *shown, const json_t *v,
-		     struct sg_error *err)
+static int check_oom_value(const struct visit_ctx *c, const char *shown, bool integer,
+			   long long n, struct sg_error *err)
 {
-	json_int_t n = json_integer_value(v);
-
-	if (!json_is_integer(v) || n < c->s->oom_min || n > c->s->oom_max)
+	if (!integer || n < c->s->oom_min || n > c->s->oom_max)
 		return sg_error_set(err, -EPERM, "%s: %s: outside %lld..%lld (oom_score_adj=)",
 				    c->label, shown, c->s->oom_min, c->s->oom_max);
 	return 0;
@@ -230,7 +229,7 @@ static int visit(void *data, const struct sg_field *f, const char *shown, const 
 		return sg_error_set(err, -EPERM, "%s: %s: not judged by this gate: %s (pass=%s "
 				    "allows it)", c->label, shown, f->why, f->path);
 	if (strcmp(pattern, "process.oomScoreAdj") == 0)
-		return check_oom(c, shown, v, err);
+		return check_oom_value(c, shown, json_is_integer(v), json_integer_value(v), err);
 	if (strcmp(pattern, "process.rlimits[]") == 0)
 		return check_rlimit(c, shown, v, err);
 	if (strcmp(pattern, "linux.cgroupsPath") == 0)
@@ -243,23 +242,44 @@ static int visit(void *data, const struct sg_field *f, const char *shown, const 
 static int check_exec_labels(const struct visit_ctx *c, struct sg_error *err)
 {
 	static const char *const keys[] = { "apparmorProfile", "selinuxLabel" };
+	static const char *const paths[] = { "process.apparmorProfile", "process.selinuxLabel" };
 	const json_t *cproc = json_object_get(c->req->container_doc, "process");
+	const struct sg_proc_doc *pd = c->req->proc_doc;
 
 	if (!c->req->container_doc)
 		return 0;
 	for (size_t i = 0; i < SG_ARRAY_SIZE(keys); i++) {
-		const json_t *mine = json_object_get(c->req->doc, keys[i]);
 		const json_t *theirs = json_object_get(cproc, keys[i]);
-		const char *a = json_is_string(mine) ? json_string_value(mine) : "";
 		const char *b = json_is_string(theirs) ? json_string_value(theirs) : "";
-		char path[32];
+		/* Not a string (or absent) reads as "": the exec's label as a span. */
+		struct sg_span a = { "", 0 };
 
-		(void)snprintf(path, sizeof(path), "process.%s", keys[i]);
-		if (!passed(c->s, path) && strcmp(a, b) != 0)
-			return sg_error_set(err, -EPERM, "%s: %s '%.128s': not the container's "
+		if (pd && (i ? pd->selinux.p : pd->apparmor.p)) {
+			a = i ? pd->selinux : pd->apparmor;
+		} else if (!pd) {
+			const json_t *mine = json_object_get(c->req->doc, keys[i]);
+
+			if (json_is_string(mine))
+				a = (struct sg_span){ json_string_value(mine),
+						      strlen(json_string_value(mine)) };
+		}
+		if (!passed(c->s, paths[i]) && (a.n != strlen(b) || memcmp(a.p, b, a.n) != 0))
+			return sg_error_set(err, -EPERM, "%s: %s '%.*s': not the container's "
 					    "('%.128s'): the exec would run outside the container's "
-					    "confinement", c->label, keys[i], a, b);
+					    "confinement", c->label, keys[i], (int)(a.n < 128 ? a.n : 128),
+					    a.p, b);
 	}
+	return 0;
+}
+
+/* The fast path's process (oci/procread.h): its reader takes only members the table knows and
+ * does not refuse, and no RLIMIT_RTPRIO, so of what visit() judges only oomScoreAdj is left. */
+static int walk_proc_doc(const struct visit_ctx *c, struct sg_error *err)
+{
+	for (size_t i = 0; i < c->req->proc_doc->n_keys; i++)
+		if (c->req->proc_doc->order[i] == SG_PK_OOM && !passed(c->s, "process.oomScoreAdj"))
+			return check_oom_value(c, "oomScoreAdj", true,
+					       c->req->proc_doc->oom_score_adj, err);
 	return 0;
 }
 
@@ -279,14 +299,17 @@ static int fields_check(struct sg_module_state *s, struct sg_request *req,
 	} else {
 		return SG_VERDICT_IGNORE;
 	}
-	/* A request built from typed fields alone (no document) has nothing untyped to judge. */
-	if (!req->doc)
+	if (req->op == SG_OP_EXEC && req->proc_doc) {
+		r = walk_proc_doc(&c, reason);
+	} else if (!req->doc) {
+		/* Built from typed fields alone (no document): nothing untyped to judge. */
 		return SG_VERDICT_IGNORE;
-	if (!json_is_object(req->doc)) {
+	} else if (!json_is_object(req->doc)) {
 		sg_error_set(reason, -EINVAL, "fields: %s: not a JSON object", c.label);
 		return SG_VERDICT_DENY;
+	} else {
+		r = sg_fields_walk(req->doc, root, visit, &c, reason);
 	}
-	r = sg_fields_walk(req->doc, root, visit, &c, reason);
 	if (r == 0 && req->op == SG_OP_EXEC)
 		r = check_exec_labels(&c, reason);
 	if (r < 0) {

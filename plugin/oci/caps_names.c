@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Linux capability names and numbers (CAP_CHOWN = 0 .. CAP_CHECKPOINT_RESTORE = 40). */
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/cleanup.h"
+#include "core/strutil.h"
 #include "oci/oci.h"
 
 static const char *const cap_names[SG_CAP_LAST + 1] = {
@@ -22,18 +25,51 @@ static const char *const cap_names[SG_CAP_LAST + 1] = {
 	"CAP_CHECKPOINT_RESTORE",
 };
 
+/* Open addressing over the names' FNV-1a hashes, built once: a name costs one hash and one
+ * compare (every capability of every set of every exec comes here). */
+#define CAP_SLOTS 128u
+static uint8_t cap_slot[CAP_SLOTS]; /* capability number + 1; 0: empty */
+static uint8_t cap_len[SG_CAP_LAST + 1];
+static pthread_once_t cap_slots_once = PTHREAD_ONCE_INIT;
+
+static uint32_t cap_hash(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 16777619u;
+	return h & (CAP_SLOTS - 1);
+}
+
+static void cap_slots_build(void)
+{
+	for (int i = 0; i <= SG_CAP_LAST; i++) {
+		uint32_t h;
+
+		cap_len[i] = (uint8_t)strlen(cap_names[i]);
+		h = cap_hash(cap_names[i], cap_len[i]);
+		while (cap_slot[h])
+			h = (h + 1) & (CAP_SLOTS - 1);
+		cap_slot[h] = (uint8_t)(i + 1);
+	}
+}
+
 /* The OCI spec spells capabilities exactly ("CAP_" and upper case), as runc reads them. */
+int sg_cap_from_span(const char *p, size_t n)
+{
+	(void)pthread_once(&cap_slots_once, cap_slots_build);
+	for (uint32_t h = cap_hash(p, n); cap_slot[h]; h = (h + 1) & (CAP_SLOTS - 1)) {
+		int cap = cap_slot[h] - 1;
+
+		if (cap_len[cap] == n && memcmp(cap_names[cap], p, n) == 0)
+			return cap;
+	}
+	return -1;
+}
+
 int sg_cap_from_name(const char *name)
 {
-	/* Every entry of every set of every exec comes here: the two letters after "CAP_"
-	 * rule out most names before a strcmp. */
-	if (strncmp(name, "CAP_", 4) != 0 || !name[4])
-		return -1;
-	for (int i = 0; i <= SG_CAP_LAST; i++)
-		if (cap_names[i][4] == name[4] && cap_names[i][5] == name[5] &&
-		    strcmp(name + 6, cap_names[i] + 6) == 0)
-			return i;
-	return -1;
+	return sg_cap_from_span(name, strlen(name));
 }
 
 const char *sg_cap_name(int cap)
@@ -87,14 +123,12 @@ void sg_cap_format(uint64_t mask, char *buf, size_t size)
 	if (size == 0)
 		return;
 	buf[0] = '\0';
-	for (int i = 0; i <= SG_CAP_LAST && used < size; i++) {
-		int n;
-
+	/* Copies, not printf: the caps module notes its changes on every exec. */
+	for (int i = 0; i <= SG_CAP_LAST; i++) {
 		if (!(mask & (UINT64_C(1) << i)))
 			continue;
-		n = snprintf(buf + used, size - used, "%s%s", used ? "," : "", cap_names[i]);
-		if (n < 0)
-			return;
-		used += (size_t)n;
+		if (used)
+			used += sg_str_copy(buf + used, size - used, ",");
+		used += sg_str_copy(buf + used, size - used, cap_names[i]);
 	}
 }

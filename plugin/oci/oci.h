@@ -15,6 +15,8 @@
 
 #include <shimgate/shimgate.h>
 
+#include "core/request.h"
+
 #define SG_TOKEN_ENV "SHIMGATE_TOKEN"
 #define SG_TOKEN_ANNOTATION "io.shimgate.token"
 
@@ -55,9 +57,32 @@ int sg_oci_exec_request(const char *ns, const char *id, const char *exec_id, con
  * (entries of an exec equal to these are not signed), its capabilities (the most an exec may
  * get), its user and cwd (for container-relative tokens). */
 int sg_oci_exec_container(struct sg_request *req, json_t *container_doc, struct sg_error *err);
+/* The same in two steps, for a caller that keeps what it read of a container's config.json:
+ * read once (a reference to doc taken; no "process" leaves known false; a process that does
+ * not read is kept as its error, which each apply returns), applied to each request
+ * (copied). */
+struct sg_exec_container {
+	json_t *doc;
+	struct sg_process proc;
+	bool known;
+	int error;
+	char *why; /* error's message (kept out of line: a cache holds many of these) */
+};
+void sg_oci_exec_container_read(json_t *container_doc, struct sg_exec_container *out);
+int sg_oci_exec_container_apply(struct sg_request *req, const struct sg_exec_container *c,
+				struct sg_error *err);
+void sg_oci_exec_container_clear(struct sg_exec_container *c);
 /* The same from an already parsed process object (reference taken). */
 int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id, json_t *process,
 			    json_t *container_doc, struct sg_request **out, struct sg_error *err);
+/* The same from a process spec read by sg_proc_doc_read (oci/procread.h): proc is moved into
+ * the request, which borrows pd (it must outlive the request) and has no document; container
+ * (may be NULL) is applied as sg_oci_exec_container_apply does. */
+struct sg_proc_doc;
+int sg_oci_exec_request_fast(const char *ns, const char *id, const char *exec_id,
+			     struct sg_process *proc, const struct sg_proc_doc *pd,
+			     const struct sg_exec_container *container, struct sg_request **out,
+			     struct sg_error *err);
 /* The process JSON to forward, with the policy's changes and without the token. Caller frees. */
 /* doc as compact JSON, byte for byte what json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER)
  * writes, NUL-terminated; *len excludes the NUL. */
@@ -116,6 +141,8 @@ int sg_oci_request_from_json(const json_t *envelope, struct sg_request **out,
 
 /* Capability names: "CAP_SYS_ADMIN" <-> 21. Returns -1 / NULL when unknown. */
 int sg_cap_from_name(const char *name);
+/* The same for n bytes at p (not NUL-terminated). */
+int sg_cap_from_span(const char *p, size_t n);
 const char *sg_cap_name(int cap);
 #define SG_CAP_LAST 40 /* CAP_CHECKPOINT_RESTORE */
 #define SG_CAP_MASK_ALL ((UINT64_C(1) << (SG_CAP_LAST + 1)) - 1)

@@ -11,6 +11,7 @@
 
 #include "core/limits.h"
 #include "oci/fields.h"
+#include "oci/jsonout.h"
 #include "oci.h"
 
 /* A document is written as json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER) writes it, byte
@@ -18,13 +19,7 @@
  * rewrite (a callback per fragment, and a loop check that formats a key per container). Reals,
  * which OCI specs do not hold, are left to jansson. The one difference: an integer above
  * 2^63-1, held as an sg_oci_is_big_u64() string, is written as the number it was. */
-struct out {
-	char *p;
-	size_t len, cap;
-	int failed; /* -errno */
-};
-
-static void put(struct out *o, const char *s, size_t n)
+static void put(struct sg_jout *o, const char *s, size_t n)
 {
 	if (o->failed)
 		return;
@@ -49,7 +44,7 @@ static void put(struct out *o, const char *s, size_t n)
 /* jansson's escapes: the two short forms for '"' and '\\', the five for b f n r t, and \uXXXX
  * (upper-case hex) for other control characters; everything else as is (strings in a
  * jansson document are valid UTF-8). */
-static void put_string(struct out *o, const char *s, size_t n)
+static void put_string(struct sg_jout *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t run = 0;
@@ -84,7 +79,7 @@ static void put_string(struct out *o, const char *s, size_t n)
 	put(o, "\"", 1);
 }
 
-static void put_value(struct out *o, const json_t *v, unsigned depth)
+static void put_value(struct sg_jout *o, const json_t *v, unsigned depth)
 {
 	const char *key;
 	json_t *item;
@@ -161,18 +156,33 @@ static void put_value(struct out *o, const json_t *v, unsigned depth)
 	}
 }
 
+void sg_jout_put(struct sg_jout *o, const char *s, size_t n)
+{
+	put(o, s, n);
+}
+
+void sg_jout_string(struct sg_jout *o, const char *s, size_t n)
+{
+	put_string(o, s, n);
+}
+
+int sg_jout_done(struct sg_jout *o, char **out, size_t *len, struct sg_error *err)
+{
+	put(o, "", 1);
+	if (o->failed) {
+		free(o->p);
+		return sg_error_set(err, o->failed, o->failed == -E2BIG ? "spec nested too deep"
+								      : "out of memory");
+	}
+	*out = o->p;
+	*len = o->len - 1;
+	return 0;
+}
+
 int sg_oci_dump(const json_t *doc, char **out, size_t *len, struct sg_error *err)
 {
-	struct out o = { 0 };
+	struct sg_jout o = { 0 };
 
 	put_value(&o, doc, 0);
-	put(&o, "", 1);
-	if (o.failed) {
-		free(o.p);
-		return sg_error_set(err, o.failed, o.failed == -E2BIG ? "spec nested too deep"
-								    : "out of memory");
-	}
-	*out = o.p;
-	*len = o.len - 1;
-	return 0;
+	return sg_jout_done(&o, out, len, err);
 }

@@ -12,6 +12,7 @@
 
 #include "canon.h"
 #include "core/request.h"
+#include "core/strutil.h"
 #include "digest.h"
 #include "grant.h"
 #include "token.h"
@@ -54,21 +55,26 @@ static void buf_put(struct canon_buf *b, const void *data, size_t n)
 	b->p[b->len] = '\0';
 }
 
-static void buf_printf(struct canon_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void buf_printf(struct canon_buf *b, const char *fmt, ...)
+/* The signing input is built on every decision: strings and counts go in without printf. */
+static void buf_str(struct canon_buf *b, const char *s)
 {
-	char tmp[128];
-	va_list ap;
-	int n;
+	buf_put(b, s, strlen(s));
+}
 
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		b->err = -EOVERFLOW;
-		return;
-	}
-	buf_put(b, tmp, (size_t)n);
+static void buf_num(struct canon_buf *b, uint64_t v)
+{
+	char num[SG_U64_DEC_MAX + 1];
+
+	buf_put(b, num, sg_u64_dec(v, num));
+}
+
+/* "<name> *<n>\n": a list of n entries follows. */
+static void buf_count(struct canon_buf *b, const char *name, size_t n)
+{
+	buf_str(b, name);
+	buf_put(b, " *", 2);
+	buf_num(b, n);
+	buf_put(b, "\n", 1);
 }
 
 /* "<len>:<bytes>" then a newline: the length makes any byte inside the value harmless. */
@@ -86,7 +92,8 @@ static void put_value(struct canon_buf *b, const char *v)
 		v = marked;
 	}
 	n = strlen(v);
-	buf_printf(b, "%zu:", n);
+	buf_num(b, n);
+	buf_put(b, ":", 1);
 	buf_put(b, v, n);
 	buf_put(b, "\n", 1);
 	if (marked)
@@ -95,7 +102,8 @@ static void put_value(struct canon_buf *b, const char *v)
 
 static void put_scalar(struct canon_buf *b, const char *name, const char *v)
 {
-	buf_printf(b, "%s ", name);
+	buf_str(b, name);
+	buf_put(b, " ", 1);
 	if (v)
 		put_value(b, v);
 	else
@@ -104,19 +112,20 @@ static void put_scalar(struct canon_buf *b, const char *name, const char *v)
 
 static void put_u64(struct canon_buf *b, const char *name, uint64_t v)
 {
-	char num[24];
+	char num[SG_U64_DEC_MAX + 1];
 
-	(void)snprintf(num, sizeof(num), "%" PRIu64, v);
+	(void)sg_u64_dec(v, num);
 	put_scalar(b, name, num);
 }
 
 static void put_list(struct canon_buf *b, const char *name, const struct sg_strv *sv)
 {
 	if (!sv->present) {
-		buf_printf(b, "%s -\n", name);
+		buf_str(b, name);
+		buf_put(b, " -\n", 3);
 		return;
 	}
-	buf_printf(b, "%s *%zu\n", name, sv->n);
+	buf_count(b, name, sv->n);
 	for (size_t i = 0; i < sv->n; i++)
 		put_value(b, sv->v[i]);
 }
@@ -127,14 +136,14 @@ static void put_user_v1(struct canon_buf *b, const struct sg_user *u)
 	put_u64(b, "uid", u->uid);
 	put_u64(b, "gid", u->gid);
 	if (!u->additional_gids_present) {
-		buf_printf(b, "additional-gids -\n");
+		buf_str(b, "additional-gids -\n");
 		return;
 	}
-	buf_printf(b, "additional-gids *%zu\n", u->n_additional_gids);
+	buf_count(b, "additional-gids", u->n_additional_gids);
 	for (size_t i = 0; i < u->n_additional_gids; i++) {
-		char num[16];
+		char num[SG_U64_DEC_MAX + 1];
 
-		(void)snprintf(num, sizeof(num), "%" PRIu32, u->additional_gids[i]);
+		(void)sg_u64_dec(u->additional_gids[i], num);
 		put_value(b, num);
 	}
 }
@@ -177,7 +186,8 @@ static bool same_gid_set(const struct sg_user *exec, const struct sg_user *conta
 
 static void put_rel(struct canon_buf *b, const char *name)
 {
-	buf_printf(b, "%s " REL_MARK "\n", name);
+	buf_str(b, name);
+	buf_str(b, " " REL_MARK "\n");
 }
 
 /* Version 2: each of uid, gid, groups either the container's own or the value; groups as a
@@ -200,11 +210,11 @@ static void put_user_v2(struct canon_buf *b, const struct sg_user *u, unsigned r
 		return;
 	}
 	n = gid_set(u, u->gid, set);
-	buf_printf(b, "groups *%zu\n", n);
+	buf_count(b, "groups", n);
 	for (size_t i = 0; i < n; i++) {
-		char num[16];
+		char num[SG_U64_DEC_MAX + 1];
 
-		(void)snprintf(num, sizeof(num), "%" PRIu32, set[i]);
+		(void)sg_u64_dec(set[i], num);
 		put_value(b, num);
 	}
 }
@@ -251,7 +261,7 @@ static void put_mounts(struct canon_buf *b, const struct sg_request *req)
 	for (size_t i = 0; i < req->n_mounts; i++)
 		if (!req->mounts[i].rootfs && sg_mount_is_host(&req->mounts[i]))
 			n++;
-	buf_printf(b, "mounts *%zu\n", n);
+	buf_count(b, "mounts", n);
 	for (size_t i = 0; i < req->n_mounts; i++) {
 		const struct sg_mount *m = &req->mounts[i];
 
@@ -296,7 +306,7 @@ static const char *const group_names[G_COUNT] = {
 
 static void put_hooks(struct canon_buf *b, const struct sg_grant_fields *g)
 {
-	buf_printf(b, "hooks *%zu\n", g->n_hooks);
+	buf_count(b, "hooks", g->n_hooks);
 	for (size_t i = 0; i < g->n_hooks; i++) {
 		put_scalar(b, "stage", g->hooks[i].stage);
 		put_scalar(b, "path", g->hooks[i].path);

@@ -19,6 +19,7 @@
 #include "gate_exec.h"
 #include "oci/fields.h"
 #include "oci/oci.h"
+#include "oci/procread.h"
 #include "shim/ttrpc.h"
 
 #define SG_PROCESS_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Process"
@@ -31,7 +32,7 @@ struct sg_exec_cache_entry {
 	ino_t ino;
 	struct timespec mtime;
 	off_t size;
-	json_t *doc;
+	struct sg_exec_container c; /* the config.json and its process, read once */
 	uint64_t used; /* for eviction of the least recently used entry */
 };
 
@@ -49,7 +50,7 @@ struct sg_exec_cache *sg_exec_cache_new(void)
 static void entry_clear(struct sg_exec_cache_entry *e)
 {
 	free(e->id);
-	json_decref(e->doc);
+	sg_oci_exec_container_clear(&e->c);
 	*e = (struct sg_exec_cache_entry){ 0 };
 }
 
@@ -76,27 +77,31 @@ static bool entry_matches(const struct sg_exec_cache_entry *e, const char *id,
 	       e->mtime.tv_nsec == st->st_mtim.tv_nsec;
 }
 
-/* A new reference to the cached document, or NULL. */
-static json_t *cache_get(struct sg_exec_cache *c, const char *id, const struct stat *st)
+/* The cached container, or NULL. */
+static const struct sg_exec_container *cache_get(struct sg_exec_cache *c, const char *id,
+						 const struct stat *st)
 {
 	for (size_t i = 0; i < SG_EXEC_CACHE_SLOTS; i++) {
 		if (entry_matches(&c->e[i], id, st)) {
 			c->e[i].used = ++c->clock;
-			return json_incref(c->e[i].doc);
+			return &c->e[i].c;
 		}
 	}
 	return NULL;
 }
 
-/* Stores doc (a reference is taken) for id, replacing that id's old entry or the least
- * recently used one. A failed copy of the id only means no caching. */
-static void cache_put(struct sg_exec_cache *c, const char *id, const struct stat *st, json_t *doc)
+/* Moves *ec into the cache for id, replacing that id's old entry or the least recently used
+ * one; returns the cached copy, or NULL (a failed copy of the id only means no caching: *ec
+ * is then left to the caller). */
+static const struct sg_exec_container *cache_put(struct sg_exec_cache *c, const char *id,
+						 const struct stat *st,
+						 struct sg_exec_container *ec)
 {
 	struct sg_exec_cache_entry *slot = &c->e[0];
 	char *copy = strdup(id);
 
 	if (!copy)
-		return;
+		return NULL;
 	for (size_t i = 0; i < SG_EXEC_CACHE_SLOTS; i++) {
 		struct sg_exec_cache_entry *e = &c->e[i];
 
@@ -116,21 +121,25 @@ static void cache_put(struct sg_exec_cache *c, const char *id, const struct stat
 		.ino = st->st_ino,
 		.mtime = st->st_mtim,
 		.size = st->st_size,
-		.doc = json_incref(doc),
+		.c = *ec,
 		.used = ++c->clock,
 	};
+	*ec = (struct sg_exec_container){ 0 };
+	return &slot->c;
 }
 
-/* The container's parsed config.json (<bundle_root>/<id>/config.json), from the cache when
- * the file is unchanged. The exec is refused without it: it gives the container's
- * environment and capabilities, which bound what an exec may get. */
-static int container_doc(const struct sg_call_ctx *ctx, const char *id, json_t **out,
+/* The container's config.json (<bundle_root>/<id>/config.json) and what an exec takes from
+ * its process, from the cache when the file is unchanged, else read into *local (which the
+ * caller clears). The exec is refused without it: it gives the container's environment and
+ * capabilities, which bound what an exec may get. *out stays valid for the call: only
+ * another exec's lookup changes the cache. */
+static int container_get(const struct sg_call_ctx *ctx, const char *id,
+			 struct sg_exec_container *local, const struct sg_exec_container **out,
 			 struct sg_error *err)
 {
 	_cleanup_(sg_oci_config_clear) struct sg_oci_config cfg = { 0 };
 	struct stat st, st2;
 	char path[PATH_MAX];
-	json_t *doc;
 	int r;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s/config.json", ctx->bundle_root, id) >=
@@ -138,19 +147,24 @@ static int container_doc(const struct sg_call_ctx *ctx, const char *id, json_t *
 		return sg_error_set(err, -ENAMETOOLONG, "config.json path of '%s' too long", id);
 	if (stat(path, &st) < 0)
 		return sg_error_set(err, -errno, "cannot stat '%s': %s", path, strerror(errno));
-	doc = cache_get(ctx->exec_cache, id, &st);
-	if (doc) {
-		*out = doc;
+	*out = cache_get(ctx->exec_cache, id, &st);
+	if (*out)
 		return 0;
-	}
 	r = sg_oci_config_load(path, &cfg, err);
 	if (r < 0)
 		return r;
+	sg_oci_exec_container_read(cfg.doc, local);
 	/* Cached only when the file did not change while it was read. */
 	if (stat(path, &st2) == 0 && same_file(&st, &st2))
-		cache_put(ctx->exec_cache, id, &st, cfg.doc);
-	*out = json_incref(cfg.doc);
+		*out = cache_put(ctx->exec_cache, id, &st, local);
+	if (!*out)
+		*out = local;
 	return 0;
+}
+
+static void container_clearp(struct sg_exec_container *c)
+{
+	sg_oci_exec_container_clear(c);
 }
 
 static void exec_freep(Containerd__Task__V2__ExecProcessRequest **e)
@@ -201,11 +215,15 @@ void sg_gate_exec_handle(const struct sg_call_ctx *ctx, const uint8_t *payload, 
 			 struct sg_call_result *res)
 {
 	_cleanup_(exec_freep) Containerd__Task__V2__ExecProcessRequest *e = NULL;
-	json_auto_t *cdoc = NULL;
+	__attribute__((cleanup(container_clearp))) struct sg_exec_container local = { 0 };
+	const struct sg_exec_container *container = NULL;
 	_cleanup_request_ struct sg_request *req = NULL;
 	json_auto_t *proc = NULL;
 	_cleanup_free_ char *out = NULL;
 	struct sg_error err = { 0 };
+	struct sg_proc_doc pd; /* borrowed by req, which this scope frees */
+	struct sg_process fast = { 0 };
+	const char *value;
 	char what[2 * SG_LIMIT_ID + 32];
 	size_t out_len = 0;
 	int r;
@@ -229,16 +247,24 @@ void sg_gate_exec_handle(const struct sg_call_ctx *ctx, const uint8_t *payload, 
 			       what, e->spec ? e->spec->type_url : "");
 		return;
 	}
-	r = container_doc(ctx, e->id, &cdoc, &err);
+	value = e->spec->value.data ? (const char *)e->spec->value.data : "";
+	r = container_get(ctx, e->id, &local, &container, &err);
 	if (r < 0) {
 		sg_call_refuse(res, r == -ENOENT ? SG_GRPC_FAILED_PRECONDITION : SG_GRPC_INTERNAL,
 			       "shimgate: %s refused: the container's config.json: %s", what,
 			       err.msg);
 		return;
 	}
-	r = process_doc(&e->spec->value, e->terminal, &proc, &err);
-	if (r == 0)
-		r = sg_oci_exec_request_doc(ctx->ns, e->id, e->exec_id, proc, cdoc, &req, &err);
+	/* The plain specs clients send are read without a jansson document; the reader leaves
+	 * every other one to the jansson path, which accepts or refuses it (oci/procread.h). */
+	r = sg_proc_doc_read(value, e->spec->value.len, e->terminal, &pd, &fast, &err);
+	if (r > 0)
+		r = sg_oci_exec_request_fast(ctx->ns, e->id, e->exec_id, &fast, &pd, container,
+					     &req, &err);
+	else if (r == 0 && (r = process_doc(&e->spec->value, e->terminal, &proc, &err)) == 0)
+		r = sg_oci_exec_request_doc(ctx->ns, e->id, e->exec_id, proc, container->doc,
+					    &req, &err);
+	sg_process_clear(&fast);
 	if (r == 0)
 		r = sg_request_set_stdio(req, (const char *const[]){ e->stdin, e->stdout, e->stderr },
 					 &err);
