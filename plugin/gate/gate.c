@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "builtins.h"
 #include "core/cleanup.h"
@@ -27,7 +29,14 @@ struct sg_gate {
 	/* Borrowed by module states: it lives as long as the stacks. */
 	struct sg_context ctx;
 	struct sg_stack *stacks[SG_OP_COUNT];
-	uint64_t key_dir_print; /* key_dir_fingerprint() when the keyring was loaded */
+	/* How a change of key_dir is seen: an inotify instance watching key_dir's inode
+	 * (key_dev, key_ino) and every entry's, or, when it cannot be had, -1 and the
+	 * fingerprint of key_dir taken before the keyring was loaded. */
+	int key_watch;
+	dev_t key_dev;
+	ino_t key_ino;
+	uint64_t key_dir_print;
+	bool key_stale; /* a change was seen and the keys did not load: look again each time */
 };
 
 void sg_gate_free(struct sg_gate *gate)
@@ -39,6 +48,8 @@ void sg_gate_free(struct sg_gate *gate)
 	sg_replay_free(gate->replay);
 	sg_keyring_free(gate->keyring);
 	sg_config_free(gate->config);
+	if (gate->key_watch >= 0)
+		(void)close(gate->key_watch);
 	free(gate);
 }
 
@@ -99,6 +110,98 @@ static int key_dir_fingerprint(const char *dir, uint64_t *print, struct sg_error
 	return 0;
 }
 
+/* What changes key_dir (entries created, removed, renamed in or out; key_dir itself chmod'ed,
+ * renamed or removed) and what changes a key file (written, chmod'ed, chown'ed, renamed,
+ * removed). Each key file has its own watch, on its inode: a change made through another
+ * hard link, which names another parent, is still seen. */
+#define KEY_DIR_EVENTS                                                                  \
+	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY | \
+	 IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+#define KEY_FILE_EVENTS \
+	(IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_DONT_FOLLOW)
+
+/* Watches key_dir and its entries with a new inotify instance (the old one, if any, closed).
+ * The watches go on the inodes of the one directory fd, through /proc/self/fd, so the inode
+ * watched is the one whose dev/ino is recorded, even if key_dir is swapped meanwhile. Armed
+ * before the keyring is loaded: a change made while it loads is seen at the next decision.
+ * An error (no inotify, no /proc, no watch left) means: use the fingerprint instead. */
+static int key_watch_arm(struct sg_gate *gate, const char *dir)
+{
+	_cleanup_close_ int ifd = -1, fd = -1;
+	char buf[2048] __attribute__((aligned(8)));
+	char proc[64 + 256];
+	struct stat st;
+	ssize_t n;
+
+	if (gate->key_watch >= 0)
+		(void)close(gate->key_watch);
+	gate->key_watch = -1;
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (ifd < 0 || fd < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (inotify_add_watch(ifd, proc, KEY_DIR_EVENTS) < 0)
+		return -errno;
+	while ((n = getdents64(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			const struct dirent64 *e = (const struct dirent64 *)(buf + off);
+
+			off += e->d_reclen;
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			/* A name too long for a key id fails the load anyway. An entry gone
+			 * already is an IN_DELETE queued on key_dir's watch. */
+			if ((size_t)snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", fd,
+					     e->d_name) < sizeof(proc) &&
+			    inotify_add_watch(ifd, proc, KEY_FILE_EVENTS) < 0 && errno != ENOENT)
+				return -errno;
+		}
+	}
+	if (n < 0)
+		return -errno;
+	gate->key_dev = st.st_dev;
+	gate->key_ino = st.st_ino;
+	gate->key_watch = steal_fd(&ifd);
+	return 0;
+}
+
+/* Starts following key_dir before (re)loading its keys: the watch, or else the fingerprint. */
+static int key_watch_start(struct sg_gate *gate, const char *dir, struct sg_error *err)
+{
+	if (key_watch_arm(gate, dir) == 0)
+		return 0;
+	return key_dir_fingerprint(dir, &gate->key_dir_print, err);
+}
+
+/* Whether key_dir may have changed since key_watch_start: an event queued (a read that does
+ * not fail with EAGAIN: events, an overflow, a watch removed, or an error, all taken as a
+ * change), or key_dir's path now naming another inode (key_dir or a directory above it
+ * renamed or mounted over, which no event on key_dir's own inode says). One read and one
+ * stat when nothing changed, against an open, a getdents64 pair, an fstatat per key and a
+ * close for the fingerprint. fsnotify queues an event in the syscall that makes the change,
+ * so a decision after a revocation returned sees it. One process reads the queue: the gate
+ * is opened before the daemon forks and the parent, which exits, decides nothing. */
+static int key_dir_changed(struct sg_gate *gate, const char *dir, bool *changed,
+			   struct sg_error *err)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct stat st;
+	uint64_t print;
+	int r;
+
+	if (gate->key_watch < 0) {
+		r = key_dir_fingerprint(dir, &print, err);
+		*changed = r == 0 && print != gate->key_dir_print;
+		return r;
+	}
+	if (stat(dir, &st) < 0)
+		return sg_error_set(err, -errno, "key_dir %s: %s", dir, strerror(errno));
+	*changed = st.st_dev != gate->key_dev || st.st_ino != gate->key_ino ||
+		   read(gate->key_watch, buf, sizeof(buf)) >= 0 || errno != EAGAIN;
+	return 0;
+}
+
 static void sg_gate_freep(struct sg_gate **gate)
 {
 	sg_gate_free(*gate);
@@ -123,9 +226,9 @@ int sg_gate_open_config(struct sg_config *cfg, unsigned flags, struct sg_gate **
 		return sg_error_set(err, -ENOMEM, "out of memory");
 	}
 	gate->config = cfg;
+	gate->key_watch = -1;
 	if (!(flags & SG_GATE_NO_KEYRING)) {
-		/* Read before the keys: a change made while they load is seen at the next call. */
-		r = key_dir_fingerprint(cfg->key_dir, &gate->key_dir_print, err);
+		r = key_watch_start(gate, cfg->key_dir, err);
 		if (r < 0)
 			return r;
 		r = sg_keyring_load(cfg->key_dir, &gate->keyring, err);
@@ -208,22 +311,29 @@ static int decide_mounts(struct sg_gate *gate, struct sg_request *req, struct sg
 	return 0;
 }
 
-/* A key file added to or removed from key_dir (keygen, rotation, revocation), or a mode or
- * owner change of key_dir or of a key file, changes its fingerprint: the keyring is loaded
- * again, with every safety check, before the next decision, so a revoked key stops signing
- * in running gates too. A key_dir that no longer loads (a key file made group-writable)
- * fails every decision (closed) with the reason until it is fixed. */
+/* A key file added to or removed from key_dir (keygen, rotation, revocation), a key file
+ * written, or a mode or owner change of key_dir or of a key file, is seen (key_dir_changed):
+ * the keyring is loaded again, with every safety check, before the next decision, so a
+ * revoked key stops signing in running gates too. A key_dir that no longer loads (a key
+ * file made group-writable) fails every decision (closed) with the reason until it is
+ * fixed: the watch is armed again and the load tried again at each one. */
 static int keyring_follow(struct sg_gate *gate, struct sg_error *err)
 {
 	_cleanup_(sg_keyring_freep) struct sg_keyring *fresh = NULL;
 	const char *dir = gate->config->key_dir;
-	uint64_t print;
+	bool changed = gate->key_stale;
 	int r;
 
 	if (!gate->keyring)
 		return 0;
-	r = key_dir_fingerprint(dir, &print, err);
-	if (r < 0 || print == gate->key_dir_print)
+	if (!changed) {
+		r = key_dir_changed(gate, dir, &changed, err);
+		if (r < 0 || !changed)
+			return r;
+	}
+	gate->key_stale = true;
+	r = key_watch_start(gate, dir, err);
+	if (r < 0)
 		return r;
 	r = sg_keyring_load(dir, &fresh, err);
 	if (r < 0) {
@@ -231,7 +341,7 @@ static int keyring_follow(struct sg_gate *gate, struct sg_error *err)
 		return sg_error_prefix(err, "keys changed and do not load");
 	}
 	sg_keyring_swap(gate->keyring, fresh);
-	gate->key_dir_print = print;
+	gate->key_stale = false;
 	return 0;
 }
 

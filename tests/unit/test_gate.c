@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "core/request.h"
@@ -193,23 +194,19 @@ static void test_audit_only(void **state)
 	sg_gate_free(gate);
 }
 
-/* A chmod alone (no key file added or removed: the directory's mtime stays) reaches a running
- * gate: every decision fails with the reason until the mode is safe again. */
-static void test_keys_follow_modes(void **state)
+#define KEY_HEX "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+/* A gate whose key_dir is keys (made, 0700, with one key k1), and an exec request. */
+static struct sg_gate *open_keyed_gate(const struct fixture *f, const char *keys,
+				       struct sg_request **req)
 {
-	struct fixture *f = *state;
-	struct sg_decision d = { 0 };
-	struct sg_request *req = NULL;
 	struct sg_config *cfg = NULL;
 	struct sg_gate *gate = NULL;
 	struct sg_error err = { 0 };
-	char *keys = NULL, *key;
 
 	policy(f, "required permit\n", "required permit\n", "required permit\n");
-	assert_true(asprintf(&keys, "%s/keys", f->dir) > 0);
 	assert_int_equal(mkdir(keys, 0700), 0);
-	key = sg_test_write(keys, "k1", 0600, "secret = %s\n",
-			    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+	free(sg_test_write(keys, "k1", 0600, "secret = %s\n", KEY_HEX));
 	assert_int_equal(sg_config_defaults(&cfg, NULL), 0);
 	free(cfg->policy_dir);
 	cfg->policy_dir = strdup(f->policy);
@@ -220,28 +217,151 @@ static void test_keys_follow_modes(void **state)
 	cfg->replay_capacity = 64;
 	if (sg_gate_open_config(cfg, 0, &gate, &err) < 0)
 		fail_msg("gate: %s", err.msg);
-	assert_int_equal(sg_request_new(SG_OP_EXEC, "default", "c1", &req, NULL), 0);
-	assert_int_equal(sg_gate_decide(gate, req, &d, NULL), 0);
+	assert_int_equal(sg_request_new(SG_OP_EXEC, "default", "c1", req, NULL), 0);
+	return gate;
+}
+
+/* The next decision passes (the keys load). */
+static void decide_passes(struct sg_gate *gate, struct sg_request *req)
+{
+	struct sg_decision d = { 0 };
+	struct sg_error err = { 0 };
+
+	if (sg_gate_decide(gate, req, &d, &err) < 0)
+		fail_msg("decide: %s", err.msg);
 	assert_true(d.allowed);
 	sg_decision_clear(&d);
+}
 
+/* The next decision fails because the keys changed and do not load, naming what. */
+static void decide_fails(struct sg_gate *gate, struct sg_request *req, const char *what)
+{
+	struct sg_decision d = { 0 };
+	struct sg_error err = { 0 };
+
+	assert_true(sg_gate_decide(gate, req, &d, &err) < 0);
+	assert_non_null(strstr(err.msg, "keys changed and do not load"));
+	assert_non_null(strstr(err.msg, what));
+	sg_decision_clear(&d);
+}
+
+/* A chmod alone (no key file added or removed: the directory's mtime stays) reaches a running
+ * gate: every decision fails with the reason until the mode is safe again. */
+static void test_keys_follow_modes(void **state)
+{
+	struct fixture *f = *state;
+	struct sg_request *req = NULL;
+	struct sg_gate *gate;
+	char *keys = NULL, *key = NULL;
+
+	assert_true(asprintf(&keys, "%s/keys", f->dir) > 0);
+	assert_true(asprintf(&key, "%s/k1", keys) > 0);
+	gate = open_keyed_gate(f, keys, &req);
+	decide_passes(gate, req);
 	for (int i = 0; i < 2; i++) {
 		const char *target = i ? key : keys;
 
 		assert_int_equal(chmod(target, i ? 0620 : 0720), 0);
-		assert_true(sg_gate_decide(gate, req, &d, &err) < 0);
-		assert_non_null(strstr(err.msg, "keys changed and do not load"));
-		assert_non_null(strstr(err.msg, target));
-		sg_decision_clear(&d);
+		decide_fails(gate, req, target);
+		decide_fails(gate, req, target); /* no event since: still closed */
 		assert_int_equal(chmod(target, i ? 0600 : 0700), 0);
-		assert_int_equal(sg_gate_decide(gate, req, &d, NULL), 0);
-		assert_true(d.allowed);
-		sg_decision_clear(&d);
+		decide_passes(gate, req);
 	}
 	sg_request_free(req);
 	sg_gate_free(gate);
 	free(key);
 	free(keys);
+}
+
+/* Keys added, written in place and removed (rotation, revocation) reach a running gate; so
+ * does a chmod made through another hard link of a key file (its parent is not key_dir). */
+static void test_keys_follow_rotation(void **state)
+{
+	struct fixture *f = *state;
+	struct sg_request *req = NULL;
+	struct sg_gate *gate;
+	char *keys = NULL, *k2, *hard = NULL;
+	FILE *w;
+
+	assert_true(asprintf(&keys, "%s/keys", f->dir) > 0);
+	assert_true(asprintf(&hard, "%s/k1.link", f->dir) > 0);
+	gate = open_keyed_gate(f, keys, &req);
+	decide_passes(gate, req);
+	k2 = sg_test_write(keys, "k2", 0600, "secret = nothex\n");
+	decide_fails(gate, req, k2);
+	assert_int_equal(unlink(k2), 0);
+	decide_passes(gate, req);
+	free(k2);
+	k2 = sg_test_write(keys, "k2", 0600, "secret = %s\n", KEY_HEX);
+	decide_passes(gate, req);
+	/* Written in place: no entry added or removed. */
+	w = fopen(k2, "r+");
+	assert_non_null(w);
+	assert_true(fputs("secret = nothex\n", w) >= 0);
+	assert_int_equal(fclose(w), 0);
+	decide_fails(gate, req, k2);
+	assert_int_equal(unlink(k2), 0);
+	decide_passes(gate, req);
+	/* k1 also named from outside key_dir. */
+	free(k2);
+	assert_true(asprintf(&k2, "%s/k1", keys) > 0);
+	assert_int_equal(link(k2, hard), 0);
+	decide_passes(gate, req);
+	assert_int_equal(chmod(hard, 0640), 0);
+	decide_fails(gate, req, k2);
+	assert_int_equal(chmod(hard, 0600), 0);
+	decide_passes(gate, req);
+	sg_request_free(req);
+	sg_gate_free(gate);
+	free(hard);
+	free(k2);
+	free(keys);
+}
+
+/* key_dir's path naming another directory is seen: key_dir swapped by renames, and a
+ * directory above it renamed and made again (no event on key_dir's own inode). */
+static void test_keys_follow_swap(void **state)
+{
+	struct fixture *f = *state;
+	struct sg_request *req = NULL;
+	struct sg_gate *gate;
+	char *up = NULL, *keys = NULL, *other = NULL, *old = NULL, *up_old = NULL;
+
+	assert_true(asprintf(&up, "%s/up", f->dir) > 0);
+	assert_true(asprintf(&up_old, "%s/up.old", f->dir) > 0);
+	assert_true(asprintf(&keys, "%s/keys", up) > 0);
+	assert_true(asprintf(&other, "%s/other", up) > 0);
+	assert_true(asprintf(&old, "%s/keys.old", up) > 0);
+	assert_int_equal(mkdir(up, 0755), 0);
+	gate = open_keyed_gate(f, keys, &req);
+	decide_passes(gate, req);
+	/* Another key_dir whose key is readable by group. */
+	assert_int_equal(mkdir(other, 0700), 0);
+	free(sg_test_write(other, "k1", 0640, "secret = %s\n", KEY_HEX));
+	assert_int_equal(rename(keys, old), 0);
+	assert_int_equal(rename(other, keys), 0);
+	decide_fails(gate, req, keys);
+	assert_int_equal(rename(keys, other), 0);
+	assert_int_equal(rename(old, keys), 0);
+	decide_passes(gate, req);
+	/* The parent renamed away, the same path made again with that other key_dir. */
+	assert_int_equal(rename(up, up_old), 0);
+	assert_int_equal(mkdir(up, 0755), 0);
+	free(old);
+	assert_true(asprintf(&old, "%s/other", up_old) > 0);
+	assert_int_equal(rename(old, keys), 0);
+	decide_fails(gate, req, keys);
+	free(other);
+	assert_true(asprintf(&other, "%s/k1", keys) > 0);
+	assert_int_equal(chmod(other, 0600), 0);
+	decide_passes(gate, req);
+	sg_request_free(req);
+	sg_gate_free(gate);
+	free(up);
+	free(up_old);
+	free(keys);
+	free(other);
+	free(old);
 }
 
 static void test_open_errors(void **state)
@@ -292,6 +412,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_audit_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_follow_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_follow_rotation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_follow_swap, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
