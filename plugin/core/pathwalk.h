@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Walking a host path one component at a time (O_PATH | O_NOFOLLOW), for paths a client names
- * and a root process opens later: task stdio FIFOs and host bind sources (THREATS T23, T29). */
+/* Walking a host path one component at a time (an lstat of each prefix, no symlink followed
+ * unchecked), for paths a client names and a root process opens later: task stdio FIFOs and
+ * host bind sources (THREATS T23, T29). */
 #ifndef SG_CORE_PATHWALK_H
 #define SG_CORE_PATHWALK_H
 
