@@ -52,12 +52,18 @@ e2e_audit_has exec c1 deny g2 || e2e_fail "no audit line denying g2"
 
 # A refused exec is not carried out: its audit line lists no changes, and the rewrites its
 # stack computed before the refusal (capabilities cut, no_new_privs forced) as not applied.
+# The shipped stack checks the signature before any rewrite, so c2's gate loads it with the
+# signature moved last, after the rewrites (c1's gate has loaded the shipped one already).
+cp "$E2E_POLICY/exec" "$E2E_TMP/exec.shipped"
+{ grep -vx 'requisite hmac' "$E2E_TMP/exec.shipped"; echo 'required hmac'; } >"$E2E_POLICY/exec"
+e2e_start c2
+cat "$E2E_TMP/exec.shipped" >"$E2E_POLICY/exec"
 raise=(--add-cap CAP_SYS_PTRACE --add-cap CAP_NET_ADMIN --add-cap CAP_SYS_MODULE --allow-new-privs)
-e2e_process c1 "$P/g2r" "${raise[@]}" -- /bin/touch /tmp/g2r
+e2e_process c2 "$P/g2r" "${raise[@]}" -- /bin/touch /tmp/g2r
 rc=0
-e2e_grpc_exec c1 g2r "$P/g2r" || rc=$?
+e2e_grpc_exec c2 g2r "$P/g2r" || rc=$?
 e2e_expect_refused "$rc" 'no signature' g2r "unsigned cap-raising gRPC exec"
-line=$(e2e_audit_line exec c1 deny g2r) || e2e_fail "no audit line denying g2r"
+line=$(e2e_audit_line exec c2 deny g2r) || e2e_fail "no audit line denying g2r"
 e2e_json_check "$line" 'a["changes"] == [] and any(n.startswith("caps:") for n in a["not_applied"])' \
 	"the audit line of the refused exec g2r"
 e2e_ok "a refused exec's audit line lists no changes, its computed rewrites as not_applied"
