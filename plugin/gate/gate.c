@@ -76,22 +76,16 @@ static uint64_t fnv_stat(uint64_t h, const struct stat *st)
 	return fnv(h, &st->st_ctim, sizeof(st->st_ctim));
 }
 
-/* What the keyring's safety depends on: key_dir's and every entry's inode, mode, owner, size
- * and times. A key written or removed changes the directory's mtime; a chmod or chown of the
- * directory or of one key file changes only that inode's ctime, so each entry is looked at.
- * Read with getdents64 into a stack buffer: opendir's 32 KiB buffer would be an mmap and a
- * munmap per decision (the gate maps allocations of 32 KiB and more on their own). */
-static int key_dir_fingerprint(const char *dir, uint64_t *print, struct sg_error *err)
+/* Calls fn(fd, name, arg) for each entry of the directory fd but "." and ".."; a negative
+ * return ends the walk and is returned, a failed getdents64 is -errno. Read into a stack
+ * buffer: opendir's 32 KiB buffer would be an mmap and a munmap per decision (the gate maps
+ * allocations of 32 KiB and more on their own). */
+static int key_dir_each(int fd, int (*fn)(int fd, const char *name, void *arg), void *arg)
 {
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
 	char buf[2048] __attribute__((aligned(8)));
-	struct stat st;
 	ssize_t n;
+	int r;
 
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return sg_error_set(err, -errno, "key_dir %s: %s", dir, strerror(errno));
-	h = fnv_stat(h, &st);
 	while ((n = getdents64(fd, buf, sizeof(buf))) > 0) {
 		for (ssize_t off = 0; off < n;) {
 			const struct dirent64 *e = (const struct dirent64 *)(buf + off);
@@ -99,13 +93,41 @@ static int key_dir_fingerprint(const char *dir, uint64_t *print, struct sg_error
 			off += e->d_reclen;
 			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 				continue;
-			h = fnv(h, e->d_name, strlen(e->d_name) + 1);
-			if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-				h = fnv_stat(h, &st);
+			r = fn(fd, e->d_name, arg);
+			if (r < 0)
+				return r;
 		}
 	}
-	if (n < 0)
+	return n < 0 ? -errno : 0;
+}
+
+static int print_entry(int fd, const char *name, void *arg)
+{
+	uint64_t *h = arg;
+	struct stat st;
+
+	*h = fnv(*h, name, strlen(name) + 1);
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		*h = fnv_stat(*h, &st);
+	return 0;
+}
+
+/* What the keyring's safety depends on: key_dir's and every entry's inode, mode, owner, size
+ * and times. A key written or removed changes the directory's mtime; a chmod or chown of the
+ * directory or of one key file changes only that inode's ctime, so each entry is looked at. */
+static int key_dir_fingerprint(const char *dir, uint64_t *print, struct sg_error *err)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	struct stat st;
+	int r;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
 		return sg_error_set(err, -errno, "key_dir %s: %s", dir, strerror(errno));
+	h = fnv_stat(h, &st);
+	r = key_dir_each(fd, print_entry, &h);
+	if (r < 0)
+		return sg_error_set(err, r, "key_dir %s: %s", dir, strerror(-r));
 	*print = h;
 	return 0;
 }
@@ -120,6 +142,19 @@ static int key_dir_fingerprint(const char *dir, uint64_t *print, struct sg_error
 #define KEY_FILE_EVENTS \
 	(IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_DONT_FOLLOW)
 
+/* A watch on key_dir's entry name, through /proc/self/fd/<fd of key_dir> (arg: the inotify
+ * fd). A name too long for a key id fails the load anyway. An entry gone already is an
+ * IN_DELETE queued on key_dir's watch. */
+static int watch_entry(int fd, const char *name, void *arg)
+{
+	char proc[64 + 256];
+
+	if ((size_t)snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", fd, name) < sizeof(proc) &&
+	    inotify_add_watch(*(const int *)arg, proc, KEY_FILE_EVENTS) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
 /* Watches key_dir and its entries with a new inotify instance (the old one, if any, closed).
  * The watches go on the inodes of the one directory fd, through /proc/self/fd, so the inode
  * watched is the one whose dev/ino is recorded, even if key_dir is swapped meanwhile. Armed
@@ -128,10 +163,8 @@ static int key_dir_fingerprint(const char *dir, uint64_t *print, struct sg_error
 static int key_watch_arm(struct sg_gate *gate, const char *dir)
 {
 	_cleanup_close_ int ifd = -1, fd = -1;
-	char buf[2048] __attribute__((aligned(8)));
-	char proc[64 + 256];
+	char proc[64];
 	struct stat st;
-	ssize_t n;
 
 	if (gate->key_watch >= 0)
 		(void)close(gate->key_watch);
@@ -141,25 +174,8 @@ static int key_watch_arm(struct sg_gate *gate, const char *dir)
 	if (ifd < 0 || fd < 0 || fstat(fd, &st) < 0)
 		return -errno;
 	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if (inotify_add_watch(ifd, proc, KEY_DIR_EVENTS) < 0)
-		return -errno;
-	while ((n = getdents64(fd, buf, sizeof(buf))) > 0) {
-		for (ssize_t off = 0; off < n;) {
-			const struct dirent64 *e = (const struct dirent64 *)(buf + off);
-
-			off += e->d_reclen;
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			/* A name too long for a key id fails the load anyway. An entry gone
-			 * already is an IN_DELETE queued on key_dir's watch. */
-			if ((size_t)snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", fd,
-					     e->d_name) < sizeof(proc) &&
-			    inotify_add_watch(ifd, proc, KEY_FILE_EVENTS) < 0 && errno != ENOENT)
-				return -errno;
-		}
-	}
-	if (n < 0)
-		return -errno;
+	if (inotify_add_watch(ifd, proc, KEY_DIR_EVENTS) < 0 || key_dir_each(fd, watch_entry, &ifd) < 0)
+		return -1;
 	gate->key_dev = st.st_dev;
 	gate->key_ino = st.st_ino;
 	gate->key_watch = steal_fd(&ifd);
