@@ -124,6 +124,48 @@ static void test_paths(void **state)
 	expect_refused("", why, "'/proc' is on procfs");
 }
 
+/* The walk looks at each component by its canonical prefix: a symlink in the middle is
+ * followed from its own directory (relative) or from "/" (absolute), and what it leads to
+ * is judged; in a root-owned sticky directory only root's entries pass. */
+static void test_walk_prefixes(void **state)
+{
+	_cleanup_free_ char *sticky = in_dir("sticky"), *sfifo = in_dir("sticky/root.fifo");
+	_cleanup_free_ char *ufifo = in_dir("sticky/user.fifo"), *mid = in_dir("mid");
+	_cleanup_free_ char *abs = in_dir("abs"), *why = NULL, *path = NULL;
+	(void)state;
+
+	assert_int_equal(mkdir(sticky, 01777), 0);
+	assert_int_equal(chmod(sticky, 01777), 0);
+	assert_int_equal(mkfifo(sfifo, 0600), 0);
+	assert_int_equal(mkfifo(ufifo, 0600), 0);
+	assert_int_equal(chown(ufifo, 65534, 65534), 0);
+	expect_ok("", sfifo);
+	assert_true(asprintf(&why, "'%s' is owned by uid 65534 in a sticky directory", ufifo) > 0);
+	expect_refused("", ufifo, why);
+	free(why);
+
+	/* mid -> user (a directory uid 65534 owns): judged as what it names. */
+	assert_int_equal(symlink("user", mid), 0);
+	assert_true(asprintf(&path, "%s/x.fifo", mid) > 0);
+	assert_true(asprintf(&why, "directory '%s/user' is owned by uid 65534, not root", dir) > 0);
+	expect_refused("", path, why);
+	free(path);
+	free(why);
+	/* abs -> the test directory, by its absolute path: walked again from "/". */
+	assert_int_equal(symlink(dir, abs), 0);
+	assert_true(asprintf(&path, "%s/out.fifo", abs) > 0);
+	expect_ok("", path);
+	free(path);
+	assert_true(asprintf(&path, "%s/open/x.fifo", abs) > 0);
+	assert_true(asprintf(&why, "directory '%s/open' is writable by group or others (mode 0777)",
+			     dir) > 0);
+	expect_refused("", path, why);
+	free(path);
+	free(why);
+	path = NULL;
+	why = NULL;
+}
+
 /* stdin, stdout, stderr as given (op exec); the verdict, the reason in *reason. */
 static int judge3(const char *in, const char *out, const char *err, struct sg_error *reason)
 {
@@ -226,6 +268,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_memo),
+		cmocka_unit_test(test_walk_prefixes),
 		cmocka_unit_test(test_uris),
 		cmocka_unit_test(test_init_errors),
 		cmocka_unit_test(test_envelope),
