@@ -197,7 +197,9 @@ static int key_watch_start(struct sg_gate *gate, const char *dir, struct sg_erro
  * stat when nothing changed, against an open, a getdents64 pair, an fstatat per key and a
  * close for the fingerprint. fsnotify queues an event in the syscall that makes the change,
  * so a decision after a revocation returned sees it. One process reads the queue: the gate
- * is opened before the daemon forks and the parent, which exits, decides nothing. */
+ * is opened before the daemon forks and the parent, which exits, decides nothing. What no
+ * event says and the fingerprint saw: a file system mounted over one key file (root's act,
+ * as writing a key is); it is seen at the next change of key_dir. */
 static int key_dir_changed(struct sg_gate *gate, const char *dir, bool *changed,
 			   struct sg_error *err)
 {
