@@ -37,6 +37,7 @@ struct sg_gate {
 	ino_t key_ino;
 	uint64_t key_dir_print;
 	bool key_stale; /* a change was seen and the keys did not load: look again each time */
+	bool key_no_watch; /* SG_GATE_KEYS_FINGERPRINT */
 };
 
 void sg_gate_free(struct sg_gate *gate)
@@ -185,7 +186,7 @@ static int key_watch_arm(struct sg_gate *gate, const char *dir)
 /* Starts following key_dir before (re)loading its keys: the watch, or else the fingerprint. */
 static int key_watch_start(struct sg_gate *gate, const char *dir, struct sg_error *err)
 {
-	if (key_watch_arm(gate, dir) == 0)
+	if (!gate->key_no_watch && key_watch_arm(gate, dir) == 0)
 		return 0;
 	return key_dir_fingerprint(dir, &gate->key_dir_print, err);
 }
@@ -245,6 +246,7 @@ int sg_gate_open_config(struct sg_config *cfg, unsigned flags, struct sg_gate **
 	}
 	gate->config = cfg;
 	gate->key_watch = -1;
+	gate->key_no_watch = flags & SG_GATE_KEYS_FINGERPRINT;
 	if (!(flags & SG_GATE_NO_KEYRING)) {
 		r = key_watch_start(gate, cfg->key_dir, err);
 		if (r < 0)

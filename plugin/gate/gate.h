@@ -27,6 +27,9 @@ enum sg_gate_flags {
 	/* No keyring (`shimgate policy check --policy-dir` without --key-dir): a module that
 	 * needs one fails its init, naming what is missing. */
 	SG_GATE_NO_KEYRING = 1u << 0,
+	/* key_dir's changes followed by its fingerprint only, never inotify: what a gate does
+	 * on its own when it cannot have an inotify instance (tests of that fallback). */
+	SG_GATE_KEYS_FINGERPRINT = 1u << 1,
 };
 
 /* As sg_gate_open, from a configuration the caller built (the CLI's --policy-dir, a test).

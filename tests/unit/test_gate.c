@@ -17,6 +17,7 @@
 struct fixture {
 	char *dir;
 	char *policy;
+	unsigned gate_flags; /* of the keyed gates: 0 (inotify) or SG_GATE_KEYS_FINGERPRINT */
 };
 
 static int setup(void **state)
@@ -27,6 +28,14 @@ static int setup(void **state)
 	assert_true(asprintf(&f->policy, "%s/policy.d", f->dir) > 0);
 	assert_int_equal(mkdir(f->policy, 0755), 0);
 	*state = f;
+	return 0;
+}
+
+/* The same fixture, for a gate that follows key_dir by its fingerprint (no inotify). */
+static int setup_fingerprint(void **state)
+{
+	setup(state);
+	((struct fixture *)*state)->gate_flags = SG_GATE_KEYS_FINGERPRINT;
 	return 0;
 }
 
@@ -215,7 +224,7 @@ static struct sg_gate *open_keyed_gate(const struct fixture *f, const char *keys
 	free(cfg->replay_store);
 	assert_true(asprintf(&cfg->replay_store, "%s/replay.db", f->dir) > 0);
 	cfg->replay_capacity = 64;
-	if (sg_gate_open_config(cfg, 0, &gate, &err) < 0)
+	if (sg_gate_open_config(cfg, f->gate_flags, &gate, &err) < 0)
 		fail_msg("gate: %s", err.msg);
 	assert_int_equal(sg_request_new(SG_OP_EXEC, "default", "c1", req, NULL), 0);
 	return gate;
@@ -414,6 +423,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keys_follow_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_follow_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_follow_swap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_follow_modes, setup_fingerprint, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_follow_rotation, setup_fingerprint,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_keys_follow_swap, setup_fingerprint, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
