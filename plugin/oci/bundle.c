@@ -62,7 +62,8 @@ int sg_oci_config_store(const struct sg_oci_config *cfg, struct sg_request *req,
 	r = sg_oci_create_apply(req, err);
 	if (r < 0 || json_equal(cfg->before, req->doc))
 		return r;
-	r = sg_oci_dump(req->doc, &text, &len, err);
+	r = sg_oci_dump_spliced(req->doc, req->seccomp, req->seccomp_text, req->seccomp_text_len,
+				&text, &len, err);
 	if (r < 0)
 		return sg_error_prefix(err, "cannot serialise '%s'", cfg->path);
 	return sg_write_file_replace(cfg->path, text, len, SG_CONFIG_JSON_MODE, err);

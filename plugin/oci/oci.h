@@ -62,6 +62,11 @@ int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id,
 /* doc as compact JSON, byte for byte what json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER)
  * writes, NUL-terminated; *len excludes the NUL. */
 int sg_oci_dump(const json_t *doc, char **out, size_t *len, struct sg_error *err);
+/* The same, writing node (wherever doc holds that very object) as text, which must be what
+ * sg_oci_dump writes for node: a large shared subtree (the resolved seccomp profile) is
+ * serialised once, not per document. text NULL: plain sg_oci_dump. */
+int sg_oci_dump_spliced(const json_t *doc, const json_t *node, const char *text,
+			size_t text_len, char **out, size_t *len, struct sg_error *err);
 int sg_oci_exec_serialize(const struct sg_request *req, char **out, size_t *len,
 			  struct sg_error *err);
 

@@ -22,6 +22,9 @@ struct out {
 	char *p;
 	size_t len, cap;
 	int failed; /* -errno */
+	const json_t *node; /* written as text (sg_oci_dump_spliced), or NULL */
+	const char *text;
+	size_t text_len;
 };
 
 static void put(struct out *o, const char *s, size_t n)
@@ -97,6 +100,10 @@ static void put_value(struct out *o, const json_t *v, unsigned depth)
 		o->failed = -E2BIG;
 		return;
 	}
+	if (v == o->node) {
+		put(o, o->text, o->text_len);
+		return;
+	}
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		put(o, "{", 1);
@@ -161,18 +168,31 @@ static void put_value(struct out *o, const json_t *v, unsigned depth)
 	}
 }
 
+static int dump(struct out *o, const json_t *doc, char **out, size_t *len, struct sg_error *err)
+{
+	put_value(o, doc, 0);
+	put(o, "", 1);
+	if (o->failed) {
+		free(o->p);
+		return sg_error_set(err, o->failed, o->failed == -E2BIG ? "spec nested too deep"
+								      : "out of memory");
+	}
+	*out = o->p;
+	*len = o->len - 1;
+	return 0;
+}
+
 int sg_oci_dump(const json_t *doc, char **out, size_t *len, struct sg_error *err)
 {
 	struct out o = { 0 };
 
-	put_value(&o, doc, 0);
-	put(&o, "", 1);
-	if (o.failed) {
-		free(o.p);
-		return sg_error_set(err, o.failed, o.failed == -E2BIG ? "spec nested too deep"
-								    : "out of memory");
-	}
-	*out = o.p;
-	*len = o.len - 1;
-	return 0;
+	return dump(&o, doc, out, len, err);
+}
+
+int sg_oci_dump_spliced(const json_t *doc, const json_t *node, const char *text,
+			size_t text_len, char **out, size_t *len, struct sg_error *err)
+{
+	struct out o = { .node = text ? node : NULL, .text = text, .text_len = text_len };
+
+	return dump(&o, doc, out, len, err);
 }
