@@ -82,8 +82,9 @@ int sg_oci_create_apply(struct sg_request *req, struct sg_error *err);
  * and the container's for an exec or an update). */
 struct sg_oci_config {
 	char *path;
-	json_t *doc;    /* the document; a request built from it takes its own reference */
-	json_t *before; /* a copy of doc as read, so a store writes only a change */
+	json_t *doc; /* the document; a request built from it takes its own reference */
+	char *text;  /* the file as read, so a store writes only a change */
+	size_t len;
 };
 /* Reads path (at most SG_LIMIT_JSON_MAX bytes of a regular file, not through a symbolic
  * link) and parses it through sg_oci_parse_doc. Every error names the path. */

@@ -54,13 +54,22 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct sg_request *request_for(const json_t *spec, uint64_t caps)
+/* A create request of its own copy of spec (the request takes its own reference). */
+static struct sg_request *new_request(const json_t *spec)
 {
+	json_auto_t *copy = json_deep_copy(spec);
 	struct sg_request *req = NULL;
 	struct sg_error err = { 0 };
 
-	if (sg_oci_create_request("default", "c1", json_deep_copy(spec), NULL, 0, &req, &err) < 0)
+	if (sg_oci_create_request("default", "c1", copy, NULL, 0, &req, &err) < 0)
 		fail_msg("create request: %s", err.msg);
+	return req;
+}
+
+static struct sg_request *request_for(const json_t *spec, uint64_t caps)
+{
+	struct sg_request *req = new_request(spec);
+
 	req->proc.caps_present[SG_CAPSET_BOUNDING] = true;
 	req->proc.caps[SG_CAPSET_BOUNDING] = caps;
 	return req;
@@ -108,11 +117,8 @@ static json_t *load_spec(const char *path)
 
 static uint64_t spec_caps(const json_t *spec)
 {
-	_cleanup_request_ struct sg_request *req = NULL;
-	struct sg_error err = { 0 };
+	_cleanup_request_ struct sg_request *req = new_request(spec);
 
-	if (sg_oci_create_request("default", "c1", json_deep_copy(spec), NULL, 0, &req, &err) < 0)
-		fail_msg("create request: %s", err.msg);
 	return req->proc.caps[SG_CAPSET_BOUNDING];
 }
 
