@@ -2,6 +2,7 @@
 /* A bundle's config.json through oci's one load and one store: bounded, no link or FIFO,
  * the Go key check, every error naming the file; written back only when changed. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "core/cleanup.h"
 #include "core/limits.h"
 #include "core/request.h"
+#include "core/strutil.h"
 #include "oci/oci.h"
 
 #define CONFIG "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/bin/sh\"],\"cwd\":\"/\"}%s}"
@@ -72,6 +74,47 @@ static void test_load(void **state)
 	free(path);
 }
 
+/* The names in dir, but for "." and "..", as one space-separated string. */
+static char *dir_names(const char *dir)
+{
+	char *names = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&names, &len);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	assert_non_null(f);
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			fprintf(f, "%s ", e->d_name);
+	closedir(d);
+	fclose(f);
+	return names;
+}
+
+/* The replace leaves the new file and nothing else: over an existing file (exchanged, the old
+ * one removed) and where there was none (renamed). */
+static void test_replace(void **state)
+{
+	struct sg_test_dir *t = *state;
+	_cleanup_free_ char *path = NULL, *names = NULL, *text = NULL;
+	struct sg_error err = { 0 };
+
+	assert_true(asprintf(&path, "%s/f", t->dir) > 0);
+	for (int pass = 0; pass < 2; pass++) {
+		const char *want = pass ? "second" : "first";
+
+		assert_int_equal(sg_write_file_replace(path, want, strlen(want), 0640, &err), 0);
+		free(text);
+		text = sg_test_read(path, NULL);
+		assert_string_equal(text, want);
+		free(names);
+		names = dir_names(t->dir);
+		assert_string_equal(names, "f ");
+	}
+}
+
 /* The store writes the policy's changes back, and leaves an unchanged file alone: the same
  * bytes, the same document spelled differently, the spec's own seccomp profile set again. */
 static void test_store(void **state)
@@ -94,7 +137,7 @@ static void test_store(void **state)
 
 	for (size_t i = 0; i < SG_ARRAY_SIZE(cases); i++) {
 		_cleanup_request_ struct sg_request *req = NULL;
-		_cleanup_free_ char *text = NULL;
+		_cleanup_free_ char *text = NULL, *names = NULL;
 		json_auto_t *back = NULL;
 		struct sg_oci_config cfg = { 0 };
 		struct sg_error err = { 0 };
@@ -113,6 +156,8 @@ static void test_store(void **state)
 			assert_int_not_equal(before.st_ino, after.st_ino);
 		else
 			assert_int_equal(before.st_ino, after.st_ino);
+		names = dir_names(t->dir);
+		assert_string_equal(names, "config.json ");
 		text = sg_test_read(path, NULL);
 		back = json_loads(text, 0, NULL);
 		assert_non_null(back);
@@ -130,6 +175,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		SG_TEST_WITH_DIR(test_load),
+		SG_TEST_WITH_DIR(test_replace),
 		SG_TEST_WITH_DIR(test_store),
 	};
 
