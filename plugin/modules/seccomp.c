@@ -140,6 +140,7 @@ static int resolved_for(struct sg_module_state *s, uint64_t caps, const struct r
 {
 	struct resolved e = { .caps = caps };
 	struct resolved *slot;
+	char *shrunk;
 	int r;
 
 	for (size_t i = 0; i < s->n_resolved; i++) {
@@ -155,6 +156,10 @@ static int resolved_for(struct sg_module_state *s, uint64_t caps, const struct r
 		resolved_clear(&e);
 		return r;
 	}
+	/* Kept for the gate's life: the writer's buffer, which doubles, trimmed to the text. */
+	shrunk = realloc(e.text, e.len + 1);
+	if (shrunk)
+		e.text = shrunk;
 	if (s->n_resolved < RESOLVED_MAX) {
 		slot = &s->resolved[s->n_resolved++];
 	} else {
