@@ -248,6 +248,7 @@ void sg_request_free(struct sg_request *req)
 	json_decref(req->doc);
 	json_decref(req->container_doc);
 	json_decref(req->seccomp);
+	free(req->seccomp_text);
 	for (size_t i = 0; i < SG_STDIO_COUNT; i++)
 		free(req->stdio[i]);
 	sg_strv_clear(&req->notes);

@@ -147,8 +147,13 @@ struct sg_request {
 	 * them (a FIFO path or a URI; NULL when empty). Read by the stdio module. */
 	char *stdio[SG_STDIO_COUNT];
 
-	/* create: the OCI linux.seccomp object a module decided on, NULL to leave as is. Owned. */
+	/* create: the OCI linux.seccomp object a module decided on, NULL to leave as is. Owned
+	 * (a reference: the module shares one object between creates, never to be changed). */
 	json_t *seccomp;
+	/* create: seccomp as sg_oci_dump writes it, when the module has it, so config.json is
+	 * written without serialising the object again; NULL: write the object. Owned. */
+	char *seccomp_text;
+	size_t seccomp_text_len;
 
 	struct sg_sig_state sig;
 	/* The full "what differs" view of a refused token (no secrets), for the debug log. */

@@ -138,6 +138,17 @@ static int write_file(const char *path, const void *data, size_t len, unsigned m
 		r = sg_error_set(err, -errno, "%s: %s", tmp, strerror(errno));
 		goto fail;
 	}
+	/* Without the fsync, the new file takes the old one's place by an exchange, then the old
+	 * one (now under the temporary name) goes: a rename over an existing file makes ext4
+	 * write the new file's data out first (auto_da_alloc), most of a create's time on a
+	 * disk-backed bundle. Readers see the old or the new file whole either way. A path with
+	 * no file yet, or a file system without exchanges, takes the plain rename. */
+	if (!sync && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+		if (unlink(tmp) < 0)
+			return sg_error_set(err, -errno, "%s: %s (written, the old file left there)",
+					    tmp, strerror(errno));
+		return 0;
+	}
 	if (rename(tmp, path) < 0) {
 		r = sg_error_set(err, -errno, "%s: %s", path, strerror(errno));
 		goto fail;

@@ -29,10 +29,11 @@ int sg_read_file_flags(const char *path, int open_flags, size_t max, char **out,
 /* Writes data to path atomically: a temp file in the same directory, fsync, rename. */
 int sg_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
 			 struct sg_error *err);
-/* The same without the fsync: readers still see the old or the new file whole, but a crash
- * may lose it. For files that do not outlive the container or the boot (a bundle's
- * config.json and address, records under the run directory), where an fsync is a disk
- * flush on every container start for nothing. */
+/* The same without the fsync (and an existing file replaced by an exchange, then an
+ * unlink): readers still see the old or the new file whole, but a crash may lose it. For
+ * files that do not outlive the container or the boot (a bundle's config.json and address,
+ * records under the run directory), where an fsync is a disk flush on every container start
+ * for nothing. */
 int sg_write_file_replace(const char *path, const void *data, size_t len, unsigned mode,
 			  struct sg_error *err);
 

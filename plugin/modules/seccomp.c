@@ -16,19 +16,44 @@
 #include "core/context.h"
 #include "core/request.h"
 #include "modules.h"
+#include "oci/oci.h"
 #include "seccomp/cache.h"
 #include "seccomp/profile.h"
+
+/* A profile resolved for one bounding set, kept for the next create: a pod's gate creates the
+ * sandbox and then every container of the pod, mostly with one set. Resolving (and writing
+ * out) the object was a third of a create. The profile is fixed for the state's life, and the
+ * architecture and kernel for the process's, so the set is the whole key. */
+#define RESOLVED_MAX 8
+
+struct resolved {
+	uint64_t caps;
+	json_t *oci;  /* shared with the requests: never changed once made */
+	char *text;   /* oci as sg_oci_dump writes it */
+	size_t len;
+};
 
 struct sg_module_state {
 	struct sg_seccomp_profile *profile;
 	char *path;
 	bool replace; /* mode=replace: always; mode=default: only when the spec has none */
+	struct resolved resolved[RESOLVED_MAX];
+	size_t n_resolved, next_evict;
 };
+
+static void resolved_clear(struct resolved *e)
+{
+	json_decref(e->oci);
+	free(e->text);
+	*e = (struct resolved){ 0 };
+}
 
 static void seccomp_fini(struct sg_module_state *s)
 {
 	if (!s)
 		return;
+	for (size_t i = 0; i < s->n_resolved; i++)
+		resolved_clear(&s->resolved[i]);
 	sg_seccomp_profile_free(s->profile);
 	free(s->path);
 	free(s);
@@ -108,6 +133,45 @@ static bool spec_has_seccomp(const struct sg_request *req)
 	       json_is_object(json_object_get(json_object_get(req->doc, "linux"), "seccomp"));
 }
 
+/* The profile resolved for caps: from the kept ones, else resolved and kept (the oldest
+ * replaced when all slots are taken). */
+static int resolved_for(struct sg_module_state *s, uint64_t caps, const struct resolved **out,
+			struct sg_error *err)
+{
+	struct resolved e = { .caps = caps };
+	struct resolved *slot;
+	char *shrunk;
+	int r;
+
+	for (size_t i = 0; i < s->n_resolved; i++) {
+		if (s->resolved[i].caps == caps) {
+			*out = &s->resolved[i];
+			return 0;
+		}
+	}
+	r = sg_seccomp_profile_resolve(s->profile, caps, &e.oci, err);
+	if (r == 0)
+		r = sg_oci_dump(e.oci, &e.text, &e.len, err);
+	if (r < 0) {
+		resolved_clear(&e);
+		return r;
+	}
+	/* Kept for the gate's life: the writer's buffer, which doubles, trimmed to the text. */
+	shrunk = realloc(e.text, e.len + 1);
+	if (shrunk)
+		e.text = shrunk;
+	if (s->n_resolved < RESOLVED_MAX) {
+		slot = &s->resolved[s->n_resolved++];
+	} else {
+		slot = &s->resolved[s->next_evict];
+		s->next_evict = (s->next_evict + 1) % RESOLVED_MAX;
+		resolved_clear(slot);
+	}
+	*slot = e;
+	*out = slot;
+	return 0;
+}
+
 static int seccomp_check(struct sg_module_state *s, struct sg_request *req,
 			 struct sg_error *reason)
 {
@@ -115,7 +179,8 @@ static int seccomp_check(struct sg_module_state *s, struct sg_request *req,
 	 * be gained, and the caps module (when earlier in the stack) has already cut it. */
 	uint64_t caps = req->proc.caps_present[SG_CAPSET_BOUNDING]
 				? req->proc.caps[SG_CAPSET_BOUNDING] : 0;
-	json_t *resolved = NULL;
+	const struct resolved *resolved;
+	char *text;
 	int r;
 
 	if (req->op != SG_OP_CREATE) {
@@ -126,11 +191,20 @@ static int seccomp_check(struct sg_module_state *s, struct sg_request *req,
 		sg_error_set(reason, 0, "the spec has its own seccomp profile (mode=default)");
 		return SG_VERDICT_SUCCESS;
 	}
-	r = sg_seccomp_profile_resolve(s->profile, caps, &resolved, reason);
+	r = resolved_for(s, caps, &resolved, reason);
 	if (r < 0)
 		return SG_VERDICT_ERROR;
+	text = malloc(resolved->len + 1);
+	if (!text) {
+		sg_error_set(reason, -ENOMEM, "out of memory");
+		return SG_VERDICT_ERROR;
+	}
+	memcpy(text, resolved->text, resolved->len + 1);
 	json_decref(req->seccomp);
-	req->seccomp = resolved;
+	free(req->seccomp_text);
+	req->seccomp = json_incref(resolved->oci);
+	req->seccomp_text = text;
+	req->seccomp_text_len = resolved->len;
 	sg_request_note(req, "seccomp: set profile %s", s->path);
 	return SG_VERDICT_SUCCESS;
 }

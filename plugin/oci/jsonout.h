@@ -6,12 +6,18 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include <shimgate/shimgate.h>
 
 struct sg_jout {
 	char *p;
 	size_t len, cap;
 	int failed; /* -errno: every later put is dropped */
+	/* The document writer's splice: node is written as text (sg_oci_dump_spliced). */
+	const json_t *node;
+	const char *text;
+	size_t text_len;
 };
 
 void sg_jout_put(struct sg_jout *o, const char *s, size_t n);

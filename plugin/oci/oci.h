@@ -87,6 +87,11 @@ int sg_oci_exec_request_fast(const char *ns, const char *id, const char *exec_id
 /* doc as compact JSON, byte for byte what json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER)
  * writes, NUL-terminated; *len excludes the NUL. */
 int sg_oci_dump(const json_t *doc, char **out, size_t *len, struct sg_error *err);
+/* The same, writing node (wherever doc holds that very object) as text, which must be what
+ * sg_oci_dump writes for node: a large shared subtree (the resolved seccomp profile) is
+ * serialised once, not per document. text NULL: plain sg_oci_dump. */
+int sg_oci_dump_spliced(const json_t *doc, const json_t *node, const char *text,
+			size_t text_len, char **out, size_t *len, struct sg_error *err);
 int sg_oci_exec_serialize(const struct sg_request *req, char **out, size_t *len,
 			  struct sg_error *err);
 
@@ -102,8 +107,9 @@ int sg_oci_create_apply(struct sg_request *req, struct sg_error *err);
  * and the container's for an exec or an update). */
 struct sg_oci_config {
 	char *path;
-	json_t *doc;    /* the document; a request built from it takes its own reference */
-	json_t *before; /* a copy of doc as read, so a store writes only a change */
+	json_t *doc; /* the document; a request built from it takes its own reference */
+	char *text;  /* the file as read, so a store writes only a change */
+	size_t len;
 };
 /* Reads path (at most SG_LIMIT_JSON_MAX bytes of a regular file, not through a symbolic
  * link) and parses it through sg_oci_parse_doc. Every error names the path. */

@@ -92,6 +92,10 @@ static void put_value(struct sg_jout *o, const json_t *v, unsigned depth)
 		o->failed = -E2BIG;
 		return;
 	}
+	if (v == o->node) {
+		put(o, o->text, o->text_len);
+		return;
+	}
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		put(o, "{", 1);
@@ -179,10 +183,16 @@ int sg_jout_done(struct sg_jout *o, char **out, size_t *len, struct sg_error *er
 	return 0;
 }
 
-int sg_oci_dump(const json_t *doc, char **out, size_t *len, struct sg_error *err)
+int sg_oci_dump_spliced(const json_t *doc, const json_t *node, const char *text,
+			size_t text_len, char **out, size_t *len, struct sg_error *err)
 {
-	struct sg_jout o = { 0 };
+	struct sg_jout o = { .node = text ? node : NULL, .text = text, .text_len = text_len };
 
 	put_value(&o, doc, 0);
 	return sg_jout_done(&o, out, len, err);
+}
+
+int sg_oci_dump(const json_t *doc, char **out, size_t *len, struct sg_error *err)
+{
+	return sg_oci_dump_spliced(doc, NULL, NULL, 0, out, len, err);
 }

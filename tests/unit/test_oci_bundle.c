@@ -2,7 +2,9 @@
 /* A bundle's config.json through oci's one load and one store: bounded, no link or FIFO,
  * the Go key check, every error naming the file; written back only when changed. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "core/cleanup.h"
 #include "core/limits.h"
 #include "core/request.h"
+#include "core/strutil.h"
 #include "oci/oci.h"
 
 #define CONFIG "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/bin/sh\"],\"cwd\":\"/\"}%s}"
@@ -33,8 +36,7 @@ static void expect_load(const char *path, int code, const char *msg)
 	assert_int_equal(sg_oci_config_load(path, &cfg, &err), code);
 	if (code == 0) {
 		assert_string_equal(cfg.path, path);
-		assert_true(json_equal(cfg.doc, cfg.before));
-		assert_ptr_not_equal(cfg.doc, cfg.before);
+		assert_int_equal(cfg.len, strlen(cfg.text));
 		sg_oci_config_clear(&cfg);
 		return;
 	}
@@ -72,36 +74,100 @@ static void test_load(void **state)
 	free(path);
 }
 
-/* The store writes the policy's changes back, and leaves an unchanged file alone. */
-static void test_store(void **state)
+/* The names in dir, but for "." and "..", as one space-separated string. */
+static char *dir_names(const char *dir)
+{
+	char *names = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&names, &len);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	assert_non_null(f);
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			fprintf(f, "%s ", e->d_name);
+	closedir(d);
+	fclose(f);
+	return names;
+}
+
+/* The replace leaves the new file and nothing else: over an existing file (exchanged, the old
+ * one removed) and where there was none (renamed). */
+static void test_replace(void **state)
 {
 	struct sg_test_dir *t = *state;
-	char *path = config_path(t, "");
-	_cleanup_free_ char *text = NULL;
-	struct stat before, after;
-	int pass;
+	_cleanup_free_ char *path = NULL, *names = NULL, *text = NULL;
+	struct sg_error err = { 0 };
 
-	for (pass = 0; pass < 2; pass++) {
+	assert_true(asprintf(&path, "%s/f", t->dir) > 0);
+	for (int pass = 0; pass < 2; pass++) {
+		const char *want = pass ? "second" : "first";
+
+		assert_int_equal(sg_write_file_replace(path, want, strlen(want), 0640, &err), 0);
+		free(text);
+		text = sg_test_read(path, NULL);
+		assert_string_equal(text, want);
+		free(names);
+		names = dir_names(t->dir);
+		assert_string_equal(names, "f ");
+	}
+}
+
+/* The store writes the policy's changes back, and leaves an unchanged file alone: the same
+ * bytes, the same document spelled differently, the spec's own seccomp profile set again. */
+static void test_store(void **state)
+{
+	static const struct {
+		const char *extra, *seccomp;
+		bool written;
+	} cases[] = {
+		{ "", NULL, false },
+		{ ", \"hostname\" : \"h\" ", NULL, false },
+		{ ",\"annotations\":{\"io.shimgate.token\":\"tok\"}", NULL, true },
+		{ ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\"}}",
+		  "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}", false },
+		{ ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\"}}",
+		  "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}", true },
+		{ "", "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}", true },
+	};
+	struct sg_test_dir *t = *state;
+	char *path = config_path(t, "");
+
+	for (size_t i = 0; i < SG_ARRAY_SIZE(cases); i++) {
 		_cleanup_request_ struct sg_request *req = NULL;
+		_cleanup_free_ char *text = NULL, *names = NULL;
+		json_auto_t *back = NULL;
 		struct sg_oci_config cfg = { 0 };
 		struct sg_error err = { 0 };
+		struct stat before, after;
 
-		/* Pass 1: a token annotation, which the store must take off the disk. */
-		free(config_path(t, pass ? ",\"annotations\":{\"io.shimgate.token\":\"tok\"}" : ""));
+		free(config_path(t, cases[i].extra));
 		assert_int_equal(stat(path, &before), 0);
 		assert_int_equal(sg_oci_config_load(path, &cfg, &err), 0);
 		assert_int_equal(sg_oci_create_request("default", "c1", cfg.doc, NULL, 0, &req,
 						       &err), 0);
+		if (cases[i].seccomp)
+			req->seccomp = json_loads(cases[i].seccomp, 0, NULL);
 		assert_int_equal(sg_oci_config_store(&cfg, req, &err), 0);
 		assert_int_equal(stat(path, &after), 0);
-		if (pass)
+		if (cases[i].written)
 			assert_int_not_equal(before.st_ino, after.st_ino);
 		else
 			assert_int_equal(before.st_ino, after.st_ino);
+		names = dir_names(t->dir);
+		assert_string_equal(names, "config.json ");
+		text = sg_test_read(path, NULL);
+		back = json_loads(text, 0, NULL);
+		assert_non_null(back);
+		assert_null(strstr(text, "tok"));
+		if (cases[i].seccomp)
+			assert_true(json_equal(json_object_get(json_object_get(back, "linux"),
+							       "seccomp"),
+					       req->seccomp));
 		sg_oci_config_clear(&cfg);
 	}
-	text = sg_test_read(path, NULL);
-	assert_null(strstr(text, "tok"));
 	free(path);
 }
 
@@ -109,6 +175,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		SG_TEST_WITH_DIR(test_load),
+		SG_TEST_WITH_DIR(test_replace),
 		SG_TEST_WITH_DIR(test_store),
 	};
 
