@@ -33,17 +33,6 @@ bench_stop() {
 	ctr_ c rm "$1" >/dev/null 2>&1 || true
 }
 
-# rotate I F...: times each function F (argument I) into $R/F, the order rotating with I, so
-# that drift hits all alike.
-rotate() {
-	local i=$1 k f
-	shift
-	k=$((i % $#))
-	for f in "${@:k+1}" "${@:1:k}"; do
-		timed "$R/$f" "$f" "$i"
-	done
-}
-
 # The shipped create policy rewrites the spec (seccomp profile, fewer capabilities,
 # no_new_privileges), and runc pays for that at every start and exec (it loads the seccomp
 # filter). SAME_SPEC: the ctr run options that give plain runc the spec the gate made for

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# What run.sh and e2e.sh share: the counts (full or BENCH_QUICK=1), sections whose failure
+# What run.sh, e2e.sh and docker.sh share: the counts (full or BENCH_QUICK=1), sections whose failure
 # becomes their figure, and timing of one command. Sourced.
 
 if [ -n "${BENCH_QUICK:-}" ]; then
@@ -45,4 +45,17 @@ timed() {
 	us=$((t1 - t0))
 	printf '%d.%03d %d\n' $((us / 1000)) $((us % 1000)) "$rc" >>"$file"
 	[ "$rc" = 0 ] || head -1 "$R/last.err" >>"$file.err"
+}
+
+# rotate I F...: times each function F (argument I) into $R/F, the order rotating with I, so
+# that drift hits all alike. BENCH_BEFORE, when set, names a function called with F before
+# each timing (untimed): what docker.sh uses to pick the shim of the next run.
+rotate() {
+	local i=$1 k f
+	shift
+	k=$((i % $#))
+	for f in "${@:k+1}" "${@:1:k}"; do
+		[ -z "${BENCH_BEFORE:-}" ] || "$BENCH_BEFORE" "$f"
+		timed "$R/$f" "$f" "$i"
+	done
 }

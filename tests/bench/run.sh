@@ -6,13 +6,15 @@
 #   1. in-process decision latency (bench_decision) and instructions per decision (callgrind)
 #   2-5. through a private containerd (e2e.sh): State round trip direct vs through the gate,
 #        ctr task exec / ctr run --rm A/B, memory of gate vs runc shim, concurrent execs
+#   6. through a private dockerd on another private containerd (docker.sh): docker run --rm A/B
 #
 # Usage: tests/bench/run.sh BUILD_DIR [RESULTS.json]
-# Root only (2-5 start a private containerd). BENCH_QUICK=1: small counts (~2 minutes).
+# Root only (2-6 start a private containerd). BENCH_QUICK=1: small counts (~2 minutes).
 # Counts (full / quick): SG_BENCH_EXECS (20000/3000) SG_BENCH_CREATES (2000/300) in-process
 # decisions; SG_BENCH_CALLGRIND (300/100) decisions under callgrind; SG_BENCH_RTT (5000/1000)
-# State calls per socket; SG_BENCH_E2E (30/6) ctr runs per side; SG_BENCH_MANY (50/10)
-# containers for memory; SG_BENCH_ROUNDS (3/1) rounds per concurrency level.
+# State calls per socket; SG_BENCH_E2E (30/6) ctr runs and docker runs per side;
+# SG_BENCH_MANY (50/10) containers for memory; SG_BENCH_ROUNDS (3/1) rounds per concurrency
+# level.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 [ $# -ge 1 ] || { echo "usage: $0 BUILD_DIR [RESULTS.json]" >&2; exit 2; }
@@ -53,15 +55,23 @@ instructions() {
 
 section decision decision
 section instructions instructions
-# 2-5 in a process of their own: its cleanup (tests/e2e/lib.sh) runs when it ends, and a
-# failed setup still leaves the figures of 1 to print.
-if "$src/tests/bench/e2e.sh" "$build" "$R" 2> >(tee "$R/e2e.err" >&2); then :; else
-	note "end-to-end part failed: $(grep -v '^\[' "$R/e2e.err" | tail -3 | tr '\n' ' ')"
-fi
-for s in rtt e2e_exec e2e_run noise memory throughput; do
-	[ -s "$R/$s.json" ] ||
-		python3 -c 'import json,sys; print(json.dumps({"error": sys.argv[1]}))' \
-			"end-to-end setup failed: $(grep -v '^\[' "$R/e2e.err" | tail -2 | tr '\n' ' ')" \
-			>"$R/$s.json"
-done
+# part NAME SECTION...: tests/bench/NAME.sh in a process of its own: its cleanup
+# (tests/e2e/lib.sh) runs when it ends, and a failed setup still leaves the other figures to
+# print; each SECTION it did not write gets the failure as {"error": ...}.
+part() {
+	local name=$1 s
+	shift
+	if "$src/tests/bench/$name.sh" "$build" "$R" 2> >(tee "$R/$name.err" >&2); then :; else
+		note "$name part failed: $(grep -v '^\[' "$R/$name.err" | tail -3 | tr '\n' ' ')"
+	fi
+	for s in "$@"; do
+		[ -s "$R/$s.json" ] ||
+			python3 -c 'import json,sys; print(json.dumps({"error": sys.argv[1]}))' \
+				"$name setup failed: $(grep -v '^\[' "$R/$name.err" | tail -2 | tr '\n' ' ')" \
+				>"$R/$s.json"
+	done
+}
+# 2-5: ctr on a private containerd; 6: Docker on another one, with a private dockerd.
+part e2e rtt e2e_exec e2e_run noise memory throughput
+part docker docker_run
 python3 "$src/tests/bench/stats.py" report "$R" "$out"
