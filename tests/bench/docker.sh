@@ -55,7 +55,10 @@ use_shim() {
 # The gate rewrites Docker's spec (its seccomp profile, fewer capabilities,
 # no_new_privileges). SAME_SPEC: the docker run options that give plain runc the spec the gate
 # made for a detached container, captured once, as e2e.sh does for ctr. Both detached
-# containers also prove the link: the first is served by a gate, the second is not.
+# containers also prove the link: the first is served by a gate, the second is not. What
+# docker run cannot express stays in spec_check: the gate names the network hook's binary
+# (/usr/sbin/dockerd, not /proc/<pid>/exe), masks one more path, and Docker 20.10 drops the
+# profile's defaultErrnoRet; none of them changes what runc does at start by more than a mount.
 same_spec_options() {
 	local gate_cfg same_cfg
 	use_shim x_gate
@@ -104,8 +107,18 @@ DK_RUN=(run --rm --network none)
 drun_gate() { dk "${DK_RUN[@]}" "$DK_IMAGE" /bin/true; }
 drun_same() { dk "${DK_RUN[@]}" "${SAME_SPEC[@]}" "$DK_IMAGE" /bin/true; }
 drun_plain() { dk "${DK_RUN[@]}" "$DK_IMAGE" /bin/true; }
+audit_creates() {
+	"$E2E_PY" - "$E2E_AUDIT" "$DK_NS" <<-'EOF'
+		import json, sys
+		n = 0
+		for line in open(sys.argv[1]):
+		    a = json.loads(line)
+		    n += a.get("op") == "create" and a.get("namespace") == sys.argv[2]
+		print(n)
+	EOF
+}
 docker_run_abc() {
-	local i f
+	local i f n
 	# Warm-up, untimed: the first run of each side pays page-ins.
 	for f in drun_gate drun_same drun_plain; do
 		use_shim "$f"
@@ -115,9 +128,15 @@ docker_run_abc() {
 	for i in $(seq 1 "$E2E"); do
 		rotate "$i" drun_gate drun_same drun_plain
 	done
-	printf '{"same_spec":%s,"default_spec":%s,"spec_check":%s,"storage_driver":"%s"}\n' \
+	# Every create the gate judged is in its audit trail: one per gate run (d-gate, the
+	# warm-up, E2E timed) and none from the runc sides, or the figures compare the wrong shims.
+	n=$(audit_creates)
+	[ "$n" = $((E2E + 2)) ] ||
+		e2e_fail "the gate judged $n Docker creates, want $((E2E + 2)): the link did not pick the shim"
+	printf '{"same_spec":%s,"default_spec":%s,"spec_check":%s,"gate_creates_audited":%d,' \
 		"$(python3 "$stats" ab "$R/drun_gate" "$R/drun_same")" \
-		"$(python3 "$stats" ab "$R/drun_gate" "$R/drun_plain")" "$SPEC_CHECK" "$DK_DRIVER"
+		"$(python3 "$stats" ab "$R/drun_gate" "$R/drun_plain")" "$SPEC_CHECK" "$n"
+	printf '"storage_driver":"%s"}\n' "$DK_DRIVER"
 }
 
 docker_setup >&2

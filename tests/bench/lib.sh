@@ -17,6 +17,15 @@ ROUNDS=${SG_BENCH_ROUNDS:-3}
 
 note() { echo "bench: $*" >&2; }
 
+# failure FILE N: the cause in a failed step's stderr: the e2e harness's FAIL line, else the
+# last N lines that are not its log.
+failure() {
+	local msg
+	msg=$(sed -n 's/^\[[^]]*\] FAIL: //p' "$1" | head -1)
+	[ -n "$msg" ] || msg=$(grep -v '^\[' "$1" | tail -"$2")
+	echo "$msg"
+}
+
 # section NAME FUNCTION [ARGS]: runs it with its stdout (one JSON object) going to
 # $R/NAME.json; a failure is recorded there as {"error": <its last stderr lines>}.
 section() {
@@ -30,7 +39,7 @@ section() {
 	if [ "$rc" != 0 ]; then
 		note "$name failed: $(tail -3 "$R/$name.err" | tr '\n' ' ')"
 		python3 -c 'import json,sys; print(json.dumps({"error": sys.argv[1]}))' \
-			"$(grep -v '^\[' "$R/$name.err" | tail -5)" >"$R/$name.json"
+			"$(failure "$R/$name.err" 5)" >"$R/$name.json"
 	fi
 }
 

@@ -62,12 +62,12 @@ part() {
 	local name=$1 s
 	shift
 	if "$src/tests/bench/$name.sh" "$build" "$R" 2> >(tee "$R/$name.err" >&2); then :; else
-		note "$name part failed: $(grep -v '^\[' "$R/$name.err" | tail -3 | tr '\n' ' ')"
+		note "$name part failed: $(failure "$R/$name.err" 3 | tr '\n' ' ')"
 	fi
 	for s in "$@"; do
 		[ -s "$R/$s.json" ] ||
 			python3 -c 'import json,sys; print(json.dumps({"error": sys.argv[1]}))' \
-				"$name setup failed: $(grep -v '^\[' "$R/$name.err" | tail -2 | tr '\n' ' ')" \
+				"$name setup failed: $(failure "$R/$name.err" 2 | tr '\n' ' ')" \
 				>"$R/$s.json"
 	done
 }
