@@ -102,11 +102,13 @@ same_spec_options() {
 }
 
 # docker run --rm /bin/true: through the gate (unsigned, as Docker's creates are), plain runc
-# with the gate's spec, plain runc with Docker's default spec.
+# with the gate's spec, plain runc with Docker's default spec, and that once more in the same
+# rotation: the noise floor (runc vs runc).
 DK_RUN=(run --rm --network none)
 drun_gate() { dk "${DK_RUN[@]}" "$DK_IMAGE" /bin/true; }
 drun_same() { dk "${DK_RUN[@]}" "${SAME_SPEC[@]}" "$DK_IMAGE" /bin/true; }
 drun_plain() { dk "${DK_RUN[@]}" "$DK_IMAGE" /bin/true; }
+drun_noise() { drun_plain; }
 audit_creates() {
 	"$E2E_PY" - "$E2E_AUDIT" "$DK_NS" <<-'EOF'
 		import json, sys
@@ -126,7 +128,7 @@ docker_run_abc() {
 	done
 	BENCH_BEFORE=use_shim
 	for i in $(seq 1 "$E2E"); do
-		rotate "$i" drun_gate drun_same drun_plain
+		rotate "$i" drun_gate drun_same drun_plain drun_noise
 	done
 	# Every create the gate judged is in its audit trail: one per gate run (d-gate, the
 	# warm-up, E2E timed) and none from the runc sides, or the figures compare the wrong shims.
@@ -136,7 +138,8 @@ docker_run_abc() {
 	printf '{"same_spec":%s,"default_spec":%s,"spec_check":%s,"gate_creates_audited":%d,' \
 		"$(python3 "$stats" ab "$R/drun_gate" "$R/drun_same")" \
 		"$(python3 "$stats" ab "$R/drun_gate" "$R/drun_plain")" "$SPEC_CHECK" "$n"
-	printf '"storage_driver":"%s"}\n' "$DK_DRIVER"
+	printf '"noise":%s,"storage_driver":"%s"}\n' \
+		"$(python3 "$stats" ab "$R/drun_noise" "$R/drun_plain")" "$DK_DRIVER"
 }
 
 docker_setup >&2

@@ -389,14 +389,18 @@ def print_table(res):
         check = res[name].get("spec_check")
         if check and not check.get("same"):
             row("  (the same-spec baseline differs at)", ", ".join(check["differs"])[:80])
+    def noise(x, fig):
+        if x is not None and not err(x, f"  noise: {fig}"):
+            row(f"  noise: {fig}, runc vs runc", f"{x['gate']['median_ms']:.1f} ms",
+                f"runc {x['plain']['median_ms']:.1f} ms",
+                f"x{x['ratio_median']:.3f} (paired x{x['ratio_paired_median']:.3f})")
+
     n = res["noise"]
     if not err(n, "noise floor (runc vs runc)"):
         for key, fig in (("exec", "ctr task exec"), ("run", "ctr run --rm")):
-            x = n[key]
-            if not err(x, f"  noise: {fig}"):
-                row(f"  noise: {fig}, runc vs runc", f"{x['gate']['median_ms']:.1f} ms",
-                    f"runc {x['plain']['median_ms']:.1f} ms",
-                    f"x{x['ratio_median']:.3f} (paired x{x['ratio_paired_median']:.3f})")
+            noise(n[key], fig)
+    if "error" not in res["docker_run"]:
+        noise(res["docker_run"].get("noise"), "docker run --rm")
     m = res["memory"]
     if not err(m, "memory"):
         for key in ("one", "many"):
