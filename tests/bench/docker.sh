@@ -13,14 +13,10 @@
 # Usage: tests/bench/docker.sh BUILD_DIR RESULTS_DIR
 set -euo pipefail
 bench_src=$(cd "$(dirname "$0")/../.." && pwd)
-[ $# -eq 2 ] || { echo "usage: $0 BUILD_DIR RESULTS_DIR" >&2; exit 2; }
-build=$(cd "$1" && pwd)
-R=$(cd "$2" && pwd)
 . "$bench_src/tests/bench/lib.sh"
+bench_part_args "$@"
 . "$bench_src/tests/e2e/lib.sh"
 . "$bench_src/tests/e2e/docker_lib.sh"
-
-stats=$bench_src/tests/bench/stats.py
 
 if [ ! -x "$DK_DAEMON" ] || [ ! -x "$DK_CLIENT" ]; then
 	echo '{"error":"docker.io not installed: no Docker bench"}' >"$R/docker_run.json"

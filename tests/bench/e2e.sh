@@ -9,13 +9,10 @@
 # Usage: tests/bench/e2e.sh BUILD_DIR RESULTS_DIR
 set -euo pipefail
 bench_src=$(cd "$(dirname "$0")/../.." && pwd)
-[ $# -eq 2 ] || { echo "usage: $0 BUILD_DIR RESULTS_DIR" >&2; exit 2; }
-build=$(cd "$1" && pwd)
-R=$(cd "$2" && pwd)
 . "$bench_src/tests/bench/lib.sh"
+bench_part_args "$@"
 . "$bench_src/tests/e2e/lib.sh"
 
-stats=$bench_src/tests/bench/stats.py
 bin_rtt=$build/tests/bench/bench_rtt
 RT_GATE=$E2E_RUNTIME
 RT_PLAIN=$E2E_RUNC_RUNTIME

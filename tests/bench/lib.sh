@@ -17,6 +17,15 @@ ROUNDS=${SG_BENCH_ROUNDS:-3}
 
 note() { echo "bench: $*" >&2; }
 
+# bench_part_args BUILD_DIR RESULTS_DIR: the arguments of a part run.sh starts (e2e.sh,
+# docker.sh); sets build, R and stats.
+bench_part_args() {
+	[ $# -eq 2 ] || { echo "usage: $0 BUILD_DIR RESULTS_DIR" >&2; exit 2; }
+	build=$(cd "$1" && pwd)
+	R=$(cd "$2" && pwd)
+	stats=$bench_src/tests/bench/stats.py
+}
+
 # failure FILE N: the cause in a failed step's stderr: the e2e harness's FAIL line, else the
 # last N lines that are not its log.
 failure() {
