@@ -14,7 +14,7 @@
 # decisions; SG_BENCH_CALLGRIND (300/100) decisions under callgrind; SG_BENCH_RTT (5000/1000)
 # State calls per socket; SG_BENCH_E2E (30/6) ctr runs and docker runs per side;
 # SG_BENCH_MANY (50/10) containers for memory; SG_BENCH_ROUNDS (3/1) rounds per concurrency
-# level.
+# level. DK_DRIVER (overlay2): the Docker part's storage driver.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 [ $# -ge 1 ] || { echo "usage: $0 BUILD_DIR [RESULTS.json]" >&2; exit 2; }
