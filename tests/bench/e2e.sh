@@ -161,6 +161,11 @@ memory() {
 # "<kind> <n> <seconds> <allowed ok> <refused ok> <wrong> <gate CPU us>": the gate's own CPU
 # time (GATE_PID, all threads, from schedstat in ns) is a figure the machine's load does not
 # blur.
+# wrong_answer WHAT I: kept with the figures (stats.py puts tput.wrong in the JSON).
+wrong_answer() {
+	note "$1"
+	printf '%s: %s\n' "$1" "$(head -c 300 "$R/tput.$2.out" | tr '\n' ' ')" >>"$R/tput.wrong"
+}
 cpu_us() { cat /proc/"$1"/task/*/schedstat | awk '{ns += $1} END {print int(ns / 1000)}'; }
 batch() {
 	local rt=$1 n=$2 tag=$3 unsigned=${4:-} i id=p-same kind=$1 t0 t1 us c0 c1
@@ -193,13 +198,13 @@ batch() {
 				refused=$((refused + 1))
 			else
 				wrong=$((wrong + 1))
-				note "$tag-$i: unsigned exec not refused by the gate: $(cat "$R/tput.$i.out")"
+				wrong_answer "$tag-$i: unsigned exec not refused by the gate" "$i"
 			fi
 		elif [ "$(cat "$R/tput.$i.rc")" = 0 ] && [ "$(cat "$R/tput.$i.out")" = "ok-$i" ]; then
 			ok=$((ok + 1))
 		else
 			wrong=$((wrong + 1))
-			note "$tag-$i ($kind): $(cat "$R/tput.$i.out")"
+			wrong_answer "$tag-$i ($kind): status $(cat "$R/tput.$i.rc")" "$i"
 		fi
 	done
 	us=$((t1 - t0))
@@ -211,6 +216,7 @@ throughput() {
 	local n r
 	GATE_PID=$(e2e_socket_owner "$(e2e_address g-main)") || e2e_fail "no gate listens for g-main"
 	: >"$R/tput"
+	: >"$R/tput.wrong"
 	for n in 1 8 32; do
 		for r in $(seq 1 "$ROUNDS"); do
 			if ((r % 2)); then

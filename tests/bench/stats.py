@@ -233,6 +233,10 @@ def tput(path):
         if "gate" in row and "plain" in row and row["plain"]["per_s"]:
             row["ratio"] = round(row["gate"]["per_s"] / row["plain"]["per_s"], 3)
         out[n] = row
+    # Each wrong answer with what ctr printed: a figure of 0 must be checkable.
+    if os.path.exists(path + ".wrong"):
+        with open(path + ".wrong") as f:
+            out["wrong_answers"] = [line.rstrip("\n") for line in f if line.strip()]
     print(json.dumps(out))
 
 
@@ -272,7 +276,7 @@ TARGETS = [
      lambda r: r["memory"]["many"]["gate"]["pss_kib_per_container"], "KiB", 1024),
     ("concurrent execs: wrong answers of the gate (signed not run, unsigned not refused)",
      lambda r: sum(x.get(k, {}).get("wrong", 0) for x in r["throughput"].values()
-                   for k in ("gate", "gate_unsigned")), "", 0),
+                   if isinstance(x, dict) for k in ("gate", "gate_unsigned")), "", 0),
 ]
 
 
@@ -424,6 +428,8 @@ def print_table(res):
     t = res["throughput"]
     if not err(t, "concurrent execs"):
         for n, x in t.items():
+            if not isinstance(x, dict):
+                continue
             g, p, u = x.get("gate", {}), x.get("plain", {}), x.get("gate_unsigned", {})
             wrong = sum(y.get("wrong", 0) for y in (g, p, u))
             row(f"{n} concurrent signed execs: done/s", f"{g.get('per_s', 0)}",
@@ -433,6 +439,8 @@ def print_table(res):
                 f"{wrong} wrong")
             row("  gate CPU per exec: signed / unsigned refused",
                 f"{g.get('gate_cpu_us_per_exec', 0)} / {u.get('gate_cpu_us_per_exec', 0)} us")
+        for w in t.get("wrong_answers", []):
+            row("  wrong answer", w[:100])
 
     for t in res["targets"]:
         v = t["value"]
