@@ -58,10 +58,12 @@ int sg_oci_exec_request(const char *ns, const char *id, const char *exec_id, con
  * get), its user and cwd (for container-relative tokens). */
 int sg_oci_exec_container(struct sg_request *req, json_t *container_doc, struct sg_error *err);
 /* The same in two steps, for a caller that keeps what it read of a container's config.json:
- * read once (a reference to doc taken; no "process" leaves known false; a process that does
- * not read is kept as its error, which each apply returns), applied to each request
- * (copied). */
+ * read once (no "process" leaves known false; a process that does not read is kept as its
+ * error, which each apply returns), applied to each request (copied). */
 struct sg_exec_container {
+	/* Of the document only what the exec path reads besides proc: {"process":
+	 * {"apparmorProfile", "selinuxLabel"}} where they are strings; becomes
+	 * req->container_doc. */
 	json_t *doc;
 	struct sg_process proc;
 	bool known;

@@ -2,6 +2,7 @@
 /* Exec: the process spec through the exec stack, rewritten before runc sees it. */
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,11 @@ static int container_get(const struct sg_call_ctx *ctx, const char *id,
 		*out = cache_put(ctx->exec_cache, id, &st, local);
 	if (!*out)
 		*out = local;
+	/* The document (its resolved seccomp profile alone is hundreds of strings) is freed
+	 * here and read once per container: its pages go back to the system rather than
+	 * staying resident in a gate that lives as long as its pod. */
+	sg_oci_config_clear(&cfg);
+	(void)malloc_trim(0);
 	return 0;
 }
 
