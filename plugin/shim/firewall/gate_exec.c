@@ -2,7 +2,6 @@
 /* Exec: the process spec through the exec stack, rewritten before runc sees it. */
 #include <errno.h>
 #include <limits.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "oci/fields.h"
 #include "oci/oci.h"
 #include "oci/procread.h"
+#include "shim/life/memtrim.h"
 #include "shim/ttrpc.h"
 
 #define SG_PROCESS_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Process"
@@ -164,7 +164,7 @@ static int container_get(const struct sg_call_ctx *ctx, const char *id,
 	 * here and read once per container: its pages go back to the system rather than
 	 * staying resident in a gate that lives as long as its pod. */
 	sg_oci_config_clear(&cfg);
-	(void)malloc_trim(0);
+	sg_mem_trim();
 	return 0;
 }
 
