@@ -158,8 +158,9 @@ static int exec_request_finish(struct sg_request *req, json_t *process,
 	return r;
 }
 
-int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id, json_t *process,
-			    json_t *container_doc, struct sg_request **out, struct sg_error *err)
+int sg_oci_exec_request_kept(const char *ns, const char *id, const char *exec_id,
+			     json_t *process, const struct sg_exec_container *container,
+			     struct sg_request **out, struct sg_error *err)
 {
 	_cleanup_request_ struct sg_request *req = NULL;
 	int r;
@@ -181,13 +182,25 @@ int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id,
 		sg_carrier_clear(&c);
 		return r;
 	}
-	r = exec_request_finish(req, process, NULL, err);
-	if (r == 0 && container_doc)
-		r = sg_oci_exec_container(req, container_doc, err);
+	r = exec_request_finish(req, process, container, err);
 	if (r < 0)
 		return r;
 	*out = steal_pointer(&req);
 	return 0;
+}
+
+int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id, json_t *process,
+			    json_t *container_doc, struct sg_request **out, struct sg_error *err)
+{
+	struct sg_exec_container c;
+	int r;
+
+	if (!container_doc)
+		return sg_oci_exec_request_kept(ns, id, exec_id, process, NULL, out, err);
+	sg_oci_exec_container_read(container_doc, &c);
+	r = sg_oci_exec_request_kept(ns, id, exec_id, process, &c, out, err);
+	sg_oci_exec_container_clear(&c);
+	return r;
 }
 
 int sg_oci_exec_request_fast(const char *ns, const char *id, const char *exec_id,

@@ -77,6 +77,11 @@ void sg_oci_exec_container_clear(struct sg_exec_container *c);
 /* The same from an already parsed process object (reference taken). */
 int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id, json_t *process,
 			    json_t *container_doc, struct sg_request **out, struct sg_error *err);
+/* The same with the container as sg_oci_exec_container_read kept it (may be NULL): its doc
+ * is only the labels, so a caller that keeps one passes it whole, never its doc. */
+int sg_oci_exec_request_kept(const char *ns, const char *id, const char *exec_id,
+			     json_t *process, const struct sg_exec_container *container,
+			     struct sg_request **out, struct sg_error *err);
 /* The same from a process spec read by sg_proc_doc_read (oci/procread.h): proc is moved into
  * the request, which borrows pd (it must outlive the request) and has no document; container
  * (may be NULL) is applied as sg_oci_exec_container_apply does. */

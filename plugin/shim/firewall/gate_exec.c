@@ -268,8 +268,8 @@ void sg_gate_exec_handle(const struct sg_call_ctx *ctx, const uint8_t *payload, 
 		r = sg_oci_exec_request_fast(ctx->ns, e->id, e->exec_id, &fast, &pd, container,
 					     &req, &err);
 	else if (r == 0 && (r = process_doc(&e->spec->value, e->terminal, &proc, &err)) == 0)
-		r = sg_oci_exec_request_doc(ctx->ns, e->id, e->exec_id, proc, container->doc,
-					    &req, &err);
+		r = sg_oci_exec_request_kept(ctx->ns, e->id, e->exec_id, proc, container, &req,
+					     &err);
 	sg_process_clear(&fast);
 	if (r == 0)
 		r = sg_request_set_stdio(req, (const char *const[]){ e->stdin, e->stdout, e->stderr },
