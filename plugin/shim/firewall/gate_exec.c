@@ -134,7 +134,7 @@ static const struct sg_exec_container *cache_put(struct sg_exec_cache *c, const 
  * caller clears). The exec is refused without it: it gives the container's environment and
  * capabilities, which bound what an exec may get. *out stays valid for the call: only
  * another exec's lookup changes the cache. */
-static int container_get(const struct sg_call_ctx *ctx, const char *id,
+static __attribute__((noinline)) int container_get(const struct sg_call_ctx *ctx, const char *id,
 			 struct sg_exec_container *local, const struct sg_exec_container **out,
 			 struct sg_error *err)
 {

@@ -46,8 +46,10 @@ struct daemon_args {
 	struct sg_relay_config relay;
 };
 
-/* The log fifo containerd made in the bundle: what we write there lands in containerd's log. */
-static int open_log(const char *bundle)
+/* The log fifo containerd made in the bundle: what we write there lands in containerd's log.
+ * Not inlined: the daemon runs below start's frame for as long as it lives, and the path
+ * buffer would stay there, resident. */
+static __attribute__((noinline)) int open_log(const char *bundle)
 {
 	char path[4096];
 
