@@ -28,20 +28,25 @@ static void stack_bounds(void)
 	(void)pthread_attr_destroy(&a);
 }
 
+/* What stays below the caller's frame: the depth an exec's judgement reaches below its
+ * handler (~20 KiB: the decision, the stdio walk), which every exec touches again anyway;
+ * given back, it would be faulted in anew by the next exec after each create. */
+#define SG_MEM_TRIM_KEEP (24u << 10)
+
 __attribute__((noinline)) void sg_mem_trim(void)
 {
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 	/* The frame's own address, on the real stack even where the sanitizers move locals to
-	 * a heap "fake stack". Everything below it is dead; its page and the one below stay
-	 * (this call's own frames: madvise's, a signal's). */
+	 * a heap "fake stack". Everything below it is dead; what this call itself uses there
+	 * (madvise's frame, a signal's) lies within the pages kept. */
 	uintptr_t frame = (uintptr_t)__builtin_frame_address(0);
 	uintptr_t end;
 
 	(void)malloc_trim(0);
 	stack_bounds();
-	if (!stack_high || frame <= stack_low || frame >= stack_high)
+	if (!stack_high || frame <= stack_low + SG_MEM_TRIM_KEEP + page || frame >= stack_high)
 		return;
-	end = (frame & ~(page - 1)) - page;
+	end = ((frame - SG_MEM_TRIM_KEEP) & ~(page - 1)) - page;
 	/* The part of [stack_low, end) that is not mapped yet (the stack grows on demand) is
 	 * skipped by the kernel (ENOMEM, ignored). */
 	if (end > stack_low)

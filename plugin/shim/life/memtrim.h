@@ -5,8 +5,9 @@
 
 /* One gate runs per pod and lives as long as it, so what its start-up and its largest calls
  * (a create, the first exec of a container) touched once must not stay resident: returns the
- * heap's free pages (malloc_trim) and unmaps the main stack's pages below the caller's frame,
- * which only those calls reached. The main thread only (the gate has no other). */
+ * heap's free pages (malloc_trim) and unmaps the main stack's pages more than an exec's
+ * depth below the caller's frame, which only those calls reached. The main thread only (the
+ * gate has no other). */
 void sg_mem_trim(void);
 
 #endif
