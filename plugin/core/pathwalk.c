@@ -84,10 +84,38 @@ static int walk_root(char canonical[PATH_MAX], struct stat *st, dev_t *dir_dev, 
  * only root can write (or a root-owned entry of a root-owned sticky one) and not a symlink,
  * and no one but root can rename, replace or chmod them since. That is the guarantee the
  * walk gives about the later open by path anyway; an fd walk protected nothing more. */
+/* todo becomes the symlink's target, then what was left of the path (*rest); *absolute says
+ * whether the target starts at "/". Its own frame holds the target: a walk that meets no
+ * symlink (the common one: every exec's stdio FIFOs) touches one PATH_MAX buffer less of a
+ * stack that stays resident as long as the gate lives. */
+static __attribute__((noinline)) int splice_link(const char *linkpath, const char *comp,
+						 char todo[PATH_MAX], char **rest,
+						 bool *absolute, struct sg_error *err)
+{
+	char link[PATH_MAX];
+	ssize_t n = readlink(linkpath, link, sizeof(link));
+	size_t tail;
+
+	if (n < 0 || (size_t)n >= sizeof(link))
+		return sg_error_set(err, n < 0 ? -errno : -ENAMETOOLONG,
+				    "cannot read symlink '%s'", comp);
+	link[n] = '\0';
+	tail = strlen(*rest);
+	if ((size_t)n + 1 + tail >= PATH_MAX)
+		return sg_error_set(err, -ENAMETOOLONG, "path too long");
+	memmove(todo + n + 1, *rest, tail + 1);
+	memcpy(todo, link, (size_t)n);
+	todo[n] = '/';
+	*rest = todo;
+	*absolute = link[0] == '/';
+	return 0;
+}
+
 static int walk(const char *path, unsigned flags, char canonical[PATH_MAX], struct stat *st,
 		struct sg_pathwalk_memo *last, struct sg_error *err)
 {
-	char todo[PATH_MAX], link[PATH_MAX];
+	char todo[PATH_MAX];
+	bool absolute;
 	unsigned links = 0;
 	dev_t dir_dev;
 	bool sticky = false, have_clean = false;
@@ -108,7 +136,6 @@ static int walk(const char *path, unsigned flags, char canonical[PATH_MAX], stru
 	for (;;) {
 		size_t dir_len = strlen(canonical);
 		char *comp, *slash;
-		ssize_t n;
 
 		while (*rest == '/')
 			rest++;
@@ -147,21 +174,12 @@ static int walk(const char *path, unsigned flags, char canonical[PATH_MAX], stru
 						    st->st_uid ? " not owned by root" : "");
 			if (++links > SG_PATHWALK_MAX_LINKS)
 				return sg_error_set(err, -ELOOP, "'%.256s': too many symlinks", path);
-			n = readlink(canonical, link, sizeof(link));
-			if (n < 0 || (size_t)n >= sizeof(link))
-				return sg_error_set(err, n < 0 ? -errno : -ENAMETOOLONG,
-						    "cannot read symlink '%s'", comp);
-			link[n] = '\0';
-			/* The target, then what was left of the path, from the symlink's
-			 * directory (or "/"). */
+			r = splice_link(canonical, comp, todo, &rest, &absolute, err);
+			if (r < 0)
+				return r;
+			/* From the symlink's directory (or "/"). */
 			canonical[dir_len] = '\0';
-			if ((size_t)n + 1 + strlen(rest) >= sizeof(todo))
-				return sg_error_set(err, -ENAMETOOLONG, "path too long");
-			memmove(todo + n + 1, rest, strlen(rest) + 1);
-			memcpy(todo, link, (size_t)n);
-			todo[n] = '/';
-			rest = todo;
-			if (link[0] == '/' && walk_root(canonical, st, &dir_dev, &sticky, err) < 0)
+			if (absolute && walk_root(canonical, st, &dir_dev, &sticky, err) < 0)
 				return sg_error_set(err, -EPERM, "'/' is not root's");
 			continue;
 		}

@@ -141,7 +141,9 @@ struct sg_request {
 	/* exec on the shim's fast path (oci/procread.h): the process spec's members that are not
 	 * typed fields, read without a document (doc is then NULL). Borrowed. */
 	const struct sg_proc_doc *proc_doc;
-	/* exec: the container's config.json, read-only, may be NULL. Owned. */
+	/* exec: of the container's config.json only process.apparmorProfile and
+	 * process.selinuxLabel (oci/oci.h, struct sg_exec_container), read-only, may be NULL.
+	 * Owned. */
 	json_t *container_doc;
 	/* create and exec: the task's stdin, stdout and stderr as the Task API request names
 	 * them (a FIFO path or a URI; NULL when empty). Read by the stdio module. */

@@ -14,12 +14,39 @@
 #include "oci/oci.h"
 #include "oci/procread.h"
 
+/* What an exec's judgement reads of the container's config.json besides its process's typed
+ * fields: {"process": {its string apparmorProfile and selinuxLabel}} (modules/fields.c). A
+ * cache entry lives as long as its container: the whole document (its resolved seccomp
+ * profile alone is hundreds of strings) would cost each gate ~100 KiB of heap. NULL: out of
+ * memory. */
+static json_t *exec_labels_doc(const json_t *container_doc)
+{
+	static const char *const keys[] = { "apparmorProfile", "selinuxLabel" };
+	const json_t *process = json_object_get(container_doc, "process");
+	json_auto_t *doc = json_object();
+	json_t *labels = json_object();
+
+	if (!doc || json_object_set_new(doc, "process", labels) < 0)
+		return NULL;
+	for (size_t i = 0; i < SG_ARRAY_SIZE(keys); i++) {
+		json_t *v = json_object_get(process, keys[i]);
+
+		if (json_is_string(v) && json_object_set(labels, keys[i], v) < 0)
+			return NULL;
+	}
+	return steal_pointer(&doc);
+}
+
 void sg_oci_exec_container_read(json_t *container_doc, struct sg_exec_container *out)
 {
 	const json_t *process = json_object_get(container_doc, "process");
 	struct sg_error why = { 0 };
 
-	*out = (struct sg_exec_container){ .doc = json_incref(container_doc) };
+	*out = (struct sg_exec_container){ 0 };
+	if (container_doc && !(out->doc = exec_labels_doc(container_doc))) {
+		out->error = -ENOMEM;
+		return;
+	}
 	if (!process)
 		return;
 	out->error = sg_oci_process_read(process, &out->proc, &why);
@@ -131,8 +158,9 @@ static int exec_request_finish(struct sg_request *req, json_t *process,
 	return r;
 }
 
-int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id, json_t *process,
-			    json_t *container_doc, struct sg_request **out, struct sg_error *err)
+int sg_oci_exec_request_kept(const char *ns, const char *id, const char *exec_id,
+			     json_t *process, const struct sg_exec_container *container,
+			     struct sg_request **out, struct sg_error *err)
 {
 	_cleanup_request_ struct sg_request *req = NULL;
 	int r;
@@ -154,13 +182,25 @@ int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id,
 		sg_carrier_clear(&c);
 		return r;
 	}
-	r = exec_request_finish(req, process, NULL, err);
-	if (r == 0 && container_doc)
-		r = sg_oci_exec_container(req, container_doc, err);
+	r = exec_request_finish(req, process, container, err);
 	if (r < 0)
 		return r;
 	*out = steal_pointer(&req);
 	return 0;
+}
+
+int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id, json_t *process,
+			    json_t *container_doc, struct sg_request **out, struct sg_error *err)
+{
+	struct sg_exec_container c;
+	int r;
+
+	if (!container_doc)
+		return sg_oci_exec_request_kept(ns, id, exec_id, process, NULL, out, err);
+	sg_oci_exec_container_read(container_doc, &c);
+	r = sg_oci_exec_request_kept(ns, id, exec_id, process, &c, out, err);
+	sg_oci_exec_container_clear(&c);
+	return r;
 }
 
 int sg_oci_exec_request_fast(const char *ns, const char *id, const char *exec_id,

@@ -58,10 +58,12 @@ int sg_oci_exec_request(const char *ns, const char *id, const char *exec_id, con
  * get), its user and cwd (for container-relative tokens). */
 int sg_oci_exec_container(struct sg_request *req, json_t *container_doc, struct sg_error *err);
 /* The same in two steps, for a caller that keeps what it read of a container's config.json:
- * read once (a reference to doc taken; no "process" leaves known false; a process that does
- * not read is kept as its error, which each apply returns), applied to each request
- * (copied). */
+ * read once (no "process" leaves known false; a process that does not read is kept as its
+ * error, which each apply returns), applied to each request (copied). */
 struct sg_exec_container {
+	/* Of the document only what the exec path reads besides proc: {"process":
+	 * {"apparmorProfile", "selinuxLabel"}} where they are strings; becomes
+	 * req->container_doc. */
 	json_t *doc;
 	struct sg_process proc;
 	bool known;
@@ -75,6 +77,11 @@ void sg_oci_exec_container_clear(struct sg_exec_container *c);
 /* The same from an already parsed process object (reference taken). */
 int sg_oci_exec_request_doc(const char *ns, const char *id, const char *exec_id, json_t *process,
 			    json_t *container_doc, struct sg_request **out, struct sg_error *err);
+/* The same with the container as sg_oci_exec_container_read kept it (may be NULL): its doc
+ * is only the labels, so a caller that keeps one passes it whole, never its doc. */
+int sg_oci_exec_request_kept(const char *ns, const char *id, const char *exec_id,
+			     json_t *process, const struct sg_exec_container *container,
+			     struct sg_request **out, struct sg_error *err);
 /* The same from a process spec read by sg_proc_doc_read (oci/procread.h): proc is moved into
  * the request, which borrows pd (it must outlive the request) and has no document; container
  * (may be NULL) is applied as sg_oci_exec_container_apply does. */

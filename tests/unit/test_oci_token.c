@@ -131,6 +131,7 @@ static void test_exec_container(void **state)
 {
 	json_auto_t *container = sg_test_json(
 		"{\"process\":{\"args\":[\"/bin/sh\"],\"env\":[\"PATH=/bin\",\"HOME=/root\"],"
+		"\"apparmorProfile\":\"ctr-default\",\"selinuxLabel\":7,"
 		"\"capabilities\":{\"bounding\":[\"CAP_CHOWN\",\"CAP_KILL\"],\"effective\":[\"CAP_KILL\"]}}}");
 	const char *process = "{\"args\":[\"/bin/id\"],\"env\":[\"PATH=/bin\",\"LD_PRELOAD=/x.so\"]}";
 	_cleanup_request_ struct sg_request *req = NULL;
@@ -140,7 +141,11 @@ static void test_exec_container(void **state)
 	assert_int_equal(sg_oci_exec_request("default", "c1", NULL, process, strlen(process),
 					     container, &req, &err), 0);
 	assert_null(req->exec_id);
-	assert_true(req->container_doc == container);
+	/* Only the labels are kept of the container's document, and only as strings. */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(req->container_doc,
+		"process"), "apparmorProfile")), "ctr-default");
+	assert_int_equal(json_object_size(json_object_get(req->container_doc, "process")), 1);
+	assert_int_equal(json_object_size(req->container_doc), 1);
 	assert_int_equal(req->base_env.n, 2);
 	assert_string_equal(req->base_env.v[1], "HOME=/root");
 	assert_true(req->container_caps_known);
@@ -241,6 +246,41 @@ static void test_create_refused(void **state)
 			      "process: missing or not an object");
 }
 
+/* A container kept once (the gate's exec cache) gives a document-path exec the same as the
+ * fast path: its env, user and capabilities from what was read, not from the kept doc,
+ * which holds only the labels. */
+static void test_exec_container_kept(void **state)
+{
+	json_auto_t *container = sg_test_json(
+		"{\"process\":{\"args\":[\"/bin/sh\"],\"env\":[\"PATH=/bin\",\"HOSTNAME=c\"],"
+		"\"user\":{\"uid\":7,\"gid\":8},\"cwd\":\"/srv\",\"selinuxLabel\":\"s0\","
+		"\"capabilities\":{\"bounding\":[\"CAP_KILL\"]}},\"linux\":{\"seccomp\":"
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],"
+		"\"action\":\"SCMP_ACT_ALLOW\"}]}}}");
+	json_auto_t *process = sg_test_json(
+		"{\"args\":[\"/bin/id\"],\"env\":[\"PATH=/bin\",\"FOO=1\"],\"cwd\":\"/\"}");
+	_cleanup_request_ struct sg_request *req = NULL;
+	struct sg_exec_container kept;
+	struct sg_error err = { 0 };
+	(void)state;
+
+	sg_oci_exec_container_read(container, &kept);
+	/* The kept doc is the labels only: nothing else of config.json stays resident. */
+	assert_int_equal(json_object_size(kept.doc), 1);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(kept.doc,
+		"process"), "selinuxLabel")), "s0");
+	assert_int_equal(sg_oci_exec_request_kept("default", "c1", "e1", process, &kept, &req,
+						  &err), 0);
+	sg_oci_exec_container_clear(&kept);
+	assert_true(req->container_proc_known);
+	assert_int_equal(req->base_env.n, 2);
+	assert_string_equal(req->base_env.v[1], "HOSTNAME=c");
+	assert_int_equal(req->container_user.uid, 7);
+	assert_string_equal(req->container_cwd, "/srv");
+	assert_true(req->container_caps_known);
+	assert_int_equal(req->container_caps[SG_CAPSET_BOUNDING], UINT64_C(1) << 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_exec_empty_token),
 		cmocka_unit_test(test_exec_refused),
 		cmocka_unit_test(test_exec_container),
+		cmocka_unit_test(test_exec_container_kept),
 		cmocka_unit_test(test_exec_bad_container),
 		cmocka_unit_test(test_create_annotation),
 		cmocka_unit_test(test_create_env),

@@ -2,7 +2,6 @@
 /* Create: runtime options, the bundle, config.json through the create and mount stacks. */
 #include <errno.h>
 #include <limits.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "gate_create.h"
 #include "oci/oci.h"
 #include "runcopts.h"
+#include "shim/life/memtrim.h"
 #include "shim/ttrpc.h"
 
 static void create_freep(Containerd__Task__V2__CreateTaskRequest **c)
@@ -185,5 +185,5 @@ void sg_gate_create_handle(const struct sg_call_ctx *ctx, const uint8_t *payload
 	/* A create is the gate's largest call (the spec, the resolved seccomp profile, their
 	 * rewrite) and happens once per container: what it freed goes back to the system
 	 * rather than staying resident in a gate that lives as long as its pod. */
-	(void)malloc_trim(0);
+	sg_mem_trim();
 }

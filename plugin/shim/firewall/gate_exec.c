@@ -20,6 +20,7 @@
 #include "oci/fields.h"
 #include "oci/oci.h"
 #include "oci/procread.h"
+#include "shim/life/memtrim.h"
 #include "shim/ttrpc.h"
 
 #define SG_PROCESS_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Process"
@@ -133,7 +134,7 @@ static const struct sg_exec_container *cache_put(struct sg_exec_cache *c, const 
  * caller clears). The exec is refused without it: it gives the container's environment and
  * capabilities, which bound what an exec may get. *out stays valid for the call: only
  * another exec's lookup changes the cache. */
-static int container_get(const struct sg_call_ctx *ctx, const char *id,
+static __attribute__((noinline)) int container_get(const struct sg_call_ctx *ctx, const char *id,
 			 struct sg_exec_container *local, const struct sg_exec_container **out,
 			 struct sg_error *err)
 {
@@ -159,6 +160,11 @@ static int container_get(const struct sg_call_ctx *ctx, const char *id,
 		*out = cache_put(ctx->exec_cache, id, &st, local);
 	if (!*out)
 		*out = local;
+	/* The document (its resolved seccomp profile alone is hundreds of strings) is freed
+	 * here and read once per container: its pages go back to the system rather than
+	 * staying resident in a gate that lives as long as its pod. */
+	sg_oci_config_clear(&cfg);
+	sg_mem_trim();
 	return 0;
 }
 
@@ -262,8 +268,8 @@ void sg_gate_exec_handle(const struct sg_call_ctx *ctx, const uint8_t *payload, 
 		r = sg_oci_exec_request_fast(ctx->ns, e->id, e->exec_id, &fast, &pd, container,
 					     &req, &err);
 	else if (r == 0 && (r = process_doc(&e->spec->value, e->terminal, &proc, &err)) == 0)
-		r = sg_oci_exec_request_doc(ctx->ns, e->id, e->exec_id, proc, container->doc,
-					    &req, &err);
+		r = sg_oci_exec_request_kept(ctx->ns, e->id, e->exec_id, proc, container, &req,
+					     &err);
 	sg_process_clear(&fast);
 	if (r == 0)
 		r = sg_request_set_stdio(req, (const char *const[]){ e->stdin, e->stdout, e->stderr },

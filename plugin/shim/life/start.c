@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "core/cleanup.h"
 #include "core/config.h"
 #include "gate/gate.h"
+#include "memtrim.h"
 #include "realrecord.h"
 #include "realshim.h"
 #include "relay.h"
@@ -46,8 +46,10 @@ struct daemon_args {
 	struct sg_relay_config relay;
 };
 
-/* The log fifo containerd made in the bundle: what we write there lands in containerd's log. */
-static int open_log(const char *bundle)
+/* The log fifo containerd made in the bundle: what we write there lands in containerd's log.
+ * Not inlined: the daemon runs below start's frame for as long as it lives, and the path
+ * buffer would stay there, resident. */
+static __attribute__((noinline)) int open_log(const char *bundle)
 {
 	char path[4096];
 
@@ -94,7 +96,7 @@ static int run_daemon(struct daemon_args *d)
 	}
 	d->relay.intercept = ic;
 	/* What loading the policy freed goes back to the system: one gate runs per pod. */
-	(void)malloc_trim(0);
+	sg_mem_trim();
 	sg_log_info("gate for %s serving %s in front of %s (config %s, mode %s)", d->args->id,
 		    d->relay.listen_path, d->relay.real_path, cfg->path ? cfg->path : "built-in",
 		    cfg->mode == SG_MODE_AUDIT_ONLY ? "audit-only" : "enforce");
