@@ -147,6 +147,20 @@ dk_running() { [ "$(dk inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true
 
 dk_id() { dk inspect -f '{{.Id}}' "$1"; }
 
+# dk_ctr_attempt NS ID: what a containerd API client can do beside dockerd: an unsigned ctr run
+# --config of spec ID (e2e_spec's file) in containerd namespace NS, through the gate (which
+# shadows containerd-shim-runc-v2 here); status in $rc, output in $E2E_OUT / $E2E_ERR.
+dk_ctr_attempt() {
+	rc=0
+	E2E_OUT=$E2E_TMP/out/dr.$2.out
+	E2E_ERR=$E2E_TMP/out/dr.$2.err
+	echo "$1 $2" >>"$E2E_TMP/cids"
+	timeout "$E2E_TIMEOUT" ctr -a "$E2E_SOCK" -n "$1" run --runtime io.containerd.runc.v2 \
+		--config "$(e2e_specfile "$2")" "$2" </dev/null >"$E2E_OUT" 2>"$E2E_ERR" || rc=$?
+	ctr -a "$E2E_SOCK" -n "$1" task rm -f "$2" >/dev/null 2>&1 || true
+	ctr -a "$E2E_SOCK" -n "$1" c rm "$2" >/dev/null 2>&1 || true
+}
+
 # The bundle's config.json that containerd wrote for container NAME.
 dk_spec() {
 	local id

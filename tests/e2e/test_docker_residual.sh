@@ -20,19 +20,6 @@ e2e_before_cleanup() {
 }
 dk_setup "$@"
 
-# dr_attempt NS ID: ctr run --config of spec ID (e2e_spec's file) in containerd namespace NS,
-# unsigned, through the gate (which shadows containerd-shim-runc-v2 here); status in $rc.
-dr_attempt() {
-	rc=0
-	E2E_OUT=$E2E_TMP/out/dr.$2.out
-	E2E_ERR=$E2E_TMP/out/dr.$2.err
-	echo "$1 $2" >>"$E2E_TMP/cids"
-	timeout "$E2E_TIMEOUT" ctr -a "$E2E_SOCK" -n "$1" run --runtime io.containerd.runc.v2 \
-		--config "$(e2e_specfile "$2")" "$2" </dev/null >"$E2E_OUT" 2>"$E2E_ERR" || rc=$?
-	ctr -a "$E2E_SOCK" -n "$1" task rm -f "$2" >/dev/null 2>&1 || true
-	ctr -a "$E2E_SOCK" -n "$1" c rm "$2" >/dev/null 2>&1 || true
-}
-
 # dr_layer NAME: the vfs layer dockerd keeps for container NAME.
 dr_layer() {
 	echo "$DK_ROOT/vfs/dir/$(cat "$DK_ROOT/image/vfs/layerdb/mounts/$(dk_id "$1")/mount-id")"
@@ -78,7 +65,7 @@ DR_LISTENER=$!
 e2e_wait_for 10 "the caller's socket" test -S "$fake/libnetwork/$DR_CTL.sock"
 dk_start own
 dr_spec dr-root own dr-root "$fake"
-dr_attempt "$DK_NS" dr-root
+dk_ctr_attempt "$DK_NS" dr-root
 sleep 1
 [ ! -e "$mark" ] || dk_fail "T22 setkey with the caller's -exec-root: the hook dialed the caller's socket as root"
 e2e_expect_refused "$rc" "hooks\\.prestart\\[0\\]\\.args\\[1\\] '-exec-root=$fake': not -exec-root= of a docker_exec_root= directory" "" \
@@ -89,7 +76,7 @@ webpid=$(dk inspect -f '{{.State.Pid}}' web)
 webnet=$(readlink "/proc/$webpid/ns/net")
 e2e_spec dr-steal -- /bin/true
 cfg_edit dr-steal "s['hooks'] = {'prestart': [{'path': '/proc/$DK_PID/exe', 'args': ['libnetwork-setkey', '-exec-root=$DK_EXEC', '$(dk_id web)', '$DR_CTL']}]}"
-dr_attempt "$DK_NS" dr-steal
+dk_ctr_attempt "$DK_NS" dr-steal
 [ "$(readlink "/proc/$webpid/ns/net")" = "$webnet" ] || dk_fail "T22 setkey for another container: web's netns changed"
 e2e_expect_refused "$rc" "hooks\\.prestart\\[0\\]\\.args\\[2\\] '$(dk_id web)': not this container's id \\('dr-steal'\\)" "" \
 	"T22 Docker's setkey hook naming another container"
@@ -102,14 +89,14 @@ ownlayer=$(dr_layer own)
 # With Docker's setkey hook for it, as dockerd sent it: the gate admits the create, and the
 # hook, run before the container's process, finds no network sandbox for a stopped container.
 dr_spec "$ownid" own "$ownid"
-dr_attempt "$DK_NS" "$ownid"
+dk_ctr_attempt "$DK_NS" "$ownid"
 [ ! -e "$ownlayer/planted-by-thief" ] ||
 	dk_fail "T24 a create named after a stopped Docker container ran on its layer"
 [ "$rc" -ne 0 ] || dk_fail "T24 a create named after a stopped Docker container succeeded"
 e2e_ok "T24 named after a stopped Docker container, with its setkey hook: dockerd refused the hook, nothing ran on its layer ($(tr -d '\n' <"$E2E_ERR" | cut -c1-200))"
 # Without the hook: refused by the gate.
 dr_spec "$ownid" own
-dr_attempt "$DK_NS" "$ownid"
+dk_ctr_attempt "$DK_NS" "$ownid"
 [ ! -e "$ownlayer/planted-by-thief" ] || dk_fail "T24 no hook: ran on the stopped container's layer"
 e2e_expect_refused "$rc" "root\\.path '$ownlayer': a vfs layer with no libnetwork-setkey prestart hook for container '$ownid'" "" \
 	"T24 a create named after a stopped Docker container, without Docker's hook"
@@ -118,7 +105,7 @@ e2e_expect_refused "$rc" "root\\.path '$ownlayer': a vfs layer with no libnetwor
 webid=$(dk_id web)
 weblayer=$(dr_layer web)
 dr_spec "$webid" web "$webid"
-dr_attempt "$E2E_NS" "$webid"
+dk_ctr_attempt "$E2E_NS" "$webid"
 [ ! -e "$weblayer/planted-by-thief" ] || dk_fail "T24 another namespace: ran on web's running layer"
 e2e_expect_refused "$rc" "container id '$webid' is in use in containerd namespace '$DK_NS' too" "" \
 	"T24 a create in another namespace named after a running Docker container"

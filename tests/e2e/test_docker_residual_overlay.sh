@@ -11,19 +11,6 @@ DK_DRIVER=overlay2
 . "$(dirname "$0")/docker_lib.sh"
 dk_setup "$@"
 
-# dr_attempt NS ID: unsigned ctr run --config of spec ID in containerd namespace NS through
-# the gate (which shadows containerd-shim-runc-v2 here); status in $rc.
-dr_attempt() {
-	rc=0
-	E2E_OUT=$E2E_TMP/out/dr.$2.out
-	E2E_ERR=$E2E_TMP/out/dr.$2.err
-	echo "$1 $2" >>"$E2E_TMP/cids"
-	timeout "$E2E_TIMEOUT" ctr -a "$E2E_SOCK" -n "$1" run --runtime io.containerd.runc.v2 \
-		--config "$(e2e_specfile "$2")" "$2" </dev/null >"$E2E_OUT" 2>"$E2E_ERR" || rc=$?
-	ctr -a "$E2E_SOCK" -n "$1" task rm -f "$2" >/dev/null 2>&1 || true
-	ctr -a "$E2E_SOCK" -n "$1" c rm "$2" >/dev/null 2>&1 || true
-}
-
 # dr_layer NAME: the merged directory of container NAME's overlay2 layer.
 dr_layer() {
 	echo "$DK_ROOT/overlay2/$(cat "$DK_ROOT/image/overlay2/layerdb/mounts/$(dk_id "$1")/mount-id")/merged"
@@ -50,7 +37,7 @@ ownlayer=$(dr_layer own)
 e2e_wait_for 10 "own's layer to be unmounted" bash -c "! mountpoint -q '$ownlayer'"
 diff=${ownlayer%/merged}/diff
 dr_spec "$ownid" own
-dr_attempt "$DK_NS" "$ownid"
+dk_ctr_attempt "$DK_NS" "$ownid"
 [ ! -e "$diff/planted-by-thief" ] && [ ! -e "$ownlayer/planted-by-thief" ] ||
 	dk_fail "T24 a create named after a stopped Docker container ran on its layer"
 # dockerd also removes merged/ when it unmounts it; were it there, it would not be a mount.
@@ -59,7 +46,7 @@ e2e_expect_refused "$rc" "root\\.path '$ownlayer': (the layer of container '$own
 
 webid=$(dk_id web)
 dr_spec "$webid" web
-dr_attempt "$E2E_NS" "$webid"
+dk_ctr_attempt "$E2E_NS" "$webid"
 [ ! -e "$(dr_layer web)/planted-by-thief" ] || dk_fail "T24 another namespace: ran on web's running layer"
 e2e_expect_refused "$rc" "container id '$webid' is in use in containerd namespace '$DK_NS' too" "" \
 	"T24 a create in another namespace named after a running Docker container (overlay2)"
