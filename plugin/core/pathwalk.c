@@ -84,12 +84,12 @@ static int walk_root(char canonical[PATH_MAX], struct stat *st, dev_t *dir_dev, 
  * only root can write (or a root-owned entry of a root-owned sticky one) and not a symlink,
  * and no one but root can rename, replace or chmod them since. That is the guarantee the
  * walk gives about the later open by path anyway; an fd walk protected nothing more. */
-/* todo becomes the symlink's target, then what was left of the path (*rest); *absolute says
+/* pending becomes the symlink's target, then what was left of the path (*rest); *absolute says
  * whether the target starts at "/". Its own frame holds the target: a walk that meets no
  * symlink (the common one: every exec's stdio FIFOs) touches one PATH_MAX buffer less of a
  * stack that stays resident as long as the gate lives. */
 static __attribute__((noinline)) int splice_link(const char *linkpath, const char *comp,
-						 char todo[PATH_MAX], char **rest,
+						 char pending[PATH_MAX], char **rest,
 						 bool *absolute, struct sg_error *err)
 {
 	char link[PATH_MAX];
@@ -103,10 +103,10 @@ static __attribute__((noinline)) int splice_link(const char *linkpath, const cha
 	tail = strlen(*rest);
 	if ((size_t)n + 1 + tail >= PATH_MAX)
 		return sg_error_set(err, -ENAMETOOLONG, "path too long");
-	memmove(todo + n + 1, *rest, tail + 1);
-	memcpy(todo, link, (size_t)n);
-	todo[n] = '/';
-	*rest = todo;
+	memmove(pending + n + 1, *rest, tail + 1);
+	memcpy(pending, link, (size_t)n);
+	pending[n] = '/';
+	*rest = pending;
 	*absolute = link[0] == '/';
 	return 0;
 }
@@ -114,7 +114,7 @@ static __attribute__((noinline)) int splice_link(const char *linkpath, const cha
 static int walk(const char *path, unsigned flags, char canonical[PATH_MAX], struct stat *st,
 		struct sg_pathwalk_memo *last, struct sg_error *err)
 {
-	char todo[PATH_MAX];
+	char pending[PATH_MAX];
 	bool absolute;
 	unsigned links = 0;
 	dev_t dir_dev;
@@ -126,13 +126,13 @@ static int walk(const char *path, unsigned flags, char canonical[PATH_MAX], stru
 	if (!path || path[0] != '/')
 		return sg_error_set(err, -EINVAL, "'%.256s' is not an absolute path",
 				    path ? path : "");
-	if (strlen(path) >= sizeof(todo))
+	if (strlen(path) >= sizeof(pending))
 		return sg_error_set(err, -ENAMETOOLONG, "path too long");
-	strcpy(todo, path);
+	strcpy(pending, path);
 	r = walk_root(canonical, st, &dir_dev, &sticky, err);
 	if (r < 0)
 		return r;
-	rest = todo;
+	rest = pending;
 	for (;;) {
 		size_t dir_len = strlen(canonical);
 		char *comp, *slash;
@@ -174,7 +174,7 @@ static int walk(const char *path, unsigned flags, char canonical[PATH_MAX], stru
 						    st->st_uid ? " not owned by root" : "");
 			if (++links > SG_PATHWALK_MAX_LINKS)
 				return sg_error_set(err, -ELOOP, "'%.256s': too many symlinks", path);
-			r = splice_link(canonical, comp, todo, &rest, &absolute, err);
+			r = splice_link(canonical, comp, pending, &rest, &absolute, err);
 			if (r < 0)
 				return r;
 			/* From the symlink's directory (or "/"). */

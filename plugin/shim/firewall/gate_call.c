@@ -8,6 +8,7 @@
 
 #include "core/audit.h"
 #include "core/decision.h"
+#include "core/limits.h"
 #include "core/request.h"
 #include "gate/gate.h"
 #include "gate_call.h"
@@ -72,4 +73,15 @@ bool sg_call_decide(const struct sg_call_ctx *ctx, struct sg_request *req, const
 out:
 	sg_decision_clear(&d);
 	return ok;
+}
+
+int sg_call_config_path(const struct sg_call_ctx *ctx, const char *id, char path[PATH_MAX],
+			struct sg_error *err)
+{
+	if (!sg_id_valid(id, SG_LIMIT_ID))
+		return sg_error_set(err, -EINVAL, "container id '%.128s' is not a plain name", id);
+	if ((size_t)snprintf(path, PATH_MAX, "%s/%s/config.json", ctx->bundle_root, id) >=
+	    PATH_MAX)
+		return sg_error_set(err, -ENAMETOOLONG, "config.json path of '%s' too long", id);
+	return 0;
 }

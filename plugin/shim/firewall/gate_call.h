@@ -3,6 +3,7 @@
 #ifndef SG_SHIM_GATE_CALL_H
 #define SG_SHIM_GATE_CALL_H
 
+#include <limits.h>
 #include <stdbool.h>
 
 #include "handler.h"
@@ -24,5 +25,10 @@ void sg_call_refuse_input(struct sg_call_result *res, int code, const char *what
  * the request in messages ("create of 'c1'"). One log line per decision. */
 bool sg_call_decide(const struct sg_call_ctx *ctx, struct sg_request *req, const char *what,
 		    struct sg_call_result *res);
+
+/* <bundle_root>/<id>/config.json of an existing container (exec, update), id checked to be a
+ * plain name first. */
+int sg_call_config_path(const struct sg_call_ctx *ctx, const char *id, char path[PATH_MAX],
+			struct sg_error *err);
 
 #endif

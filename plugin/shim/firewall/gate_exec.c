@@ -143,9 +143,9 @@ static __attribute__((noinline)) int container_get(const struct sg_call_ctx *ctx
 	char path[PATH_MAX];
 	int r;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s/config.json", ctx->bundle_root, id) >=
-	    sizeof(path))
-		return sg_error_set(err, -ENAMETOOLONG, "config.json path of '%s' too long", id);
+	r = sg_call_config_path(ctx, id, path, err);
+	if (r < 0)
+		return r;
 	if (stat(path, &st) < 0)
 		return sg_error_set(err, -errno, "cannot stat '%s': %s", path, strerror(errno));
 	*out = cache_get(ctx->exec_cache, id, &st);

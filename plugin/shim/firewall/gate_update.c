@@ -34,11 +34,9 @@ static int container_config(const struct sg_call_ctx *ctx, const char *id,
 	char path[PATH_MAX];
 	int r;
 
-	if (!sg_id_valid(id, SG_LIMIT_ID))
-		return sg_error_set(err, -EINVAL, "container id '%.128s' is not a plain name", id);
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s/config.json", ctx->bundle_root, id) >=
-	    sizeof(path))
-		return sg_error_set(err, -ENAMETOOLONG, "config.json path of '%s' too long", id);
+	r = sg_call_config_path(ctx, id, path, err);
+	if (r < 0)
+		return r;
 	r = sg_oci_config_load(path, out, err);
 	return r < 0 ? sg_error_prefix(err, "the container's config.json") : 0;
 }

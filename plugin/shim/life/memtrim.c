@@ -9,21 +9,23 @@
 
 #include "memtrim.h"
 
-/* The main thread's stack as glibc finds it (from /proc/self/maps, bounded by the rlimit and
- * the mapping below it): read once, 0 when unknown. */
-static uintptr_t stack_low, stack_high;
-
-static void stack_bounds(void)
+/* The main thread's stack as glibc finds it now (from /proc/self/maps, bounded by the rlimit
+ * and the mapping below it), 0 when unknown. Read at every trim, not once: with an unlimited
+ * stack rlimit (the legacy, bottom-up mmap layout) a later mapping may sit above the one that
+ * bounded an earlier reading, and MADV_DONTNEED would zero it. Trims are rare (start-up, a
+ * create, a first exec) and the relay is one thread, so nothing maps between read and use. */
+static void stack_bounds(uintptr_t *low, uintptr_t *high)
 {
 	pthread_attr_t a;
 	void *addr;
 	size_t size;
 
-	if (stack_high || pthread_getattr_np(pthread_self(), &a) != 0)
+	*low = *high = 0;
+	if (pthread_getattr_np(pthread_self(), &a) != 0)
 		return;
 	if (pthread_attr_getstack(&a, &addr, &size) == 0) {
-		stack_low = (uintptr_t)addr;
-		stack_high = (uintptr_t)addr + size;
+		*low = (uintptr_t)addr;
+		*high = (uintptr_t)addr + size;
 	}
 	(void)pthread_attr_destroy(&a);
 }
@@ -40,10 +42,10 @@ __attribute__((noinline)) void sg_mem_trim(void)
 	 * a heap "fake stack". Everything below it is dead; what this call itself uses there
 	 * (madvise's frame, a signal's) lies within the pages kept. */
 	uintptr_t frame = (uintptr_t)__builtin_frame_address(0);
-	uintptr_t end;
+	uintptr_t end, stack_low, stack_high;
 
 	(void)malloc_trim(0);
-	stack_bounds();
+	stack_bounds(&stack_low, &stack_high);
 	if (!stack_high || frame <= stack_low + SG_MEM_TRIM_KEEP + page || frame >= stack_high)
 		return;
 	end = ((frame - SG_MEM_TRIM_KEEP) & ~(page - 1)) - page;
