@@ -5,27 +5,33 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "memtrim.h"
 
-/* The main thread's stack as glibc finds it now (from /proc/self/maps, bounded by the rlimit
- * and the mapping below it), 0 when unknown. Read at every trim, not once: with an unlimited
- * stack rlimit (the legacy, bottom-up mmap layout) a later mapping may sit above the one that
- * bounded an earlier reading, and MADV_DONTNEED would zero it. Trims are rare (start-up, a
- * create, a first exec) and the relay is one thread, so nothing maps between read and use. */
-static void stack_bounds(uintptr_t *low, uintptr_t *high)
+/* The main thread's stack as glibc finds it (from /proc/self/maps, bounded by the rlimit and
+ * the mapping below it): read once (reading it costs a create ~50 us), 0 when unknown or when
+ * the stack rlimit is unlimited. Read once is sound only with a finite rlimit: the kernel
+ * then keeps every mapping not placed at a fixed address at least that far below the stack's
+ * top (mmap_base), so nothing mapped later can sit in the range. With an unlimited rlimit
+ * (the legacy, bottom-up layout) later mappings may grow into it, and MADV_DONTNEED would
+ * zero them: the stack is then not trimmed at all. */
+static uintptr_t stack_low, stack_high;
+
+static void stack_bounds(void)
 {
+	struct rlimit rl;
 	pthread_attr_t a;
 	void *addr;
 	size_t size;
 
-	*low = *high = 0;
-	if (pthread_getattr_np(pthread_self(), &a) != 0)
+	if (stack_high || getrlimit(RLIMIT_STACK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    pthread_getattr_np(pthread_self(), &a) != 0)
 		return;
 	if (pthread_attr_getstack(&a, &addr, &size) == 0) {
-		*low = (uintptr_t)addr;
-		*high = (uintptr_t)addr + size;
+		stack_low = (uintptr_t)addr;
+		stack_high = (uintptr_t)addr + size;
 	}
 	(void)pthread_attr_destroy(&a);
 }
@@ -42,10 +48,10 @@ __attribute__((noinline)) void sg_mem_trim(void)
 	 * a heap "fake stack". Everything below it is dead; what this call itself uses there
 	 * (madvise's frame, a signal's) lies within the pages kept. */
 	uintptr_t frame = (uintptr_t)__builtin_frame_address(0);
-	uintptr_t end, stack_low, stack_high;
+	uintptr_t end;
 
 	(void)malloc_trim(0);
-	stack_bounds(&stack_low, &stack_high);
+	stack_bounds();
 	if (!stack_high || frame <= stack_low + SG_MEM_TRIM_KEEP + page || frame >= stack_high)
 		return;
 	end = ((frame - SG_MEM_TRIM_KEEP) & ~(page - 1)) - page;
